@@ -1,0 +1,83 @@
+"""Describe a Python interpreter as JSON; run *by* the target interpreter.
+
+``python _probe.py PACKAGING_PARENT`` prints one JSON object to stdout. It must
+run on any Python >= 3.8 with only the standard library on its own path; it
+borrows the ``packaging`` library of the running pip-native (its parent
+directory is the one argument) for tags and markers, added to ``sys.path``
+only *after* the installed distributions were listed, so pip-native's own
+environment never leaks into the answer.
+"""
+
+import json
+import os
+import sys
+import sysconfig
+
+
+def _distributions(paths):
+    from importlib import metadata
+
+    found = []
+    for dist in metadata.distributions(path=paths):
+        name = dist.metadata["Name"]
+        if not name:
+            continue
+        location = str(dist.locate_file(""))
+        path = getattr(dist, "_path", None)
+        installer = (dist.read_text("INSTALLER") or "").strip()
+        found.append(
+            {
+                "name": name,
+                "version": dist.version,
+                "location": os.path.realpath(location),
+                "metadata_dir": os.path.realpath(str(path)) if path else None,
+                "installer": installer,
+                "requires": list(dist.requires or []),
+                "requires_python": dist.metadata["Requires-Python"],
+            }
+        )
+    return found
+
+
+def main():
+    paths = [p for p in sys.path[1:] if p]  # [0] is this script's directory
+    dists = _distributions(paths)
+    sys.path.insert(0, sys.argv[1])
+    from packaging import markers, tags
+
+    marker_env = markers.default_environment()
+    stdlib = sysconfig.get_path("stdlib")
+    marker_file = os.path.join(stdlib, "EXTERNALLY-MANAGED")
+    cfg = os.path.join(sys.prefix, "pyvenv.cfg")
+    system_site = False
+    if os.path.isfile(cfg):
+        with open(cfg, encoding="utf-8") as fh:
+            for line in fh:
+                key, _, value = line.partition("=")
+                if key.strip().lower() == "include-system-site-packages":
+                    system_site = value.strip().lower() == "true"
+    print(
+        json.dumps(
+            {
+                "executable": sys.executable,
+                "base_executable": getattr(sys, "_base_executable", sys.executable),
+                "version": ".".join(str(v) for v in sys.version_info[:3]),
+                "implementation": sys.implementation.name,
+                "prefix": sys.prefix,
+                "base_prefix": sys.base_prefix,
+                "is_venv": sys.prefix != sys.base_prefix,
+                "system_site_packages": system_site,
+                "purelib": sysconfig.get_path("purelib"),
+                "platlib": sysconfig.get_path("platlib"),
+                "sys_path": paths,
+                "externally_managed": marker_file if os.path.isfile(marker_file) else None,
+                "markers": marker_env,
+                "tags": [str(t) for t in tags.sys_tags()],
+                "distributions": dists,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

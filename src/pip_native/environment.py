@@ -1,0 +1,181 @@
+"""The target interpreter: its tags, markers, paths and installed distributions.
+
+The target is the Python whose environment pip-native installs into. It is
+described by running :mod:`pip_native._probe` with that interpreter, so the
+answer is the interpreter's own view (``sys.path``, ``sys_tags()``, markers),
+whichever Python runs pip-native.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import packaging
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag, parse_tag
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from pip_native import subproc
+from pip_native.errors import TargetEnvironmentError
+
+__all__ = ["InstalledDistribution", "TargetEnvironment", "probe"]
+
+
+@dataclass(frozen=True)
+class InstalledDistribution:
+    """One ``*.dist-info`` / ``*.egg-info`` found on the target's ``sys.path``."""
+
+    name: NormalizedName
+    display_name: str
+    version: Version
+    location: str
+    metadata_dir: str | None
+    installer: str
+    requires: tuple[Requirement, ...]
+    requires_python: SpecifierSet | None
+    in_target: bool
+    """True when it lives in the target's own site-packages (not a base or system dir)."""
+
+    @classmethod
+    def from_probe(cls, raw: Mapping[str, object], target_dirs: frozenset[str]) -> InstalledDistribution:
+        reqs: list[Requirement] = []
+        for text in raw.get("requires") or []:  # type: ignore[attr-defined]
+            try:
+                reqs.append(Requirement(str(text)))
+            except InvalidRequirement:
+                continue  # pip also ignores unparsable Requires-Dist of installed dists
+        rp: SpecifierSet | None = None
+        if raw.get("requires_python"):
+            try:
+                rp = SpecifierSet(str(raw["requires_python"]))
+            except InvalidSpecifier:
+                rp = None
+        location = str(raw["location"])
+        return cls(
+            name=canonicalize_name(str(raw["name"])),
+            display_name=str(raw["name"]),
+            version=Version(str(raw["version"])),
+            location=location,
+            metadata_dir=str(raw["metadata_dir"]) if raw.get("metadata_dir") else None,
+            installer=str(raw.get("installer") or ""),
+            requires=tuple(reqs),
+            requires_python=rp,
+            in_target=location in target_dirs,
+        )
+
+
+@dataclass(frozen=True)
+class TargetEnvironment:
+    """Facts about the interpreter pip-native installs for."""
+
+    executable: str
+    base_executable: str
+    version: Version
+    implementation: str
+    prefix: str
+    base_prefix: str
+    is_venv: bool
+    system_site_packages: bool
+    purelib: str
+    platlib: str
+    sys_path: tuple[str, ...]
+    externally_managed: str | None
+    markers: Mapping[str, str]
+    tags: tuple[Tag, ...]
+    """Supported tags, most preferred first (``packaging.tags.sys_tags()`` of the target)."""
+    distributions: tuple[InstalledDistribution, ...] = field(repr=False)
+
+    @classmethod
+    def from_probe_json(cls, text: str) -> TargetEnvironment:
+        raw = json.loads(text)
+        target_dirs = frozenset(
+            os.path.realpath(p) for p in (raw["purelib"], raw["platlib"]) if p
+        )
+        dists = []
+        for item in raw["distributions"]:
+            try:
+                dists.append(InstalledDistribution.from_probe(item, target_dirs))
+            except InvalidVersion:
+                continue  # like pip: a distribution with an invalid version is ignored
+        tags: list[Tag] = []
+        for text_tag in raw["tags"]:
+            tags.extend(parse_tag(text_tag))
+        return cls(
+            executable=raw["executable"],
+            base_executable=raw["base_executable"],
+            version=Version(raw["version"]),
+            implementation=raw["implementation"],
+            prefix=raw["prefix"],
+            base_prefix=raw["base_prefix"],
+            is_venv=bool(raw["is_venv"]),
+            system_site_packages=bool(raw["system_site_packages"]),
+            purelib=raw["purelib"],
+            platlib=raw["platlib"],
+            sys_path=tuple(raw["sys_path"]),
+            externally_managed=raw["externally_managed"],
+            markers=dict(raw["markers"]),
+            tags=tuple(tags),
+            distributions=tuple(dists),
+        )
+
+    @cached_property
+    def installed(self) -> Mapping[NormalizedName, InstalledDistribution]:
+        """The distribution import would find for each name (first on ``sys.path``)."""
+        order = {os.path.realpath(p): i for i, p in enumerate(self.sys_path)}
+        best: dict[NormalizedName, InstalledDistribution] = {}
+        for dist in self.distributions:
+            current = best.get(dist.name)
+            rank = order.get(dist.location, len(order))
+            if current is None or rank < order.get(current.location, len(order)):
+                best[dist.name] = dist
+        return best
+
+    @cached_property
+    def duplicates(self) -> Mapping[NormalizedName, tuple[InstalledDistribution, ...]]:
+        """Names installed more than once on ``sys.path`` (e.g. venv copy shadowing a system one)."""
+        seen: dict[NormalizedName, list[InstalledDistribution]] = {}
+        for dist in self.distributions:
+            seen.setdefault(dist.name, []).append(dist)
+        return {name: tuple(ds) for name, ds in seen.items() if len(ds) > 1}
+
+    @property
+    def python_version(self) -> Version:
+        return self.version
+
+
+def _packaging_parent() -> str:
+    return str(Path(packaging.__file__).resolve().parent.parent)
+
+
+def probe(python: str) -> TargetEnvironment:
+    """Describe the interpreter ``python`` (a path or a command on PATH)."""
+    script = Path(__file__).with_name("_probe.py")
+    result = subproc.run(
+        [python, str(script), _packaging_parent()],
+        what=f"inspect the target interpreter {python}",
+        parse_output=False,
+        timeout=120,
+        check=False,
+    )
+    if not result.ok:
+        raise TargetEnvironmentError(
+            f"Could not inspect the target interpreter {python!r}: it exited with status "
+            f"{result.returncode}. {result.stderr.strip()[-500:]}",
+            command=result.argv,
+            hint="Pass --python with the path of a working Python 3.8+ interpreter.",
+        )
+    try:
+        return TargetEnvironment.from_probe_json(result.stdout)
+    except (ValueError, KeyError) as exc:
+        raise TargetEnvironmentError(
+            f"The target interpreter {python!r} gave an unreadable description ({exc}).",
+            command=result.argv,
+            hint="Check that the interpreter starts cleanly (no output from sitecustomize or .pth files).",
+        ) from exc

@@ -1,0 +1,1 @@
+"""Native backends: one adapter per system package manager."""

@@ -1,0 +1,110 @@
+"""The contract every native backend (apt, dnf, conda, brew) implements.
+
+A backend answers questions about *system packages* in batches, and builds
+(but never runs) the commands that change the system: the executor runs them.
+Mapping between PyPI names and system package names lives in
+:mod:`pip_native.mapping`; a backend only reports which PyPI distributions a
+system package puts on ``sys.path`` (it knows its own file lists / metadata).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from pip_native.environment import TargetEnvironment
+
+__all__ = [
+    "NativeAdapter",
+    "NativeStep",
+    "ProvidedDistribution",
+    "SystemPackage",
+]
+
+
+@dataclass(frozen=True)
+class SystemPackage:
+    """A package of the system package manager, as the manager names it."""
+
+    manager: str
+    """Backend name: ``apt``, ``dnf``, ``conda``, ``brew``."""
+    name: str
+    """e.g. ``python3-numpy``."""
+    version: str | None
+    """Candidate (installable) version in the manager's own syntax, or None if not installable."""
+    installed_version: str | None = None
+    """Installed version in the manager's syntax, or None when not installed."""
+    arch: str | None = None
+
+    @property
+    def is_installed(self) -> bool:
+        return self.installed_version is not None
+
+    def label(self) -> str:
+        """``python3-numpy 1:1.24.2-1+deb12u1``."""
+        version = self.installed_version or self.version or "?"
+        return f"{self.name} {version}"
+
+
+@dataclass(frozen=True)
+class ProvidedDistribution:
+    """A PyPI distribution that a system package puts on the target's ``sys.path``."""
+
+    name: NormalizedName
+    version: Version
+    """The PEP 440 version import/metadata will report (e.g. 1.24.2 for ``1:1.24.2-1+deb12u1``)."""
+    package: SystemPackage
+
+
+@dataclass(frozen=True)
+class NativeStep:
+    """The one package-manager call of a plan (built by the backend, run by the executor)."""
+
+    manager: str
+    command: tuple[str, ...]
+    """Exact argv that will run (without any ``sudo`` prefix)."""
+    requested: tuple[str, ...]
+    """The packages named on the command line."""
+    new_packages: tuple[SystemPackage, ...]
+    """Everything the manager said it would newly install or upgrade, dependencies included."""
+    needs_root: bool
+    env: Mapping[str, str] | None = None
+    """Extra environment for the command (e.g. ``DEBIAN_FRONTEND=noninteractive``)."""
+
+
+@runtime_checkable
+class NativeAdapter(Protocol):
+    """A system package manager, seen through batched queries.
+
+    Implementations must not run one process per package name: every method
+    taking a collection answers it with a bounded number of commands, and
+    results are cached for the adapter's lifetime.
+    """
+
+    name: str
+    """``apt``, ``dnf``, ``conda`` or ``brew``; also the mapping ecosystem key."""
+
+    def check_target(self, env: TargetEnvironment) -> None:
+        """Raise :class:`~pip_native.errors.TargetEnvironmentError` if the
+        manager's Python packages cannot serve ``env``; the message carries the
+        exact command that creates a fitting environment."""
+
+    def query(self, names: Collection[str]) -> Mapping[str, SystemPackage]:
+        """Available and installed versions for ``names``; unknown names are absent."""
+
+    def closure(self, name: str) -> Sequence[SystemPackage]:
+        """Every package installing ``name`` brings or relies on, ``name`` included,
+        whether already installed or not (hard dependencies only, no recommends)."""
+
+    def provided_distributions(
+        self, packages: Collection[SystemPackage]
+    ) -> Mapping[str, Sequence[ProvidedDistribution]]:
+        """For each package (by name), the PyPI distributions it installs, with versions."""
+
+    def plan_install(self, names: Sequence[str]) -> NativeStep:
+        """Simulate installing ``names`` in one call; return the exact command and
+        what it would bring. Changes nothing on the system."""

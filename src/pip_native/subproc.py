@@ -1,0 +1,105 @@
+"""Every external command pip-native runs goes through :func:`run`.
+
+One place for timeouts, environment, logging and turning failures into
+:class:`~pip_native.errors.CommandFailed` with the exact command line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pip_native.errors import CommandFailed
+
+__all__ = ["CommandResult", "run"]
+
+logger = logging.getLogger(__name__)
+
+#: Locale for commands whose output we parse: stable, untranslated text.
+PARSE_ENV = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "LANGUAGE": ""}
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a finished command returned."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    what: str,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    parse_output: bool = True,
+    capture: bool = True,
+    timeout: float | None = None,
+    hint: str | None = None,
+    stdin: str | None = None,
+) -> CommandResult:
+    """Run ``argv`` and return its result.
+
+    ``what`` names the step for messages ("query apt for available packages").
+    ``parse_output`` forces a C locale so output can be parsed. With
+    ``capture=False`` the command writes straight to our stdout/stderr (for
+    long installs the user should watch); ``stdout``/``stderr`` are then empty.
+    A missing executable, a timeout or (with ``check``) a non-zero exit raise
+    :class:`CommandFailed`.
+    """
+    full_env = dict(os.environ)
+    if parse_output:
+        full_env.update(PARSE_ENV)
+    if env:
+        full_env.update(env)
+    args = tuple(argv)
+    logger.debug("running: %s", shlex.join(args))
+    try:
+        proc = subprocess.run(  # noqa: S603 - argv lists only, never a shell
+            args,
+            env=full_env,
+            input=stdin,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise CommandFailed(
+            f"Could not {what}: {args[0]!r} was not found.",
+            command=args,
+            returncode=None,
+            hint=hint or f"Install the program that provides {args[0]!r}, or check PATH.",
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout if isinstance(exc.stdout, str) else ""
+        raise CommandFailed(
+            f"Could not {what}: the command did not finish within {timeout:g} s.",
+            command=args,
+            returncode=None,
+            output=out,
+            hint=hint,
+        ) from exc
+    result = CommandResult(args, proc.returncode, proc.stdout or "", proc.stderr or "")
+    if check and proc.returncode != 0:
+        raise CommandFailed(
+            f"Could not {what}: the command exited with status {proc.returncode}.",
+            command=args,
+            returncode=proc.returncode,
+            output=(result.stderr or result.stdout),
+            hint=hint,
+        )
+    return result
