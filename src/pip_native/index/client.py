@@ -1,0 +1,320 @@
+"""The package index client: project files and core metadata, memoised, fetched in parallel."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import platformdirs
+from packaging.utils import NormalizedName, canonicalize_name
+
+from pip_native.errors import IndexFetchError
+from pip_native.index.config import IndexConfig, redact_url
+from pip_native.index.files import SUPPORTED_HASHES, DistFile, check_hash
+from pip_native.index.findlinks import FindLinks
+from pip_native.index.metadata import CoreMetadata, parse_core_metadata, read_wheel_metadata
+from pip_native.index.pages import ACCEPT_SIMPLE, PageError, parse_page
+from pip_native.index.transport import Fetched, Transport, file_url_to_path
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+    from types import TracebackType
+
+    import requests
+
+__all__ = ["PackageIndex", "default_cache_dir"]
+
+logger = logging.getLogger(__name__)
+
+_DAMAGED_HINT = (
+    "The index, a proxy or the local cache serves damaged or tampered files. Retry; if it "
+    "persists, report it to the index operator."
+)
+
+
+def default_cache_dir() -> Path:
+    """``~/.cache/pip-native/http`` (platformdirs' user cache dir)."""
+    return Path(platformdirs.user_cache_dir("pip-native")) / "http"
+
+
+class _Memo:
+    """Results (or errors) per key, each computed once even when asked from many threads.
+
+    A failed computation is reported to the callers waiting for it and then
+    forgotten, so a later call tries again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Hashable, Future[object]] = {}
+
+    def claim(self, key: Hashable) -> tuple[Future[object], bool]:
+        """The future for ``key`` and whether the caller must compute it."""
+        with self._lock:
+            future = self._futures.get(key)
+            if future is not None:
+                return future, False
+            future = Future()
+            self._futures[key] = future
+            return future, True
+
+    def result(self, key: Hashable, future: Future[object]) -> object:
+        try:
+            return future.result()
+        except BaseException:
+            with self._lock:
+                if self._futures.get(key) is future:
+                    del self._futures[key]
+            raise
+
+
+def _compute(future: Future[object], fn: Callable[[], object]) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(fn())
+    except BaseException as exc:  # handed to whoever asks for the result
+        future.set_exception(exc)
+
+
+class PackageIndex:
+    """Files and metadata from the configured indexes and find-links locations.
+
+    Thread-safe. Index pages are revalidated against the HTTP cache on every
+    new ``PackageIndex`` (ETag); ``.metadata`` files and wheels are immutable
+    and served from the cache when present.
+    """
+
+    def __init__(
+        self,
+        config: IndexConfig,
+        *,
+        cache_dir: Path | None = None,
+        session: requests.Session | None = None,
+        max_workers: int = 10,
+    ) -> None:
+        self.config = config
+        self._transport = Transport(
+            config,
+            cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+            session=session,
+            pool_size=max(max_workers, 10),
+        )
+        self._find_links = FindLinks(self._transport)
+        self._max_workers = max_workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+        self._projects = _Memo()
+        self._metadata = _Memo()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the worker threads and close the HTTP session we created."""
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+        self._transport.close()
+
+    def __enter__(self) -> PackageIndex:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _submit(self, future: Future[object], fn: Callable[[], object]) -> None:
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=self._max_workers, thread_name_prefix="pip-native-index"
+                )
+            self._executor.submit(_compute, future, fn)
+
+    # -- project pages -------------------------------------------------------------------
+
+    def project_files(self, name: NormalizedName) -> Sequence[DistFile]:
+        """Every file of ``name`` over the index URLs, then find-links ([] if none has it)."""
+        key = canonicalize_name(name)
+        future, mine = self._projects.claim(key)
+        if mine:
+            _compute(future, lambda: self._fetch_project(key))
+        files = self._projects.result(key, future)
+        assert isinstance(files, tuple)
+        return files
+
+    def prefetch_projects(self, names: Iterable[NormalizedName]) -> None:
+        """Start fetching the pages of ``names`` in the background (errors show up later)."""
+        for name in names:
+            key = canonicalize_name(name)
+            future, mine = self._projects.claim(key)
+            if mine:
+                self._submit(future, lambda key=key: self._fetch_project(key))  # type: ignore[misc]
+
+    def _fetch_project(self, name: NormalizedName) -> tuple[DistFile, ...]:
+        files: list[DistFile] = []
+        for index_url in self.config.sources():
+            files.extend(self._index_files(index_url, name))
+        for location in self.config.find_links:
+            files.extend(self._find_links.files(location, name))
+        logger.debug("%s: %d files", name, len(files))
+        return tuple(files)
+
+    def _index_files(self, index_url: str, name: NormalizedName) -> list[DistFile]:
+        page_url = f"{index_url.rstrip('/')}/{name}/"
+        origin = redact_url(index_url)
+        what = f"the index page of {name}"
+        fetched = self._transport.get(
+            page_url, what=what, accept=ACCEPT_SIMPLE, revalidate=True, missing_ok=True
+        )
+        if fetched is None:
+            return []
+        try:
+            return self._parse_page(name, fetched, origin)
+        except PageError:
+            if not fetched.from_cache:
+                raise self._bad_page(name, page_url, fetched) from None
+        self._transport.forget(page_url)  # a damaged cached copy: fetch it again
+        fetched = self._transport.get(
+            page_url, what=what, accept=ACCEPT_SIMPLE, revalidate=True, missing_ok=True
+        )
+        if fetched is None:
+            return []
+        try:
+            return self._parse_page(name, fetched, origin)
+        except PageError:
+            raise self._bad_page(name, page_url, fetched) from None
+
+    @staticmethod
+    def _parse_page(name: NormalizedName, fetched: Fetched, origin: str) -> list[DistFile]:
+        return parse_page(name, fetched.content, fetched.content_type, fetched.url, origin=origin)
+
+    @staticmethod
+    def _bad_page(name: NormalizedName, page_url: str, fetched: Fetched) -> IndexFetchError:
+        try:
+            parse_page(name, fetched.content, fetched.content_type, fetched.url, origin="")
+        except PageError as exc:
+            problem = str(exc)
+        else:  # pragma: no cover - only called after a PageError
+            problem = "unknown"
+        return IndexFetchError(
+            f"The index page of {name} at {redact_url(page_url)} is not a valid "
+            f"Simple Repository API page: {problem}.",
+            hint="Check that --index-url/--extra-index-url point at a PEP 503/691 'simple' index.",
+        )
+
+    # -- metadata ------------------------------------------------------------------------
+
+    def metadata(self, file: DistFile) -> CoreMetadata:
+        """The core metadata of a wheel: its PEP 658 ``.metadata`` file, else from the wheel."""
+        future, mine = self._metadata.claim(file.url)
+        if mine:
+            _compute(future, lambda: self._fetch_metadata(file))
+        result = self._metadata.result(file.url, future)
+        assert isinstance(result, CoreMetadata)
+        return result
+
+    def prefetch_metadata(self, files: Iterable[DistFile]) -> None:
+        """Start fetching the metadata of ``files`` (wheels only) in the background."""
+        for file in files:
+            if not file.is_wheel:
+                continue
+            future, mine = self._metadata.claim(file.url)
+            if mine:
+                self._submit(future, lambda file=file: self._fetch_metadata(file))  # type: ignore[misc]
+
+    def _fetch_metadata(self, file: DistFile) -> CoreMetadata:
+        if not file.is_wheel:
+            raise IndexFetchError(
+                f"Cannot read the metadata of {file.filename}: it is a source distribution "
+                "and pip-native never builds sdists.",
+                hint="Only wheels can be used; pick a version that has a wheel.",
+            )
+        result: CoreMetadata | None = None
+        if file.metadata is not False:
+            hashes = file.metadata if not isinstance(file.metadata, bool) else {}
+            data = self._verified(
+                file.metadata_url, hashes, what=f"the metadata of {file.filename}", missing_ok=True
+            )
+            if data is not None:
+                result = parse_core_metadata(data, source=redact_url(file.metadata_url))
+        if result is None:
+            result = self._wheel_metadata(file)
+        if canonicalize_name(result.name) != file.project or result.version != file.version:
+            raise IndexFetchError(
+                f"The metadata of {file.filename} from {redact_url(file.url)} says "
+                f"{result.name} {result.version}, not {file.project} {file.version}.",
+                hint="The distribution is broken on the index; pin another version of it.",
+            )
+        return result
+
+    def _wheel_metadata(self, file: DistFile) -> CoreMetadata:
+        source = redact_url(file.url)
+        if file.url.startswith("file:"):  # read in place: local wheels can be huge
+            path = file_url_to_path(file.url)
+            self._check_local_hash(path, file)
+            try:
+                with path.open("rb") as fh:
+                    return read_wheel_metadata(fh, file.project, source=source)
+            except OSError as exc:
+                raise IndexFetchError(
+                    f"Could not read the wheel {path}: {exc.strerror or exc}.",
+                    hint="Check the --find-links/--index-url path and its permissions.",
+                ) from exc
+        data = self._verified(file.url, file.hashes, what=f"the wheel {file.filename}")
+        assert data is not None
+        return read_wheel_metadata(data, file.project, source=source)
+
+    @staticmethod
+    def _check_local_hash(path: Path, file: DistFile) -> None:
+        name = next((n for n in SUPPORTED_HASHES if file.hashes.get(n)), None)
+        if name is None:
+            return
+        digest = hashlib.new(name)
+        try:
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise IndexFetchError(
+                f"Could not read the wheel {path}: {exc.strerror or exc}.",
+                hint="Check the --find-links/--index-url path and its permissions.",
+            ) from exc
+        if digest.hexdigest() != file.hashes[name].lower():
+            raise IndexFetchError(
+                f"The wheel {path} does not match its {name} hash from the index: expected "
+                f"{file.hashes[name]}, got {digest.hexdigest()}.",
+                hint=_DAMAGED_HINT,
+            )
+
+    def _verified(
+        self, url: str, known: Mapping[str, str], *, what: str, missing_ok: bool = False
+    ) -> bytes | None:
+        """``url``'s content checked against ``known`` hashes; refetch a bad cached copy."""
+        fetched = self._transport.get(url, what=what, missing_ok=missing_ok)
+        if fetched is None:
+            return None
+        mismatch = check_hash(fetched.content, known)
+        if mismatch and fetched.from_cache:
+            self._transport.forget(url)
+            fetched = self._transport.get(url, what=what, missing_ok=missing_ok)
+            if fetched is None:
+                return None
+            mismatch = check_hash(fetched.content, known)
+        if mismatch:
+            name, expected, actual = mismatch
+            raise IndexFetchError(
+                f"{what[0].upper()}{what[1:]} from {redact_url(url)} does not match its "
+                f"{name} hash: expected {expected}, got {actual}.",
+                hint=_DAMAGED_HINT,
+            )
+        return fetched.content
