@@ -39,8 +39,17 @@ OFFLINE_HINT = (
 #: Statuses worth retrying (pip retries the same ones).
 _RETRY_STATUSES = (500, 502, 503, 504, 520, 527)
 
-#: What a damaged cache entry can make cachecontrol raise while reading it.
-_CACHE_READ_ERRORS = (AssertionError, ValueError, TypeError, KeyError, EOFError)
+#: What a damaged cache entry can make cachecontrol/requests raise while reading it
+#: (a truncated body file reads as a broken connection).
+_CACHE_READ_ERRORS = (
+    AssertionError,
+    ValueError,
+    TypeError,
+    KeyError,
+    EOFError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 @dataclass(frozen=True)
@@ -216,11 +225,13 @@ class Transport:
         if revalidate:
             headers["Cache-Control"] = "max-age=0"
         try:
-            response = self._request(url, headers, what=what)
+            response = self._send(url, headers)
         except _CACHE_READ_ERRORS as exc:
             logger.debug("damaged HTTP cache entry for %s (%r); refetching", redact_url(url), exc)
             self.forget(url)
             response = self._request(url, headers, what=what)
+        except requests.exceptions.RequestException as exc:
+            raise self._request_error(url, exc, what) from exc
         if response.status_code in (404, 410) and missing_ok:
             return None
         if response.status_code >= 400:
@@ -232,33 +243,41 @@ class Transport:
             from_cache=bool(getattr(response, "from_cache", False)),
         )
 
-    def _request(self, url: str, headers: dict[str, str], *, what: str) -> requests.Response:
+    def _send(self, url: str, headers: dict[str, str]) -> requests.Response:
         kwargs: dict[str, Any] = {"headers": headers, "timeout": self.config.timeout}
         if self._own_session and self.config.is_trusted(url):
             kwargs["verify"] = False
-        shown = redact_url(url)
+        return self.session.get(self._with_credentials(url), **kwargs)
+
+    def _request(self, url: str, headers: dict[str, str], *, what: str) -> requests.Response:
         try:
-            return self.session.get(self._with_credentials(url), **kwargs)
-        except requests.exceptions.RetryError as exc:
+            return self._send(url, headers)
+        except requests.exceptions.RequestException as exc:
+            raise self._request_error(url, exc, what) from exc
+
+    def _request_error(
+        self, url: str, exc: requests.exceptions.RequestException, what: str
+    ) -> IndexFetchError:
+        if isinstance(exc, requests.exceptions.RetryError):
             problem = f"the server kept failing after {self.config.retries} retries ({exc})"
             hint = "The index may be down; try again later. " + OFFLINE_HINT
-        except requests.exceptions.SSLError as exc:
+        elif isinstance(exc, requests.exceptions.SSLError):
             problem = f"TLS verification failed ({exc})"
             hint = (
                 "Pass --cert with the CA bundle that signs this server, or --trusted-host "
                 f"{urlsplit(url).hostname} if you trust it without verification."
             )
-        except requests.exceptions.Timeout as exc:
+        elif isinstance(exc, requests.exceptions.Timeout):
             problem = f"no answer within {self.config.timeout:g} s ({exc})"
             hint = "Raise --timeout, or check the network. " + OFFLINE_HINT
-        except requests.exceptions.ConnectionError as exc:
+        elif isinstance(exc, requests.exceptions.ConnectionError):
             problem = f"could not connect ({exc})"
             hint = OFFLINE_HINT
-        except requests.exceptions.RequestException as exc:
+        else:
             problem = f"the request failed ({exc})"
             hint = OFFLINE_HINT
-        raise IndexFetchError(
-            f"Could not fetch {what} from {shown}: {_scrub(problem, url)}.", hint=hint
+        return IndexFetchError(
+            f"Could not fetch {what} from {redact_url(url)}: {_scrub(problem, url)}.", hint=hint
         )
 
     def _http_error(self, url: str, response: requests.Response, what: str) -> IndexFetchError:
