@@ -303,7 +303,12 @@ class LocalIndex:
         )
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, name="localindex", daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="localindex",
+            daemon=True,
+        )
         thread.start()
         try:
             yield f"http://127.0.0.1:{server.server_address[1]}/simple"
