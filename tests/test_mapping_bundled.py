@@ -63,8 +63,7 @@ def test_known_projects(layer: MappingLayer, project: str, package: str) -> None
 
 def test_describe_names_the_metadata_dir(layer: MappingLayer) -> None:
     assert layer.matches[NormalizedName("scikit-learn")].describe() == (
-        "python3-sklearn (bundled table debian bookworm: python3-sklearn ships "
-        "scikit_learn-1.2.1.egg-info)"
+        "python3-sklearn (bundled table debian bookworm: ships scikit_learn-1.2.1.egg-info)"
     )
 
 

@@ -86,8 +86,7 @@ def test_rendered_table_loads(gen: ModuleType, body: dict[str, Any], tmp_path: P
     assert click.packages == ("python3-click",)
     assert click.alternatives == ("python3-click-package",)
     assert layer.matches["scikit-learn"].describe() == (  # type: ignore[index]
-        "python3-sklearn (bundled table debian bookworm: python3-sklearn ships "
-        "scikit_learn-1.2.1.egg-info)"
+        "python3-sklearn (bundled table debian bookworm: ships scikit_learn-1.2.1.egg-info)"
     )
 
 

@@ -35,8 +35,8 @@ class MappingMatch:
     """Where: a file path, ``pip_native/data/apt-debian-bookworm.json``, or for
     the heuristic ``python3-foo exists in apt``."""
     reason: str = ""
-    """The source's own words, e.g. ``bundled table debian bookworm: python3-sklearn
-    ships scikit_learn-1.2.1.egg-info``."""
+    """The source's own words, e.g. ``bundled table debian bookworm: ships
+    scikit_learn-1.2.1.egg-info``."""
     alternatives: tuple[str, ...] = ()
     """Other packages the source says also provide the project, least preferred last
     (e.g. ``python3-click-package`` next to ``python3-click``)."""
@@ -49,7 +49,7 @@ class MappingMatch:
     def describe(self) -> str:
         """One line for ``--dry-run``: the packages and why.
 
-        ``python3-sklearn (bundled table debian bookworm: python3-sklearn ships
+        ``python3-sklearn (bundled table debian bookworm: ships
         scikit_learn-1.2.1.egg-info)``
         """
         what = ", ".join(self.packages) if self.packages else "never native (always from PyPI)"

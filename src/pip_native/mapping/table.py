@@ -199,8 +199,8 @@ def load_pydist_file(path: Path, *, label: str | None = None) -> MappingLayer:
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingFileError(
             f"dh-python data file {path} cannot be read: {exc}.",
-            hint="Fix its permissions, reinstall the package that ships it, or pass "
-            "--no-distro-mapping to ignore distribution data.",
+            hint=f"Fix its permissions, or reinstall the package that ships it "
+            f"('dpkg -S {path}' names it).",
         ) from None
     entries, skipped = debian.parse_pydist(text)
     matches: dict[NormalizedName, MappingMatch] = {}
@@ -309,7 +309,7 @@ def _table_layer(data: dict[str, Any], origin: str) -> MappingLayer:
             packages=(first,),
             source="bundled",
             origin=origin,
-            reason=f"bundled table {where}: {first} ships {by_package[first]}",
+            reason=f"bundled table {where}: ships {by_package[first]}",
             alternatives=tuple(others),
         )
     return MappingLayer(
