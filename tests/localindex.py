@@ -87,6 +87,8 @@ class LocalIndex:
         """Path → statuses to answer (one per request) before answering normally."""
         self.pages_served: Counter[str] = Counter()
         """Project pages answered per format: ``"json"`` / ``"html"``."""
+        self.cache_headers = True
+        """False: answer without Cache-Control/ETag, like some mirrors do."""
         self.delay = 0.0
         """Seconds every request waits before being answered (to observe parallelism)."""
         self.max_in_flight = 0
@@ -430,6 +432,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._cached(path, source.read_bytes(), headers)
 
     def _cached(self, path: str, body: bytes, headers: dict[str, str]) -> None:
+        if not self.index.cache_headers:
+            headers.pop("Cache-Control", None)
+            self._answer(path, 200, body, headers)
+            return
         etag = '"' + _sha256(body)[:20] + '"'
         headers["ETag"] = etag
         if self.headers.get("If-None-Match") == etag:

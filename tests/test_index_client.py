@@ -315,6 +315,18 @@ def test_second_run_revalidates_pages_and_reuses_metadata(
     assert local_index.responses == [("/simple/demo/", 304)]  # only the page, revalidated
 
 
+def test_hash_checked_files_are_cached_without_caching_headers(
+    local_index: LocalIndex, http_cache: Path
+) -> None:
+    demo_index(local_index)
+    local_index.cache_headers = False  # a mirror that sends no Cache-Control and no ETag
+    with local_index.serve() as url:
+        first = _run_once(url, http_cache)
+        local_index.responses.clear()
+        assert _run_once(url, http_cache) == first
+    assert local_index.responses == [("/simple/demo/", 200)]  # metadata came from the cache
+
+
 def test_changed_page_is_seen_by_the_next_run(local_index: LocalIndex, http_cache: Path) -> None:
     local_index.add_wheel("demo", "1.0")
     local_index.build()

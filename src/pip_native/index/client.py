@@ -300,13 +300,16 @@ class PackageIndex:
         self, url: str, known: Mapping[str, str], *, what: str, missing_ok: bool = False
     ) -> bytes | None:
         """``url``'s content checked against ``known`` hashes; refetch a bad cached copy."""
-        fetched = self._transport.get(url, what=what, missing_ok=missing_ok)
+        checked = any(known.get(name) for name in SUPPORTED_HASHES)
+        fetched = self._transport.get(url, what=what, missing_ok=missing_ok, hash_checked=checked)
         if fetched is None:
             return None
         mismatch = check_hash(fetched.content, known)
         if mismatch and fetched.from_cache:
             self._transport.forget(url)
-            fetched = self._transport.get(url, what=what, missing_ok=missing_ok)
+            fetched = self._transport.get(
+                url, what=what, missing_ok=missing_ok, hash_checked=checked
+            )
             if fetched is None:
                 return None
             mismatch = check_hash(fetched.content, known)

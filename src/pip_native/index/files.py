@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -93,15 +94,23 @@ def parse_hash_fragment(fragment: str) -> dict[str, str]:
     return {}
 
 
+@functools.lru_cache(maxsize=1024)
+def _specifier(value: str) -> SpecifierSet | None:
+    """Parsed once per distinct string: a project page repeats the same few thousands of times."""
+    try:
+        return SpecifierSet(value)
+    except InvalidSpecifier:
+        return None
+
+
 def parse_requires_python(value: str | None, *, where: str) -> SpecifierSet | None:
     """A Requires-Python value, or None when absent or invalid (pip ignores invalid ones)."""
     if value is None or not value.strip():
         return None
-    try:
-        return SpecifierSet(value)
-    except InvalidSpecifier:
+    specifier = _specifier(value)
+    if specifier is None:
         logger.debug("ignoring invalid Requires-Python %r of %s", value, where)
-        return None
+    return specifier
 
 
 def make_dist_file(

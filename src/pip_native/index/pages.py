@@ -111,6 +111,11 @@ def files_from_html(
     return files
 
 
+def _absolute(page_url: str, url: str) -> str:
+    """``url`` resolved against the page (PyPI's are absolute already: skip the costly join)."""
+    return url if url.startswith(("https://", "http://")) else urljoin(page_url, url)
+
+
 def _json_metadata(entry: Mapping[str, object]) -> MetadataInfo:
     for key in ("core-metadata", "dist-info-metadata"):
         if key not in entry:
@@ -151,7 +156,7 @@ def files_from_json(
         dist = make_dist_file(
             project,
             str(entry["filename"]),
-            urljoin(page_url, str(entry["url"])),
+            _absolute(page_url, str(entry["url"])),
             origin=origin,
             hashes={str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else {},
             requires_python=rp if isinstance(rp, str) else None,

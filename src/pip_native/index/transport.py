@@ -8,6 +8,7 @@ import mimetypes
 import os
 import warnings
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -18,6 +19,7 @@ import urllib3
 from cachecontrol.adapter import CacheControlAdapter
 from cachecontrol.caches import SeparateBodyFileCache
 from cachecontrol.controller import CacheController
+from cachecontrol.heuristics import BaseHeuristic
 from cachecontrol.serialize import Serializer
 from urllib3.util.retry import Retry
 
@@ -108,6 +110,27 @@ class _SafeFileCache(SeparateBodyFileCache):
             super().delete(key)
 
 
+class _ImmutableHeuristic(BaseHeuristic):
+    """Cache hash-checked files even when the server sends no caching headers.
+
+    Used only for files whose hash we know and verify (a changed file is then
+    detected, dropped from the cache and fetched again), so a mirror without
+    ``Cache-Control`` still serves repeated runs from the cache.
+    """
+
+    def update_headers(self, response: Any) -> dict[str, str]:
+        headers = response.headers
+        if response.status != 200 or "cache-control" in headers or "expires" in headers:
+            return {}
+        updated = {"cache-control": "max-age=31536000"}
+        if "date" not in headers:
+            updated["date"] = formatdate(usegmt=True)
+        return updated
+
+    def warning(self, response: Any) -> str | None:
+        return None
+
+
 def file_url_to_path(url: str) -> Path:
     """The local path of a ``file://`` URL."""
     parts = urlsplit(url)
@@ -125,7 +148,9 @@ def _scrub(text: str, url: str) -> str:
     return text.replace(password, "****") if password else text
 
 
-def _build_session(config: IndexConfig, cache_dir: Path, pool_size: int) -> requests.Session:
+def _build_session(
+    config: IndexConfig, cache_dir: Path, pool_size: int, *, immutable: bool = False
+) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = (
         f"pip-native/{__version__} {requests.utils.default_user_agent()}"
@@ -139,6 +164,7 @@ def _build_session(config: IndexConfig, cache_dir: Path, pool_size: int) -> requ
     adapter = CacheControlAdapter(
         _SafeFileCache(cache_dir),
         serializer=_SafeSerializer(),
+        heuristic=_ImmutableHeuristic() if immutable else None,
         max_retries=retry,
         pool_connections=pool_size,
         pool_maxsize=pool_size,
@@ -176,6 +202,10 @@ class Transport:
         self.config = config
         self._own_session = session is None
         self.session = session or _build_session(config, cache_dir, pool_size)
+        #: For hash-checked files: same cache, but cached even without caching headers.
+        self._files_session = session or _build_session(
+            config, cache_dir, pool_size, immutable=True
+        )
         self._credentials = {
             parts.hostname: parts.netloc.rpartition("@")[0]
             for parts in map(urlsplit, (*config.sources(), *config.find_links))
@@ -185,6 +215,7 @@ class Transport:
     def close(self) -> None:
         if self._own_session:
             self.session.close()
+            self._files_session.close()
 
     def _with_credentials(self, url: str) -> str:
         """Reuse an index URL's ``user:password`` for other URLs on the same host (as pip does)."""
@@ -210,12 +241,15 @@ class Transport:
         accept: str | None = None,
         revalidate: bool = False,
         missing_ok: bool = False,
+        hash_checked: bool = False,
     ) -> Fetched | None:
         """Fetch ``url``; None if it does not exist and ``missing_ok`` (HTTP 404/410, no file).
 
         ``revalidate`` asks caches to check freshness (index pages); without it
         a cached copy that is still fresh is used (immutable files).
         ``what`` names the document in error messages ("the index page of numpy").
+        ``hash_checked`` promises that the caller verifies the content against a
+        known hash: the file is then cached even without caching headers.
         """
         if url.startswith("file:"):
             return self._read_file(url, what=what, missing_ok=missing_ok)
@@ -225,11 +259,11 @@ class Transport:
         if revalidate:
             headers["Cache-Control"] = "max-age=0"
         try:
-            response = self._send(url, headers)
+            response = self._send(url, headers, hash_checked)
         except _CACHE_READ_ERRORS as exc:
             logger.debug("damaged HTTP cache entry for %s (%r); refetching", redact_url(url), exc)
             self.forget(url)
-            response = self._request(url, headers, what=what)
+            response = self._request(url, headers, hash_checked, what=what)
         except requests.exceptions.RequestException as exc:
             raise self._request_error(url, exc, what) from exc
         if response.status_code in (404, 410) and missing_ok:
@@ -243,15 +277,18 @@ class Transport:
             from_cache=bool(getattr(response, "from_cache", False)),
         )
 
-    def _send(self, url: str, headers: dict[str, str]) -> requests.Response:
+    def _send(self, url: str, headers: dict[str, str], hash_checked: bool) -> requests.Response:
         kwargs: dict[str, Any] = {"headers": headers, "timeout": self.config.timeout}
         if self._own_session and self.config.is_trusted(url):
             kwargs["verify"] = False
-        return self.session.get(self._with_credentials(url), **kwargs)
+        session = self._files_session if hash_checked else self.session
+        return session.get(self._with_credentials(url), **kwargs)
 
-    def _request(self, url: str, headers: dict[str, str], *, what: str) -> requests.Response:
+    def _request(
+        self, url: str, headers: dict[str, str], hash_checked: bool, *, what: str
+    ) -> requests.Response:
         try:
-            return self._send(url, headers)
+            return self._send(url, headers, hash_checked)
         except requests.exceptions.RequestException as exc:
             raise self._request_error(url, exc, what) from exc
 
