@@ -1,0 +1,539 @@
+"""The apt backend: Debian/Ubuntu packages through apt-cache, apt-get -s and dpkg-query."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import marshal
+import os
+import re
+import shlex
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from pip_native import subproc
+from pip_native.errors import (
+    CommandFailed,
+    InvalidIdentifierError,
+    NoNativePackageError,
+    ResolutionConflictError,
+    TargetEnvironmentError,
+)
+from pip_native.native.apt_index import (
+    DPKG_QUERY_FORMAT,
+    AptIndex,
+    Record,
+    parse_dpkg_query,
+    parse_dumpavail,
+)
+from pip_native.native.apt_output import (
+    apt_messages,
+    parse_apt_config_shell,
+    parse_file_lists,
+    parse_simulation,
+    python_distributions_in,
+    unmet_dependency_lines,
+)
+from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage
+from pip_native.native.debversion import deb_to_pep440
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+
+    from pip_native.environment import TargetEnvironment
+
+__all__ = ["SYSTEM_PYTHON", "AptAdapter"]
+
+logger = logging.getLogger(__name__)
+
+#: Debian's interpreter: the only one apt's ``python3-*`` packages serve.
+SYSTEM_PYTHON = "/usr/bin/python3"
+SYSTEM_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
+
+_CACHE_FORMAT = 1
+_CACHE_PREFIX = "apt-index-"
+_TOOLS = ("apt-get", "apt-cache", "apt-config", "dpkg-query")
+_PACKAGE_NAME = re.compile(
+    r"^[a-z0-9][a-z0-9+.\-]+(?::[a-z0-9][a-z0-9\-]*)?(?:=[A-Za-z0-9.+~:\-]+)?$"
+)
+_NOT_FOUND = (
+    re.compile(r"Unable to locate package (?P<name>\S+)"),
+    re.compile(r"Package '(?P<name>[^']+)' has no installation candidate"),
+    re.compile(r"Version '[^']+' for '(?P<name>[^']+)' was not found"),
+    re.compile(r"Couldn't find any package by (?:glob|regex) '(?P<name>[^']+)'"),
+)
+#: ``apt-config shell`` variables read once per adapter: paths whose state the index depends on.
+_CONFIG_KEYS = {
+    "ARCH": "APT::Architecture",
+    "LISTS": "Dir::State::Lists/d",
+    "STATUS": "Dir::State::status/f",
+    "SOURCELIST": "Dir::Etc::sourcelist/f",
+    "SOURCEPARTS": "Dir::Etc::sourceparts/d",
+    "PREFERENCES": "Dir::Etc::preferences/f",
+    "PREFERENCEPARTS": "Dir::Etc::preferencesparts/d",
+    "PARTS": "Dir::Etc::parts/d",
+    "MAIN": "Dir::Etc::main/f",
+}
+
+
+def _venv_hint(path: str = "~/.venvs/myproject") -> str:
+    return f"{SYSTEM_PYTHON} -m venv --system-site-packages {path} && . {path}/bin/activate"
+
+
+class AptAdapter:
+    """Debian packages via apt: batched queries over one parse of apt's index.
+
+    The index (``apt-cache dumpavail`` for apt's candidate versions plus
+    ``dpkg-query -W`` for what is installed) is read once per adapter and, with
+    ``cache_dir``, stored on disk keyed by the state of the package lists,
+    sources, preferences, apt configuration and dpkg status, so a later
+    adapter loads it without running apt-cache.
+
+    Virtual package names are absent from :meth:`query` (they have no version
+    of their own); :meth:`closure` and :meth:`plan_install` resolve them
+    through Provides like apt does.
+    """
+
+    name = "apt"
+
+    def __init__(
+        self,
+        *,
+        dists_for_package: Callable[[str], Sequence[str]] | None = None,
+        env: Mapping[str, str] | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self._dists_for_package = dists_for_package
+        self._env: dict[str, str] = dict(env or {})
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._config: dict[str, str] | None = None
+        self._index: AptIndex | None = None
+        self._file_lists: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
+        self._provided: dict[SystemPackage, tuple[ProvidedDistribution, ...]] = {}
+
+    # -- environment ---------------------------------------------------------
+
+    def _run(
+        self, argv: Sequence[str], *, what: str, check: bool = True, timeout: float = 600
+    ) -> subproc.CommandResult:
+        return subproc.run(
+            argv,
+            what=what,
+            check=check,
+            env=self._env,
+            parse_output=True,
+            timeout=timeout,
+            hint="Check that apt works: `apt-get check` should succeed (run `apt-get update` "
+            "if the package lists are missing).",
+        )
+
+    def _missing_tools(self) -> list[str]:
+        path = self._env.get("PATH", os.environ.get("PATH", os.defpath))
+        return [tool for tool in _TOOLS if shutil.which(tool, path=path) is None]
+
+    def _apt_config(self) -> dict[str, str]:
+        if self._config is None:
+            argv = ["apt-config", "shell"]
+            for var, key in _CONFIG_KEYS.items():
+                argv += [var, key]
+            result = self._run(argv, what="read the apt configuration", timeout=120)
+            self._config = parse_apt_config_shell(result.stdout)
+        return self._config
+
+    # -- the index -----------------------------------------------------------
+
+    def _state_files(self, config: Mapping[str, str]) -> list[str]:
+        """Files whose change can change apt's candidates or dpkg's installed set."""
+        files: list[str] = []
+
+        def add_dir(directory: str | None) -> None:
+            if not directory:
+                return
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError:
+                files.append(directory)
+                return
+            files.append(directory)
+            files.extend(e.path for e in entries if e.name not in ("lock", "partial"))
+
+        for var in ("SOURCELIST", "PREFERENCES", "MAIN", "STATUS"):
+            if config.get(var):
+                files.append(config[var])
+        for var in ("LISTS", "SOURCEPARTS", "PREFERENCEPARTS", "PARTS"):
+            add_dir(config.get(var))
+        status = config.get("STATUS")
+        if status:
+            add_dir(str(Path(status).parent / "updates"))
+        apt_config = self._env.get("APT_CONFIG", os.environ.get("APT_CONFIG"))
+        if apt_config:
+            files.append(apt_config)
+        return files
+
+    def _cache_key(self, config: Mapping[str, str]) -> str:
+        digest = hashlib.sha256()
+        digest.update(repr((_CACHE_FORMAT, sorted(config.items()))).encode())
+        for path in self._state_files(config):
+            try:
+                st = Path(path).stat()
+                digest.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+            except OSError:
+                digest.update(f"{path}\0-\n".encode())
+        return digest.hexdigest()[:32]
+
+    def _load_cached(self, key: str) -> tuple[dict[str, Record], dict[str, Record]] | None:
+        if self._cache_dir is None:
+            return None
+        path = self._cache_dir / f"{_CACHE_PREFIX}{key}.marshal"
+        try:
+            payload = marshal.loads(path.read_bytes())  # load(fh) reads in small chunks: 5x slower
+            fmt, stored_key, available, installed = payload
+            if fmt != _CACHE_FORMAT or stored_key != key:
+                return None
+            return (
+                {k: Record._make(v) for k, v in available.items()},
+                {k: Record._make(v) for k, v in installed.items()},
+            )
+        except FileNotFoundError:
+            return None
+        except (OSError, EOFError, ValueError, TypeError) as exc:
+            logger.debug("ignoring unreadable apt index cache %s: %s", path, exc)
+            return None
+
+    def _store_cached(
+        self, key: str, available: Mapping[str, Record], installed: Mapping[str, Record]
+    ) -> None:
+        if self._cache_dir is None:
+            return
+        path = self._cache_dir / f"{_CACHE_PREFIX}{key}.marshal"
+        payload = (
+            _CACHE_FORMAT,
+            key,
+            {k: tuple(v) for k, v in available.items()},
+            {k: tuple(v) for k, v in installed.items()},
+        )
+        try:
+            self._cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(payload))
+            tmp.replace(path)
+            for old in self._cache_dir.glob(f"{_CACHE_PREFIX}*.marshal"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        except OSError as exc:
+            logger.debug("could not write apt index cache %s: %s", path, exc)
+
+    def _read_index(self, config: Mapping[str, str]) -> tuple[dict[str, Record], dict[str, Record]]:
+        arch = config.get("ARCH", "")
+        dumpavail = self._run(["apt-cache", "dumpavail"], what="read apt's package index")
+        argv = ["dpkg-query"]
+        status = config.get("STATUS")
+        if status and str(Path(status).parent) != "/var/lib/dpkg":
+            argv.append(f"--admindir={Path(status).parent}")
+        argv += ["-W", f"-f={DPKG_QUERY_FORMAT}"]
+        installed = self._run(argv, what="list installed packages", timeout=120)
+        return parse_dumpavail(dumpavail.stdout, arch), parse_dpkg_query(installed.stdout, arch)
+
+    def index(self) -> AptIndex:
+        """The package index (read on first use, then kept for the adapter's lifetime)."""
+        if self._index is None:
+            config = self._apt_config()
+            key = self._cache_key(config)
+            loaded = self._load_cached(key)
+            if loaded is None:
+                loaded = self._read_index(config)
+                self._store_cached(key, *loaded)
+            self._index = AptIndex(loaded[0], loaded[1], config.get("ARCH", ""))
+        return self._index
+
+    # -- NativeAdapter -------------------------------------------------------
+
+    def query(self, names: Collection[str]) -> Mapping[str, SystemPackage]:
+        """Candidate and installed versions of ``names`` (unknown and virtual names are absent)."""
+        index = self.index()
+        found: dict[str, SystemPackage] = {}
+        for name in names:
+            key = index.key_for(name)
+            available = index.available.get(key)
+            installed = index.installed.get(key)
+            if available is None and installed is None:
+                continue
+            record = available or installed
+            assert record is not None
+            found[name] = SystemPackage(
+                manager=self.name,
+                name=key,
+                version=record.version,
+                installed_version=installed.version if installed else None,
+                arch=record.arch or None,
+            )
+        return found
+
+    def closure(self, name: str) -> Sequence[SystemPackage]:
+        """``name`` and everything it brings or relies on, installed or not.
+
+        ``version`` of each entry is the version present after installing
+        ``name``: the candidate for packages apt would install or upgrade
+        (always for ``name`` itself), the installed version for installed
+        dependencies that already satisfy. A virtual ``name`` is replaced by
+        the provider apt would pick.
+        """
+        return tuple(
+            SystemPackage(
+                manager=self.name,
+                name=selected.key,
+                version=selected.record.version,
+                installed_version=selected.installed_version,
+                arch=selected.record.arch or None,
+            )
+            for selected in self.index().closure(name)
+        )
+
+    def _installed_dists(
+        self, names: Iterable[str]
+    ) -> Mapping[str, tuple[tuple[str, str | None], ...] | None]:
+        wanted = sorted({n for n in names if n not in self._file_lists})
+        if wanted:
+            result = self._run(
+                ["dpkg-query", "-L", *wanted],
+                what="list the files of installed packages",
+                check=False,
+                timeout=300,
+            )
+            for name, paths in parse_file_lists(result.stdout, wanted).items():
+                self._file_lists[name] = (
+                    None if paths is None else tuple(python_distributions_in(paths))
+                )
+        return self._file_lists
+
+    def _mapped_names(self, package: str) -> list[str]:
+        if self._dists_for_package is None:
+            return []
+        return list(self._dists_for_package(package))
+
+    def provided_distributions(
+        self, packages: Collection[SystemPackage]
+    ) -> Mapping[str, Sequence[ProvidedDistribution]]:
+        """The PyPI distributions each package puts on ``sys.path``, by package name.
+
+        Installed packages: the ``*.dist-info``/``*.egg-info`` directories in
+        ``/usr/lib/python3/dist-packages`` from their file lists (one
+        ``dpkg-query -L`` for all); a directory without a version gets the
+        package's upstream version. Packages that would be installed or
+        upgraded: the names from ``dists_for_package`` (plus, on upgrade, the
+        installed ones) at the upstream version of ``package.version``.
+        """
+        todo = [p for p in packages if p not in self._provided]
+        lists = self._installed_dists(p.name for p in todo if p.installed_version is not None)
+        for package in todo:
+            self._provided[package] = self._provided_by(package, lists.get(package.name))
+        return {p.name: self._provided[p] for p in packages}
+
+    def _provided_by(
+        self,
+        package: SystemPackage,
+        installed_dists: tuple[tuple[str, str | None], ...] | None,
+    ) -> tuple[ProvidedDistribution, ...]:
+        found: dict[NormalizedName, Version] = {}
+        upgrading = package.version is not None and package.version != package.installed_version
+        if package.installed_version is not None and installed_dists is not None:
+            fallback = deb_to_pep440(package.installed_version)
+            new = deb_to_pep440(package.version) if upgrading and package.version else None
+            for raw_name, raw_version in installed_dists:
+                version: Version | None = None
+                if raw_version is not None:
+                    try:
+                        version = Version(raw_version)
+                    except InvalidVersion:
+                        version = None
+                version = new or version or fallback
+                name = canonicalize_name(raw_name)
+                if version is None:
+                    logger.debug("no PEP 440 version for %s in %s", raw_name, package.label())
+                    continue
+                if name not in found or raw_version is not None:
+                    found[name] = version
+            if not upgrading:
+                return self._as_provided(found, package)
+        if package.version is None:
+            return self._as_provided(found, package)
+        version = deb_to_pep440(package.version)
+        if version is None:
+            logger.debug("no PEP 440 version in %s", package.label())
+            return self._as_provided(found, package)
+        for raw_name in self._mapped_names(package.name):
+            found.setdefault(canonicalize_name(raw_name), version)
+        return self._as_provided(found, package)
+
+    @staticmethod
+    def _as_provided(
+        found: Mapping[NormalizedName, Version], package: SystemPackage
+    ) -> tuple[ProvidedDistribution, ...]:
+        return tuple(ProvidedDistribution(name, v, package) for name, v in found.items())
+
+    def plan_install(self, names: Sequence[str]) -> NativeStep:
+        """Simulate ``apt-get install`` of ``names`` once; return the step and what it brings.
+
+        Raises :class:`NoNativePackageError` for names apt cannot install,
+        :class:`CommandFailed` for other apt failures (unmet dependencies) and
+        :class:`ResolutionConflictError` when apt would remove packages.
+        """
+        requested = tuple(names)
+        if not requested:
+            raise InvalidIdentifierError(
+                "No apt packages were given to install.",
+                hint="Pass at least one package name.",
+            )
+        for name in requested:
+            if not _PACKAGE_NAME.match(name):
+                raise InvalidIdentifierError(
+                    f"{name!r} is not a valid Debian package name.",
+                    hint="Debian package names use lower-case letters, digits and + - . "
+                    "(optionally name:arch or name=version).",
+                )
+        command = ("apt-get", "install", "-y", "--no-install-recommends", *requested)
+        argv = (
+            "apt-get",
+            "-s",
+            "-o",
+            "Debug::NoLocking=1",
+            "install",
+            "--no-install-recommends",
+            *requested,
+        )
+        result = self._run(argv, what="simulate the apt installation", check=False)
+        if not result.ok:
+            self._raise_simulation_error(requested, result)
+        simulation = parse_simulation(result.stdout)
+        if simulation.removals:
+            listed = ", ".join(
+                f"{name} {version}" if version else name for name, version in simulation.removals
+            )
+            raise ResolutionConflictError(
+                f"Installing {' '.join(requested)} with apt would remove installed packages: "
+                f"{listed}. pip-native never removes system packages.",
+                command=argv,
+                hint="Run `" + shlex.join(argv) + "` to see why; install the Python projects "
+                "that need these apt packages from PyPI instead, or resolve the conflict with "
+                "apt yourself.",
+            )
+        env = {"DEBIAN_FRONTEND": "noninteractive", **self._env}
+        return NativeStep(
+            manager=self.name,
+            command=command,
+            requested=requested,
+            new_packages=tuple(
+                SystemPackage(
+                    manager=self.name,
+                    name=inst.name,
+                    version=inst.version,
+                    installed_version=inst.old_version,
+                    arch=inst.arch,
+                )
+                for inst in simulation.installs
+            ),
+            needs_root=True,
+            env=env,
+        )
+
+    def _raise_simulation_error(
+        self, requested: Sequence[str], result: subproc.CommandResult
+    ) -> None:
+        errors = apt_messages(result.stderr) or apt_messages(result.stdout)
+        problems = unmet_dependency_lines(result.stdout)
+        detail = "; ".join(problems + errors) or f"apt-get exited with status {result.returncode}"
+        missing: list[str] = []
+        for message in errors:
+            for pattern in _NOT_FOUND:
+                match = pattern.search(message)
+                if match is not None:
+                    missing.append(match.group("name"))
+        if missing:
+            first = missing[0]
+            raise NoNativePackageError(
+                f"apt cannot install {', '.join(missing)}: {detail}",
+                command=result.argv,
+                hint=f"Check the name and versions with `apt-cache policy {first}`; run "
+                "`apt-get update` if the package lists are old, or install the project from "
+                "PyPI instead.",
+            )
+        raise CommandFailed(
+            f"apt cannot install {' '.join(requested)}: {detail}",
+            command=result.argv,
+            returncode=result.returncode,
+            output=result.stdout + result.stderr,
+            hint="The apt packages conflict with each other or with installed packages; "
+            "install the affected projects from PyPI instead, or fix the apt state first "
+            "(`apt-get -f install`).",
+        )
+
+    # -- target check --------------------------------------------------------
+
+    def check_target(self, env: TargetEnvironment) -> None:
+        """Accept Debian's ``/usr/bin/python3`` or a venv on it that sees system site-packages."""
+        who = f"The Python interpreter {env.executable}"
+        missing = self._missing_tools()
+        if missing:
+            raise TargetEnvironmentError(
+                f"{who} cannot use apt packages: {', '.join(missing)} not found on PATH, so "
+                "this does not look like a Debian-like system.",
+                hint="Use --native-from with the package manager of this system (dnf, conda, "
+                "brew), or run pip-native on Debian/Ubuntu.",
+            )
+        found = self._system_python()
+        if found is None:
+            raise TargetEnvironmentError(
+                f"{who} cannot use apt packages: {SYSTEM_PYTHON} does not exist, and apt's "
+                "python3-* packages serve only that interpreter.",
+                hint="apt-get install python3 python3-venv && " + _venv_hint(),
+            )
+        system, system_xy = found
+        target_xy = f"{env.version.major}.{env.version.minor}"
+        base_exe = os.path.realpath(env.base_executable)
+        base_prefix = os.path.realpath(env.base_prefix)
+        reason: str | None = None
+        hint = _venv_hint()
+        if env.implementation != "cpython":
+            reason = f"it is {env.implementation}, not Debian's CPython {SYSTEM_PYTHON}"
+        elif base_prefix != "/usr" or (base_exe != system and not base_exe.startswith("/usr/bin/")):
+            reason = (
+                f"it is not based on Debian's {SYSTEM_PYTHON} (base interpreter "
+                f"{env.base_executable}, prefix {env.base_prefix}); apt installs into "
+                f"{SYSTEM_DIST_PACKAGES}, which only {SYSTEM_PYTHON} uses"
+            )
+        elif system_xy is not None and target_xy != system_xy:
+            reason = (
+                f"it is Python {target_xy} but apt's packages are built for Debian's "
+                f"{SYSTEM_PYTHON} (Python {system_xy})"
+            )
+        elif env.is_venv and not env.system_site_packages:
+            reason = (
+                f"its virtual environment {env.prefix} does not include the system "
+                f"site-packages, so it cannot import what apt installs in {SYSTEM_DIST_PACKAGES}"
+            )
+            hint = _venv_hint(shlex.quote(env.prefix))  # re-running venv only rewrites pyvenv.cfg
+        elif SYSTEM_DIST_PACKAGES not in {os.path.realpath(p) for p in env.sys_path}:
+            reason = f"{SYSTEM_DIST_PACKAGES} is not on its sys.path"
+        if reason is not None:
+            raise TargetEnvironmentError(f"{who} cannot use apt packages: {reason}.", hint=hint)
+
+    def _system_python(self) -> tuple[str, str | None] | None:
+        """Real path and ``X.Y`` version of Debian's ``/usr/bin/python3``; None if missing."""
+        real = os.path.realpath(SYSTEM_PYTHON)
+        if not Path(real).exists():
+            return None
+        match = re.fullmatch(r"python(\d+\.\d+)", Path(real).name)
+        if match is not None:
+            return real, match.group(1)
+        result = subproc.run(
+            [SYSTEM_PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            what=f"ask {SYSTEM_PYTHON} for its version",
+            check=False,
+            timeout=60,
+        )
+        text = result.stdout.strip()
+        return real, (text if result.ok and re.fullmatch(r"\d+\.\d+", text) else None)

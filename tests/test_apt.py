@@ -1,0 +1,468 @@
+"""Tests for pip_native.native.apt.AptAdapter with subproc.run answering recorded apt output."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+from packaging.version import Version
+
+from pip_native.environment import TargetEnvironment
+from pip_native.errors import (
+    CommandFailed,
+    InvalidIdentifierError,
+    NoNativePackageError,
+    ResolutionConflictError,
+    TargetEnvironmentError,
+)
+from pip_native.native.apt import AptAdapter
+from pip_native.native.apt_index import parse_dumpavail
+from pip_native.native.base import NativeAdapter, SystemPackage
+from pip_native.subproc import CommandResult
+from test_apt_recordings import FakeApt, load_recording
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pytest_mock import MockerFixture
+
+ENV = {"APT_CONFIG": "/nonexistent/pntest-apt.conf"}
+DUMPAVAIL = ("apt-cache", "dumpavail")
+DPKG_W = tuple(load_recording("dpkg-query-W").argv)
+APT_CONFIG = tuple(load_recording("apt-config-shell").argv)
+SIMULATE = ("apt-get", "-s", "-o", "Debug::NoLocking=1", "install", "--no-install-recommends")
+
+
+@pytest.fixture
+def fake(mocker: MockerFixture) -> FakeApt:
+    apt = FakeApt()
+    mocker.patch("pip_native.subproc.run", side_effect=apt)
+    return apt
+
+
+def mapping(package: str) -> list[str]:
+    return {
+        "python3-sklearn": ["scikit_learn"],
+        "python3-numpy": ["numpy"],
+        "python3-joblib": ["joblib"],
+        "no-such-package": ["Some.Thing"],
+    }.get(package, [])
+
+
+def test_is_a_native_adapter() -> None:
+    adapter = AptAdapter()
+    assert isinstance(adapter, NativeAdapter)
+    assert adapter.name == "apt"
+
+
+# -- query / closure -----------------------------------------------------------
+
+
+def fifty_names() -> list[str]:
+    excerpt = parse_dumpavail(load_recording("dumpavail-excerpt").stdout, "amd64")
+    names = sorted(excerpt)[:47]
+    return [*names, "no-such-package", "python3-numpy-abi9", "python3-sklearn"]
+
+
+def test_query_many_names_in_three_processes(fake: FakeApt) -> None:
+    adapter = AptAdapter(env=ENV)
+    names = fifty_names()
+    found = adapter.query(names)
+    assert fake.calls == [APT_CONFIG, DUMPAVAIL, DPKG_W]
+    assert all(env == ENV for env in fake.envs)
+    assert "no-such-package" not in found
+    assert "python3-numpy-abi9" not in found  # virtual: no version of its own
+    assert len(found) == len(names) - 2
+    assert found["python3-sklearn"] == SystemPackage(
+        "apt", "python3-sklearn", "1.2.1+dfsg-1", None, "all"
+    )
+    yaml = adapter.query(["python3-yaml"])["python3-yaml"]
+    assert (yaml.version, yaml.installed_version, yaml.arch) == ("6.0-3+b2", "6.0-3+b2", "amd64")
+    assert yaml.is_installed
+    assert len(fake.calls) == 3  # the index is read once per adapter
+
+
+def test_query_installed_package_without_candidate(fake: FakeApt) -> None:
+    # adduser is installed but its stanza is not in the dumpavail excerpt
+    pkg = AptAdapter().query(["adduser"])["adduser"]
+    assert (pkg.version, pkg.installed_version) == ("3.134", "3.134")
+
+
+def test_closure_for_many_names_costs_no_further_process(fake: FakeApt) -> None:
+    adapter = AptAdapter()
+    names = ["python3-sklearn", "python3-yaml", "python3-requests", "python3-lxml"]
+    closures = {name: adapter.closure(name) for name in names}
+    assert fake.calls == [APT_CONFIG, DUMPAVAIL, DPKG_W]
+    sklearn = closures["python3-sklearn"]
+    assert sklearn[0] == SystemPackage("apt", "python3-sklearn", "1.2.1+dfsg-1", None, "all")
+    by_name = {p.name: p for p in sklearn}
+    assert by_name["python3-numpy"].version == "1:1.24.2-1+deb12u1"
+    assert by_name["libc6"].is_installed  # installed dependencies are included
+    new = {p.name for p in sklearn if not p.is_installed}
+    simulated = {
+        line.split()[1]
+        for line in load_recording("apt-get-s-sklearn").stdout.splitlines()
+        if line.startswith("Inst ")
+    }
+    assert new == simulated
+
+
+def test_closure_unknown_name(fake: FakeApt) -> None:
+    with pytest.raises(NoNativePackageError, match="no-such-package"):
+        AptAdapter().closure("no-such-package")
+
+
+# -- provided_distributions ----------------------------------------------------
+
+
+def installed(name: str, version: str) -> SystemPackage:
+    return SystemPackage("apt", name, version, version, "all")
+
+
+def test_provided_distributions_one_dpkg_call(fake: FakeApt) -> None:
+    adapter = AptAdapter(dists_for_package=mapping)
+    packages = [
+        installed("python3-yaml", "6.0-3+b2"),
+        installed("python3-six", "1.16.0-4"),
+        installed("python3-cryptography", "38.0.4-3+deb12u1"),
+        installed("python3-distro", "1.8.0-1"),
+        installed("libyaml-0-2", "0.2.5-1"),
+        installed("no-such-package", "2.0-1"),  # claims installed, dpkg says no: use the mapping
+        SystemPackage("apt", "python3-sklearn", "1.2.1+dfsg-1", None, "all"),
+        SystemPackage("apt", "python3-numpy", "1:1.24.2-1+deb12u1", None, "amd64"),
+        SystemPackage("apt", "libblas3", "3.11.0-2", None, "amd64"),
+    ]
+    provided = adapter.provided_distributions(packages)
+    assert fake.calls == [load_recording("dpkg-query-L").argv]
+    summary = {
+        pkg: [(str(d.name), str(d.version)) for d in dists] for pkg, dists in provided.items()
+    }
+    assert summary == {
+        "python3-yaml": [("pyyaml", "6.0")],
+        "python3-six": [("six", "1.16.0")],
+        "python3-cryptography": [("cryptography", "38.0.4")],
+        "python3-distro": [("distro", "1.8.0")],
+        "libyaml-0-2": [],
+        "no-such-package": [("some-thing", "2.0")],
+        "python3-sklearn": [("scikit-learn", "1.2.1")],
+        "python3-numpy": [("numpy", "1.24.2")],
+        "libblas3": [],
+    }
+    assert provided["python3-yaml"][0].package == packages[0]
+    # cached: asking again (also for an upgrade of an installed package) runs nothing new
+    upgrade = SystemPackage("apt", "python3-yaml", "6.1-1", "6.0-3+b2", "amd64")
+    again = adapter.provided_distributions([packages[0], upgrade])
+    assert len(fake.calls) == 1
+    assert again["python3-yaml"][0].version == Version("6.1")
+
+
+def test_provided_distributions_without_mapping(fake: FakeApt) -> None:
+    pkg = SystemPackage("apt", "python3-sklearn", "1.2.1+dfsg-1", None, "all")
+    assert AptAdapter().provided_distributions([pkg]) == {"python3-sklearn": ()}
+    assert fake.calls == []
+
+
+def test_unversioned_egg_info_uses_debian_version(mocker: MockerFixture) -> None:
+    argv = ("dpkg-query", "-L", "python3-foo", "python3-weird")
+    out = (
+        "/.\n/usr/lib/python3/dist-packages/foo.egg-info\n"
+        "/usr/lib/python3/dist-packages/foo.egg-info/PKG-INFO\n\n"
+        "/.\n/usr/lib/python3/dist-packages/weird-not.a.version.dist-info\n"
+        "/usr/lib/python3/dist-packages/nover.egg-info\n"
+    )
+    apt = FakeApt("apt-config-shell", extra={argv: CommandResult(argv, 0, out, "")})
+    mocker.patch("pip_native.subproc.run", side_effect=apt)
+    provided = AptAdapter().provided_distributions(
+        [installed("python3-foo", "1:2.5~rc1+dfsg-3"), installed("python3-weird", "abc-1")]
+    )
+    assert [(d.name, d.version) for d in provided["python3-foo"]] == [("foo", Version("2.5rc1"))]
+    assert provided["python3-weird"] == ()  # neither the directory nor the deb version is PEP 440
+
+
+def test_provided_distributions_skips_unconvertible_candidate(fake: FakeApt) -> None:
+    pkg = SystemPackage("apt", "python3-numpy", "snapshot-1", None, "amd64")
+    assert AptAdapter(dists_for_package=mapping).provided_distributions([pkg]) == {
+        "python3-numpy": ()
+    }
+
+
+# -- plan_install --------------------------------------------------------------
+
+
+def test_plan_install(fake: FakeApt) -> None:
+    adapter = AptAdapter(env=ENV)
+    step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
+    assert fake.calls == [(*SIMULATE, "python3-sklearn", "python3-yaml")]
+    assert fake.envs == [ENV]
+    assert step.manager == "apt"
+    assert step.command == (
+        "apt-get",
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "python3-sklearn",
+        "python3-yaml",
+    )
+    assert step.requested == ("python3-sklearn", "python3-yaml")
+    assert step.needs_root
+    assert step.env == {"DEBIAN_FRONTEND": "noninteractive", **ENV}
+    assert len(step.new_packages) == 25
+    numpy = next(p for p in step.new_packages if p.name == "python3-numpy")
+    assert numpy == SystemPackage("apt", "python3-numpy", "1:1.24.2-1+deb12u1", None, "amd64")
+
+
+def test_plan_install_upgrade(fake: FakeApt) -> None:
+    step = AptAdapter().plan_install(["libcurl4-gnutls-dev"])
+    curl = next(p for p in step.new_packages if p.name == "curl")
+    assert (curl.version, curl.installed_version) == ("7.88.1-10+deb12u15", "7.88.1-10+deb12u14")
+    assert step.env == {"DEBIAN_FRONTEND": "noninteractive"}
+
+
+def test_plan_install_refuses_removals(fake: FakeApt) -> None:
+    with pytest.raises(ResolutionConflictError) as info:
+        AptAdapter().plan_install(["ntpsec"])
+    assert "systemd-timesyncd 252.38-1~deb12u1" in info.value.message
+    assert "never removes" in info.value.message
+    assert info.value.command == (*SIMULATE, "ntpsec")
+    assert info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("names", "missing"),
+    [
+        (["no-such-pkg-xyz", "python3-numpy"], "no-such-pkg-xyz"),
+        (["libjpeg9-dev"], "libjpeg9-dev"),
+        (["mail-transport-agent"], "mail-transport-agent"),
+        (["python3-numpy=1:1.0"], "python3-numpy"),
+    ],
+)
+def test_plan_install_unknown_package(fake: FakeApt, names: list[str], missing: str) -> None:
+    with pytest.raises(NoNativePackageError) as info:
+        AptAdapter().plan_install(names)
+    err = info.value
+    assert missing in err.message
+    assert err.command == (*SIMULATE, *names)
+    assert err.hint and "apt-cache policy" in err.hint
+    assert "Command: apt-get -s" in err.render()
+
+
+def test_plan_install_unmet_dependencies(fake: FakeApt) -> None:
+    with pytest.raises(CommandFailed) as info:
+        AptAdapter().plan_install(["ntpsec", "systemd-timesyncd"])
+    err = info.value
+    assert "ntpsec : Conflicts: time-daemon" in err.message
+    assert "held broken packages" in err.message
+    assert err.returncode == 100
+    assert err.hint
+
+
+@pytest.mark.parametrize("names", [[], ["-o"], ["Foo"], ["a b"], ["--purge"]])
+def test_plan_install_rejects_bad_names(fake: FakeApt, names: list[str]) -> None:
+    with pytest.raises(InvalidIdentifierError):
+        AptAdapter().plan_install(names)
+    assert fake.calls == []
+
+
+# -- on-disk index cache -------------------------------------------------------
+
+
+@pytest.fixture
+def apt_state(tmp_path: Path, mocker: MockerFixture) -> tuple[FakeApt, Path]:
+    """Recorded apt output, but apt-config points at state files under tmp_path."""
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "repo_Packages").write_text("x")
+    (lists / "lock").write_text("")
+    status = tmp_path / "dpkg" / "status"
+    status.parent.mkdir()
+    status.write_text("")
+    config = (
+        f"ARCH='amd64'\nLISTS='{lists}/'\nSTATUS='{status}'\n"
+        f"SOURCELIST='{tmp_path}/sources.list'\nSOURCEPARTS='{tmp_path}/sources.list.d/'\n"
+    )
+    admin = ("dpkg-query", f"--admindir={status.parent}", *DPKG_W[1:])
+    apt = FakeApt(
+        extra={
+            APT_CONFIG: CommandResult(APT_CONFIG, 0, config, ""),
+            admin: load_recording("dpkg-query-W"),
+        }
+    )
+    mocker.patch("pip_native.subproc.run", side_effect=apt)
+    return apt, tmp_path
+
+
+def test_index_cache_on_disk(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    first = AptAdapter(cache_dir=cache).query(["python3-numpy", "python3-yaml"])
+    assert [c[0] for c in apt.calls] == ["apt-config", "apt-cache", "dpkg-query"]
+    assert len(list(cache.glob("apt-index-*.marshal"))) == 1
+
+    apt.calls.clear()
+    warm = AptAdapter(cache_dir=cache)
+    assert warm.query(["python3-numpy", "python3-yaml"]) == first
+    assert warm.closure("python3-sklearn")[0].name == "python3-sklearn"
+    assert apt.calls == [APT_CONFIG]  # no apt-cache, no dpkg-query
+
+    # new package lists invalidate the cache; the stale file is replaced
+    apt.calls.clear()
+    lists_file = tmp / "lists" / "repo_Packages"
+    lists_file.write_text("changed")
+    os.utime(lists_file, ns=(1, 1))
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])
+    assert [c[0] for c in apt.calls] == ["apt-config", "apt-cache", "dpkg-query"]
+    assert len(list(cache.glob("apt-index-*.marshal"))) == 1
+
+    # so does a dpkg status change (something was installed)
+    apt.calls.clear()
+    (tmp / "dpkg" / "status").write_text("Package: x\n")
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])
+    assert "apt-cache" in [c[0] for c in apt.calls]
+
+
+def test_index_cache_corrupt_file_is_rebuilt(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])
+    (path,) = cache.glob("apt-index-*.marshal")
+    path.write_bytes(b"\x00garbage")
+    apt.calls.clear()
+    assert AptAdapter(cache_dir=cache).query(["python3-numpy"])["python3-numpy"].version
+    assert "apt-cache" in [c[0] for c in apt.calls]
+
+
+def test_index_cache_unwritable_dir_is_ignored(apt_state: tuple[FakeApt, Path]) -> None:
+    _, tmp = apt_state
+    blocker = tmp / "file"
+    blocker.write_text("")
+    assert AptAdapter(cache_dir=blocker / "cache").query(["python3-numpy"])
+
+
+# -- check_target --------------------------------------------------------------
+
+
+def target(**overrides: object) -> TargetEnvironment:
+    values: dict[str, object] = {
+        "executable": "/usr/bin/python3",
+        "base_executable": "/usr/bin/python3.11",
+        "version": Version("3.11.2"),
+        "implementation": "cpython",
+        "prefix": "/usr",
+        "base_prefix": "/usr",
+        "is_venv": False,
+        "system_site_packages": False,
+        "purelib": "/usr/local/lib/python3.11/dist-packages",
+        "platlib": "/usr/local/lib/python3.11/dist-packages",
+        "sys_path": ("/usr/lib/python311.zip", "/usr/lib/python3/dist-packages"),
+        "externally_managed": "/usr/lib/python3.11/EXTERNALLY-MANAGED",
+        "markers": {},
+        "tags": (),
+        "distributions": (),
+    }
+    values.update(overrides)
+    return TargetEnvironment(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def debian(mocker: MockerFixture) -> AptAdapter:
+    mocker.patch("pip_native.native.apt.shutil.which", return_value="/usr/bin/x")
+    mocker.patch.object(AptAdapter, "_system_python", return_value=("/usr/bin/python3.11", "3.11"))
+    return AptAdapter()
+
+
+VENV = {
+    "executable": "/home/u/.venvs/p/bin/python",
+    "prefix": "/home/u/.venvs/p",
+    "is_venv": True,
+    "system_site_packages": True,
+    "purelib": "/home/u/.venvs/p/lib/python3.11/site-packages",
+}
+
+
+def test_check_target_accepts_system_python_and_system_site_venv(debian: AptAdapter) -> None:
+    debian.check_target(target())
+    debian.check_target(target(**VENV))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({**VENV, "system_site_packages": False}, "does not include the system site-packages"),
+        (
+            {"base_prefix": "/usr/local", "base_executable": "/usr/local/bin/python3.11"},
+            "not based on",
+        ),
+        (
+            {"base_prefix": "/opt/conda", "base_executable": "/opt/conda/bin/python3.11"},
+            "not based on",
+        ),
+        ({"version": Version("3.12.1"), "base_executable": "/usr/bin/python3.12"}, "Python 3.12"),
+        ({"implementation": "pypy"}, "pypy"),
+        ({"sys_path": ("/usr/lib/python311.zip",)}, "not on its sys.path"),
+    ],
+)
+def test_check_target_refuses(
+    debian: AptAdapter, overrides: dict[str, object], reason: str
+) -> None:
+    env = target(**overrides)
+    with pytest.raises(TargetEnvironmentError) as info:
+        debian.check_target(env)
+    err = info.value
+    assert reason in err.message
+    assert env.executable in err.message
+    assert err.hint is not None and err.hint.startswith(
+        "/usr/bin/python3 -m venv --system-site-packages "
+    )
+    assert "bin/activate" in err.hint
+
+
+def test_check_target_hint_repairs_existing_venv(debian: AptAdapter) -> None:
+    with pytest.raises(TargetEnvironmentError) as info:
+        debian.check_target(target(**{**VENV, "system_site_packages": False}))
+    assert info.value.hint == (
+        "/usr/bin/python3 -m venv --system-site-packages /home/u/.venvs/p && "
+        ". /home/u/.venvs/p/bin/activate"
+    )
+
+
+def test_check_target_default_hint(debian: AptAdapter) -> None:
+    with pytest.raises(TargetEnvironmentError) as info:
+        debian.check_target(
+            target(base_prefix="/opt/conda", base_executable="/opt/conda/bin/python")
+        )
+    assert info.value.hint == (
+        "/usr/bin/python3 -m venv --system-site-packages ~/.venvs/myproject && "
+        ". ~/.venvs/myproject/bin/activate"
+    )
+
+
+def test_check_target_not_debian(mocker: MockerFixture) -> None:
+    mocker.patch("pip_native.native.apt.shutil.which", return_value=None)
+    with pytest.raises(
+        TargetEnvironmentError, match="apt-get, apt-cache, apt-config, dpkg-query not found"
+    ):
+        AptAdapter().check_target(target())
+
+
+def test_check_target_without_system_python(mocker: MockerFixture) -> None:
+    mocker.patch("pip_native.native.apt.shutil.which", return_value="/usr/bin/x")
+    mocker.patch.object(AptAdapter, "_system_python", return_value=None)
+    with pytest.raises(TargetEnvironmentError, match="/usr/bin/python3 does not exist") as info:
+        AptAdapter().check_target(target())
+    assert info.value.hint and info.value.hint.startswith("apt-get install python3 python3-venv")
+
+
+def test_system_python_version(mocker: MockerFixture) -> None:
+    mocker.patch("pip_native.native.apt.os.path.realpath", return_value="/usr/bin/python3.11")
+    mocker.patch("pip_native.native.apt.Path.exists", return_value=True)
+    assert AptAdapter()._system_python() == ("/usr/bin/python3.11", "3.11")
+    mocker.patch("pip_native.native.apt.os.path.realpath", return_value="/usr/bin/custom")
+    run = mocker.patch(
+        "pip_native.subproc.run",
+        return_value=CommandResult(("/usr/bin/python3",), 0, "3.13\n", ""),
+    )
+    assert AptAdapter()._system_python() == ("/usr/bin/custom", "3.13")
+    assert run.call_args.args[0][0] == "/usr/bin/python3"
+    mocker.patch("pip_native.native.apt.Path.exists", return_value=False)
+    assert AptAdapter()._system_python() is None

@@ -1,0 +1,99 @@
+"""Recorded apt/dpkg output (tests/data/apt/): the loader the apt tests use, and its checks."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from pip_native.errors import CommandFailed
+from pip_native.subproc import CommandResult
+
+DATA = Path(__file__).resolve().parent / "data" / "apt"
+
+
+def read_meta(name: str) -> dict[str, str]:
+    """The ``key: value`` lines of ``NAME.meta``."""
+    meta: dict[str, str] = {}
+    for line in (DATA / f"{name}.meta").read_text().splitlines():
+        key, _, value = line.partition(": ")
+        meta[key] = value
+    return meta
+
+
+def load_recording(name: str) -> CommandResult:
+    """A recording as the CommandResult ``subproc.run`` returned when it was made."""
+    meta = read_meta(name)
+    stderr = DATA / f"{name}.stderr"
+    return CommandResult(
+        argv=tuple(shlex.split(meta["command"])),
+        returncode=int(meta["returncode"]),
+        stdout=(DATA / f"{name}.stdout").read_text(),
+        stderr=stderr.read_text() if stderr.exists() else "",
+    )
+
+
+def all_recordings() -> list[str]:
+    return sorted(p.stem for p in DATA.glob("*.meta"))
+
+
+class FakeApt:
+    """Stands in for ``pip_native.subproc.run``: answers recorded commands, logs every call."""
+
+    def __init__(self, *names: str, extra: dict[tuple[str, ...], CommandResult] | None = None):
+        self.results: dict[tuple[str, ...], CommandResult] = dict(extra or {})
+        for name in names or tuple(all_recordings()):
+            result = load_recording(name)
+            self.results.setdefault(result.argv, result)
+        self.calls: list[tuple[str, ...]] = []
+        self.envs: list[dict[str, str] | None] = []
+
+    def __call__(
+        self,
+        argv: tuple[str, ...] | list[str],
+        *,
+        what: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+        **_: object,
+    ) -> CommandResult:
+        args = tuple(argv)
+        self.calls.append(args)
+        self.envs.append(env)
+        if args not in self.results:
+            raise AssertionError(f"unexpected command: {shlex.join(args)}")
+        result = self.results[args]
+        if check and result.returncode != 0:
+            raise CommandFailed(
+                f"Could not {what}", command=args, returncode=result.returncode, output=""
+            )
+        return result
+
+    def count(self, program: str, *prefix: str) -> int:
+        return sum(1 for c in self.calls if c[0] == program and c[1 : 1 + len(prefix)] == prefix)
+
+
+@pytest.mark.parametrize("name", all_recordings())
+def test_recording_has_header(name: str) -> None:
+    meta = read_meta(name)
+    assert meta["command"]
+    assert "bookworm" in meta["distro"] and "Debian" in meta["distro"]
+    assert meta["date"] == "2026-11-25"
+    assert meta["returncode"].isdigit()
+    assert (DATA / f"{name}.stdout").exists()
+
+
+def test_expected_recordings_exist() -> None:
+    names = set(all_recordings())
+    assert {
+        "apt-config-shell",
+        "dumpavail-excerpt",
+        "dpkg-query-W",
+        "dpkg-query-L",
+        "apt-get-s-sklearn",
+        "apt-get-s-upgrade",
+        "apt-get-s-remove",
+        "apt-get-s-unknown",
+        "apt-get-s-unmet",
+    } <= names
