@@ -1,0 +1,97 @@
+"""The joint resolution: one resolvelib run over PyPI pure wheels and native packages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from packaging.utils import NormalizedName
+from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
+
+from pip_native.errors import ResolutionConflictError
+from pip_native.resolver.explain import conflict_error
+from pip_native.resolver.model import (
+    Candidate,
+    ResolverRequirement,
+    Source,
+    SpecRequirement,
+    split_identifier,
+)
+from pip_native.resolver.provider import SplitProvider
+from pip_native.resolver.sources import Kind, NativeSource, PyPISource
+
+__all__ = [
+    "Candidate",
+    "Kind",
+    "NativeSource",
+    "PyPISource",
+    "Resolution",
+    "SplitProvider",
+    "Source",
+    "SpecRequirement",
+    "resolve",
+]
+
+MAX_ROUNDS = 200_000
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The chosen candidate per project, with why each one is there."""
+
+    candidates: dict[NormalizedName, Candidate]
+    extras: dict[NormalizedName, frozenset[NormalizedName]]
+    required_by: dict[NormalizedName, tuple[str, ...]]
+    """Per project: ``you`` and/or the projects (``name version``) that required it."""
+    requested: tuple[SpecRequirement, ...]
+    kinds: dict[NormalizedName, Kind] = field(default_factory=dict)
+
+
+def resolve(
+    requirements: Sequence[ResolverRequirement],
+    provider: SplitProvider,
+    *,
+    reporter: BaseReporter[ResolverRequirement, Candidate, str] | None = None,
+) -> Resolution:
+    """Resolve ``requirements`` jointly; raise :class:`ResolutionConflictError` when impossible."""
+    direct = [r.name for r in requirements if isinstance(r, SpecRequirement)]
+    provider.prefetch(direct)
+    provider.native.prefetch(direct)
+    resolver: Resolver[ResolverRequirement, Candidate, str] = Resolver(
+        provider, reporter or BaseReporter()
+    )
+    try:
+        result = resolver.resolve(requirements, max_rounds=MAX_ROUNDS)
+    except ResolutionImpossible as exc:
+        raise conflict_error(provider, exc.causes, provider.unusable) from exc
+    except ResolutionTooDeep as exc:
+        raise ResolutionConflictError(
+            f"The resolution did not finish after {exc.round_count} rounds.",
+            hint="Pin some versions (for example the ones pip would pick) to narrow the search.",
+        ) from exc
+
+    candidates: dict[NormalizedName, Candidate] = {}
+    extras: dict[NormalizedName, frozenset[NormalizedName]] = {}
+    required_by: dict[NormalizedName, list[str]] = {}
+    for identifier, cand in result.mapping.items():
+        name, ident_extras = split_identifier(identifier)
+        candidates.setdefault(name, cand.with_extras(frozenset()))
+        if ident_extras:
+            extras[name] = extras.get(name, frozenset()) | ident_extras
+        for parent in result.graph.iter_parents(identifier):
+            why = "you" if parent is None else _label(result.mapping[parent])
+            lst = required_by.setdefault(name, [])
+            if why not in lst and not (parent is not None and split_identifier(parent)[0] == name):
+                lst.append(why)
+    return Resolution(
+        candidates=candidates,
+        extras=extras,
+        required_by={k: tuple(v) for k, v in required_by.items()},
+        requested=tuple(r for r in requirements if isinstance(r, SpecRequirement)),
+        kinds={n: provider.kind(n) for n in candidates},
+    )
+
+
+def _label(cand: Candidate) -> str:
+    return f"{cand.name} {cand.version}"
+

@@ -1,0 +1,86 @@
+"""Turn a failed resolution into one message that names both sides and their origin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName
+
+from pip_native.errors import ResolutionConflictError
+from pip_native.resolver.model import Candidate, NativePin, ResolverRequirement, split_identifier
+from pip_native.resolver.sources import Kind
+
+if TYPE_CHECKING:
+    from resolvelib.structs import RequirementInformation
+
+    from pip_native.resolver.provider import SplitProvider
+
+__all__ = ["conflict_error"]
+
+
+def _offers(provider: SplitProvider, name: NormalizedName) -> str:
+    kind = provider.kind(name)
+    manager = provider.native.adapter.name
+    native = provider.native.candidate(name)
+    native_text = (
+        f"{manager} offers {native.version} ({native.native.package.label()})"
+        if native is not None and native.native is not None
+        else f"{manager} offers nothing: {provider.native.reason(name)}"
+    )
+    installed = provider.env.installed.get(name)
+    inst_text = f"; installed: {installed.version} in {installed.location}" if installed else ""
+    if kind is Kind.PURE:
+        return f"{provider.pypi.describe_files(name)}; {native_text}{inst_text}"
+    if kind is Kind.NATIVE:
+        return f"{provider.pypi.describe_files(name)}, so it must come from {manager}: {native_text}{inst_text}"
+    return f"no configured index has it; {native_text}{inst_text}"
+
+
+def conflict_error(
+    provider: SplitProvider,
+    causes: Sequence[RequirementInformation[ResolverRequirement, Candidate]],
+    unusable: Mapping[str, str],
+) -> ResolutionConflictError:
+    by_name: dict[NormalizedName, list[str]] = {}
+    pinned_native = False
+    for info in causes:
+        name, _ = split_identifier(info.requirement.identifier)
+        text = info.requirement.describe()
+        if isinstance(info.requirement, NativePin):
+            pinned_native = True
+        lines = by_name.setdefault(name, [])
+        if text not in lines:
+            lines.append(text)
+    parts = []
+    for name, lines in by_name.items():
+        parts.append(
+            f"{name}: " + "; ".join(lines) + f". Available: {_offers(provider, name)}."
+        )
+    for what, why in unusable.items():
+        parts.append(f"Skipped {what}: {why}")
+    names = ", ".join(by_name)
+    manager = provider.native.adapter.name
+    hints = []
+    for name in by_name:
+        if provider.kind(name) is not Kind.PURE and provider.native.candidate(name) is None:
+            if provider.native.match(name) is None:
+                hints.append(provider.native.mapping.unknown_error(name).hint or "")
+            else:
+                hints.append(f"{manager} cannot install {name} here; install it some other way first.")
+    if pinned_native:
+        hints.append(
+            f"The {manager} packages fix the version of {names} for the whole environment: "
+            f"relax your requirements to accept the {manager} version, or install without "
+            "--native-from to take everything from PyPI."
+        )
+    elif not hints:
+        hints.append(
+            f"Relax the requirements on {names} to accept a version that PyPI's pure wheels "
+            f"or {manager} offer, or install without --native-from."
+        )
+    hint = " ".join(h for h in hints if h)
+    return ResolutionConflictError(
+        f"No consistent set of packages satisfies the requirements on {names}. " + " ".join(parts),
+        hint=hint,
+    )

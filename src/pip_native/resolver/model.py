@@ -1,0 +1,212 @@
+"""Candidates and requirements of the joint resolution (the resolvelib RT/CT types).
+
+Identifiers are canonical PyPI names, or ``name[extra1,extra2]`` for a
+project with extras (the usual resolvelib extras pattern: the extras
+candidate depends on its base candidate, exactly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Union
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from pip_native.environment import InstalledDistribution
+from pip_native.index.files import DistFile
+from pip_native.native.base import ProvidedDistribution, SystemPackage
+
+__all__ = [
+    "Candidate",
+    "NativeOrigin",
+    "NativePin",
+    "Origin",
+    "ResolverRequirement",
+    "SameCandidate",
+    "Source",
+    "SpecRequirement",
+    "identifier_for",
+    "split_identifier",
+]
+
+
+class Source(str, Enum):
+    """Where a candidate comes from."""
+
+    PYPI = "pypi"
+    NATIVE = "native"
+    INSTALLED = "installed"
+
+
+def identifier_for(name: NormalizedName, extras: frozenset[NormalizedName]) -> str:
+    if not extras:
+        return name
+    return f"{name}[{','.join(sorted(extras))}]"
+
+
+def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[NormalizedName]]:
+    name, _, rest = identifier.partition("[")
+    extras = frozenset(canonicalize_name(e) for e in rest.rstrip("]").split(",") if e)
+    return canonicalize_name(name), extras
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who asked for a requirement, in words for messages (``you``, ``requests 2.32.3``)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+USER = Origin("you")
+
+
+@dataclass(frozen=True)
+class NativeOrigin:
+    """Why a native candidate exists: the system package and the mapping that chose it."""
+
+    package: SystemPackage
+    mapping: str
+    """One line: which mapping source matched (``bundled table debian bookworm``)."""
+    closure: tuple[ProvidedDistribution, ...] = field(default=(), compare=False)
+    """Every PyPI distribution installing the package brings or relies on."""
+    install: tuple[str, ...] = ()
+    """The package names to give the manager (the mapping may name more than one)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One version of one project from one source."""
+
+    name: NormalizedName
+    version: Version
+    source: Source
+    extras: frozenset[NormalizedName] = frozenset()
+    file: DistFile | None = field(default=None, compare=False)
+    """For PyPI candidates: the exact pure wheel."""
+    native: NativeOrigin | None = field(default=None, compare=False)
+    """For native candidates (and installed ones the system package manager owns)."""
+    installed: InstalledDistribution | None = field(default=None, compare=False)
+    """For installed candidates."""
+
+    @property
+    def identifier(self) -> str:
+        return identifier_for(self.name, self.extras)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Identity across extras: the same project version from the same place."""
+        return (self.name, str(self.version), self.source.value)
+
+    def with_extras(self, extras: frozenset[NormalizedName]) -> Candidate:
+        return Candidate(
+            self.name, self.version, self.source, extras, self.file, self.native, self.installed
+        )
+
+    @property
+    def is_system_provided(self) -> bool:
+        """True for native candidates and installed ones that came from the system manager."""
+        return self.native is not None
+
+    def describe(self) -> str:
+        if self.source is Source.PYPI:
+            return f"{self.name} {self.version} (pure wheel from PyPI)"
+        if self.source is Source.NATIVE and self.native is not None:
+            return f"{self.name} {self.version} ({self.native.package.manager} package {self.native.package.label()})"
+        where = self.installed.location if self.installed else "?"
+        return f"{self.name} {self.version} (already installed in {where})"
+
+
+@dataclass(frozen=True)
+class SpecRequirement:
+    """A PEP 508 requirement (markers already evaluated), with who asked for it."""
+
+    name: NormalizedName
+    extras: frozenset[NormalizedName]
+    specifier: SpecifierSet
+    origin: Origin
+    text: str
+    allow_prereleases: bool = False
+
+    @classmethod
+    def from_requirement(
+        cls, req: Requirement, origin: Origin, *, allow_prereleases: bool = False
+    ) -> SpecRequirement:
+        return cls(
+            canonicalize_name(req.name),
+            frozenset(canonicalize_name(e) for e in req.extras),
+            req.specifier,
+            origin,
+            str(req),
+            allow_prereleases,
+        )
+
+    @property
+    def identifier(self) -> str:
+        return identifier_for(self.name, self.extras)
+
+    def is_satisfied_by(self, candidate: Candidate) -> bool:
+        pre = self.allow_prereleases or bool(self.specifier.prereleases)
+        return self.specifier.contains(candidate.version, prereleases=pre or None) or (
+            # An installed pre-release satisfies a spec that matches it, as in pip.
+            candidate.source is Source.INSTALLED
+            and self.specifier.contains(candidate.version, prereleases=True)
+        )
+
+    def describe(self) -> str:
+        return f"{self.text} (required by {self.origin})"
+
+
+@dataclass(frozen=True)
+class NativePin:
+    """A distribution a system package brings: it must be *that* system copy.
+
+    Installing the system package puts this exact version on ``sys.path``
+    whatever else happens, so only the system's own copy may satisfy it:
+    anything else would install the project twice.
+    """
+
+    name: NormalizedName
+    version: Version
+    package: SystemPackage
+    brought_by: str
+    """The system package (and project) whose closure contains it, for messages."""
+
+    @property
+    def identifier(self) -> str:
+        return self.name
+
+    def is_satisfied_by(self, candidate: Candidate) -> bool:
+        return candidate.version == self.version and candidate.is_system_provided
+
+    def describe(self) -> str:
+        return (
+            f"{self.name}=={self.version} from {self.package.manager} ({self.package.label()}), "
+            f"brought in by {self.brought_by}"
+        )
+
+
+@dataclass(frozen=True)
+class SameCandidate:
+    """An extras candidate needs exactly its base candidate."""
+
+    base: Candidate
+
+    @property
+    def identifier(self) -> str:
+        return self.base.name
+
+    def is_satisfied_by(self, candidate: Candidate) -> bool:
+        return candidate.key == self.base.key
+
+    def describe(self) -> str:
+        return f"{self.base.describe()} (base of extras)"
+
+
+ResolverRequirement = Union[SpecRequirement, NativePin, SameCandidate]

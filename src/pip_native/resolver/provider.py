@@ -1,0 +1,217 @@
+"""The resolvelib provider that merges PyPI pure wheels, native packages and installed distributions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from resolvelib import AbstractProvider
+
+from pip_native.environment import TargetEnvironment
+from pip_native.errors import IndexFetchError
+from pip_native.resolver.model import (
+    Candidate,
+    NativeOrigin,
+    NativePin,
+    Origin,
+    ResolverRequirement,
+    SameCandidate,
+    Source,
+    SpecRequirement,
+    split_identifier,
+)
+from pip_native.resolver.sources import Kind, NativeSource, PyPISource
+
+if TYPE_CHECKING:
+    from resolvelib.structs import RequirementInformation
+
+__all__ = ["SplitProvider"]
+
+
+class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
+    """Candidates for a name, best first:
+
+    1. the installed distribution, when it satisfies (unless the name is to be upgraded);
+    2. for a *pure* project (its newest release has a pure wheel): pure wheels, newest first;
+       native copies only when a system package pins the name (it brings it anyway);
+    3. for a *native* project (no pure wheel): the system package's version only.
+
+    A native candidate depends on exact :class:`NativePin` s for every PyPI
+    distribution its system package brings, so the pure side can never pick
+    another copy of them.
+    """
+
+    def __init__(
+        self,
+        *,
+        env: TargetEnvironment,
+        pypi: PyPISource,
+        native: NativeSource,
+        upgrade: Callable[[NormalizedName], bool] = lambda _name: False,
+        pre: bool = False,
+    ) -> None:
+        self.env = env
+        self.pypi = pypi
+        self.native = native
+        self._upgrade = upgrade
+        self._pre = pre
+        self._kinds: dict[NormalizedName, Kind] = {}
+        self._pypi_candidates: dict[NormalizedName, list[Candidate]] = {}
+        self.unusable: dict[str, str] = {}
+        """Candidates dropped because their metadata could not be read, with why."""
+
+    # -- classification -------------------------------------------------
+    def kind(self, name: NormalizedName) -> Kind:
+        if name not in self._kinds:
+            self._kinds[name] = self.pypi.kind(name)
+        return self._kinds[name]
+
+    # -- resolvelib interface ---------------------------------------------
+    def identify(self, requirement_or_candidate: ResolverRequirement | Candidate) -> str:
+        return requirement_or_candidate.identifier
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[RequirementInformation[ResolverRequirement, Candidate]]],
+        backtrack_causes: Sequence[RequirementInformation[ResolverRequirement, Candidate]],
+    ) -> Any:
+        infos = list(information[identifier])
+        pinned = any(isinstance(i.requirement, (NativePin, SameCandidate)) for i in infos)
+        direct = any(i.parent is None for i in infos)
+        causes = {c.requirement.identifier for c in backtrack_causes}
+        return (not pinned, identifier not in causes, not direct, identifier)
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[ResolverRequirement]],
+        incompatibilities: Mapping[str, Iterator[Candidate]],
+    ) -> Callable[[], Iterator[Candidate]]:
+        name, extras = split_identifier(identifier)
+        reqs = list(requirements[identifier])
+        bad = {c.key for c in incompatibilities[identifier]}
+
+        def matches() -> Iterator[Candidate]:
+            seen: set[tuple[str, str, str]] = set()
+            for cand in self._base_candidates(name, reqs):
+                if cand.key in bad or cand.key in seen:
+                    continue
+                seen.add(cand.key)
+                cand = cand.with_extras(extras) if extras else cand
+                if all(r.is_satisfied_by(cand) for r in reqs):
+                    yield cand
+
+        return matches
+
+    def is_satisfied_by(self, requirement: ResolverRequirement, candidate: Candidate) -> bool:
+        return requirement.is_satisfied_by(candidate)
+
+    def get_dependencies(self, candidate: Candidate) -> Iterable[ResolverRequirement]:
+        if candidate.extras:
+            base = candidate.with_extras(frozenset())
+            deps: list[ResolverRequirement] = [SameCandidate(base)]
+            deps.extend(self._spec_deps(candidate, self._requires(candidate), extras_only=True))
+            return deps
+        if candidate.source is Source.NATIVE:
+            assert candidate.native is not None
+            return self._native_pins(candidate.native, candidate.name)
+        return self._spec_deps(candidate, self._requires(candidate), extras_only=False)
+
+    # -- helpers ----------------------------------------------------------
+    def _base_candidates(
+        self, name: NormalizedName, reqs: Sequence[ResolverRequirement]
+    ) -> Iterator[Candidate]:
+        for req in reqs:
+            if isinstance(req, SameCandidate):
+                yield req.base
+                return
+        pinned = any(isinstance(r, NativePin) for r in reqs)
+        installed = self._installed(name)
+        upgrade = self._upgrade(name)
+        if installed is not None and not upgrade:
+            yield installed
+        kind = self.kind(name)
+        if pinned or kind is not Kind.PURE:
+            native = self.native.candidate(name)
+            if native is not None:
+                yield native
+        if kind is Kind.PURE and not pinned:
+            yield from self._pypi(name)
+        if installed is not None and upgrade:
+            yield installed
+
+    def _pypi(self, name: NormalizedName) -> Iterator[Candidate]:
+        if name not in self._pypi_candidates:
+            self._pypi_candidates[name] = self.pypi.candidates(name)
+            # Warm the metadata of the likely picks while the resolver works.
+            self.pypi.prefetch_metadata(self._pypi_candidates[name][:2])
+        yield from self._pypi_candidates[name]
+
+    def _installed(self, name: NormalizedName) -> Candidate | None:
+        dist = self.env.installed.get(name)
+        if dist is None:
+            return None
+        native: NativeOrigin | None = None
+        if not dist.in_target:
+            owner = self.native.installed_owner(name)
+            if owner is not None:
+                native = NativeOrigin(owner, f"installed by {owner.manager}")
+        return Candidate(dist.name, dist.version, Source.INSTALLED, installed=dist, native=native)
+
+    def _requires(self, candidate: Candidate) -> Sequence[Requirement]:
+        if candidate.source is Source.INSTALLED:
+            assert candidate.installed is not None
+            return candidate.installed.requires
+        if candidate.source is Source.PYPI:
+            try:
+                return self.pypi.requirements(candidate)
+            except IndexFetchError as exc:
+                self.unusable[candidate.describe()] = exc.message
+                raise
+        # Extras of a native candidate: take them from the same PyPI release's metadata.
+        return self.pypi.requirements_of_release(candidate.name, candidate.version)
+
+    def _spec_deps(
+        self, candidate: Candidate, requires: Sequence[Requirement], *, extras_only: bool
+    ) -> list[ResolverRequirement]:
+        origin = Origin(f"{candidate.name} {candidate.version}")
+        base_env = {**self.env.markers, "extra": ""}
+        out: list[ResolverRequirement] = []
+        names: list[NormalizedName] = []
+        for req in requires:
+            if req.marker is None:
+                applies = not extras_only
+            elif extras_only:
+                applies = not req.marker.evaluate(base_env) and any(
+                    req.marker.evaluate({**self.env.markers, "extra": e}) for e in candidate.extras
+                )
+            else:
+                applies = req.marker.evaluate(base_env)
+            if not applies:
+                continue
+            name = canonicalize_name(req.name)
+            if name == candidate.name and not req.extras:
+                continue
+            out.append(SpecRequirement.from_requirement(req, origin, allow_prereleases=self._pre))
+            names.append(name)
+        self.prefetch(names)
+        return out
+
+    def _native_pins(self, origin: NativeOrigin, own: NormalizedName) -> list[ResolverRequirement]:
+        via = f"{origin.package.name} (for {own})"
+        return [
+            NativePin(dist.name, dist.version, dist.package, via)
+            for dist in origin.closure
+            if dist.name != own
+        ]
+
+    def prefetch(self, names: Iterable[NormalizedName]) -> None:
+        """Start fetching index pages (and native lookups) for names we will need soon."""
+        todo = [n for n in names if n not in self._kinds]
+        if todo:
+            self.pypi.prefetch(todo)
