@@ -477,3 +477,33 @@ def test_prefetch_errors_surface_later_and_are_not_cached(
         with pytest.raises(IndexFetchError, match="HTTP 403"):
             idx.project_files(DEMO)
         assert len(idx.project_files(DEMO)) == 5  # tried again, now succeeds
+
+
+def test_close_drops_queued_prefetches(local_index: LocalIndex, http_cache: Path) -> None:
+    names = [canonicalize_name(f"proj-{i}") for i in range(30)]
+    for name in names:
+        local_index.add_wheel(name, "1.0")
+    local_index.build()
+    local_index.delay = 0.1
+    with local_index.serve() as url:
+        idx = PackageIndex(IndexConfig(index_url=url), cache_dir=http_cache, max_workers=2)
+        idx.prefetch_projects(names)
+        start = time.monotonic()
+        idx.close()
+        assert time.monotonic() - start < 1.0  # not 30 * 0.1 / 2 s
+        fetched = sum(local_index.requests.values())
+        assert fetched < len(names)
+        assert len(idx.project_files(names[-1])) == 1  # still usable, fetched inline
+
+
+def test_local_paths_as_index_url_and_find_links_page(
+    local_index: LocalIndex, tmp_path: Path, http_cache: Path
+) -> None:
+    demo_index(local_index)
+    page = tmp_path / "links.html"
+    page.write_text(f'<a href="{local_index.files_dir.as_uri()}/dep-1.5-py3-none-any.whl">dep</a>')
+    config = IndexConfig(index_url=str(local_index.simple_dir), find_links=(str(page),))
+    with PackageIndex(config, cache_dir=http_cache) as idx:
+        assert len(idx.project_files(DEMO)) == 5
+        origins = [f.origin for f in idx.project_files(canonicalize_name("dep"))]
+        assert origins == [str(local_index.simple_dir), str(page)]

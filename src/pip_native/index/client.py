@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -15,7 +16,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from pip_native.errors import IndexFetchError
 from pip_native.index.config import IndexConfig, redact_url
 from pip_native.index.files import SUPPORTED_HASHES, DistFile, check_hash
-from pip_native.index.findlinks import FindLinks
+from pip_native.index.findlinks import FindLinks, as_url
 from pip_native.index.metadata import CoreMetadata, parse_core_metadata, read_wheel_metadata
 from pip_native.index.pages import ACCEPT_SIMPLE, PageError, parse_page
 from pip_native.index.transport import Fetched, Transport, file_url_to_path
@@ -61,6 +62,13 @@ class _Memo:
             future = Future()
             self._futures[key] = future
             return future, True
+
+    def cancel_pending(self) -> None:
+        """Forget every computation that has not started (it will never run now)."""
+        with self._lock:
+            for key, future in list(self._futures.items()):
+                if future.cancel():  # False for running or finished ones
+                    del self._futures[key]
 
     def result(self, key: Hashable, future: Future[object]) -> object:
         try:
@@ -118,7 +126,11 @@ class PackageIndex:
         with self._executor_lock:
             executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=True)
+            # Running fetches finish; queued ones are dropped and their memo entries
+            # cancelled, so nobody can wait on them forever.
+            executor.shutdown(wait=True, cancel_futures=True)
+            self._projects.cancel_pending()
+            self._metadata.cancel_pending()
         self._transport.close()
 
     def __enter__(self) -> PackageIndex:
@@ -158,7 +170,7 @@ class PackageIndex:
             key = canonicalize_name(name)
             future, mine = self._projects.claim(key)
             if mine:
-                self._submit(future, lambda key=key: self._fetch_project(key))  # type: ignore[misc]
+                self._submit(future, functools.partial(self._fetch_project, key))
 
     def _fetch_project(self, name: NormalizedName) -> tuple[DistFile, ...]:
         files: list[DistFile] = []
@@ -170,7 +182,7 @@ class PackageIndex:
         return tuple(files)
 
     def _index_files(self, index_url: str, name: NormalizedName) -> list[DistFile]:
-        page_url = f"{index_url.rstrip('/')}/{name}/"
+        page_url = f"{as_url(index_url).rstrip('/')}/{name}/"
         origin = redact_url(index_url)
         what = f"the index page of {name}"
         fetched = self._transport.get(
@@ -230,7 +242,7 @@ class PackageIndex:
                 continue
             future, mine = self._metadata.claim(file.url)
             if mine:
-                self._submit(future, lambda file=file: self._fetch_metadata(file))  # type: ignore[misc]
+                self._submit(future, functools.partial(self._fetch_metadata, file))
 
     def _fetch_metadata(self, file: DistFile) -> CoreMetadata:
         if not file.is_wheel:

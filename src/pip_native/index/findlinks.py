@@ -15,7 +15,7 @@ from pip_native.index.transport import Transport, file_url_to_path
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
-__all__ = ["FindLinks", "local_path"]
+__all__ = ["FindLinks", "as_url", "local_path"]
 
 _ACCEPT_HTML = "text/html"
 
@@ -27,6 +27,12 @@ def local_path(location: str) -> Path | None:
     if "://" in location:
         return None
     return Path(location).expanduser().absolute()
+
+
+def as_url(location: str) -> str:
+    """A location as a URL: local paths (pip accepts them as index URLs too) become file: URLs."""
+    path = None if "://" in location or location.startswith("file:") else local_path(location)
+    return path.as_uri() if path is not None else location
 
 
 class FindLinks:
@@ -51,8 +57,9 @@ class FindLinks:
                 if (dist := self._local_file(path, name, names, project, origin)) is not None
             ]
         if path.is_file():  # a local HTML page of links
-            page_url = path.as_uri()
-            return self._parse(project, path.read_bytes(), "text/html", page_url, origin)
+            fetched = self._transport.get(path.as_uri(), what="the find-links page")
+            assert fetched is not None
+            return self._parse(project, fetched.content, "text/html", fetched.url, origin)
         return []
 
     def _listing(self, path: Path) -> tuple[str, ...]:
