@@ -251,4 +251,3 @@ def test_native_lookups_are_batched(world: World) -> None:
     queries = [args for kind, args in world.adapter.calls if kind == "query"]
     # the first query covers every direct requirement's mapped package at once
     assert {"python3-sklearn", "python3-yaml"} <= set(queries[0])
-

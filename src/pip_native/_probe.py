@@ -8,16 +8,18 @@ only *after* the installed distributions were listed, so pip-native's own
 environment never leaks into the answer.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
 import sysconfig
 
 
-def _distributions(paths):
+def _distributions(paths: list[str]) -> list[dict[str, object]]:
     from importlib import metadata
 
-    found = []
+    found: list[dict[str, object]] = []
     for dist in metadata.distributions(path=paths):
         name = dist.metadata["Name"]
         if not name:
@@ -39,7 +41,7 @@ def _distributions(paths):
     return found
 
 
-def main():
+def main() -> None:
     paths = [p for p in sys.path[1:] if p]  # [0] is this script's directory
     dists = _distributions(paths)
     sys.path.insert(0, sys.argv[1])

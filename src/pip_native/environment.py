@@ -44,7 +44,9 @@ class InstalledDistribution:
     """True when it lives in the target's own site-packages (not a base or system dir)."""
 
     @classmethod
-    def from_probe(cls, raw: Mapping[str, object], target_dirs: frozenset[str]) -> InstalledDistribution:
+    def from_probe(
+        cls, raw: Mapping[str, object], target_dirs: frozenset[str]
+    ) -> InstalledDistribution:
         reqs: list[Requirement] = []
         for text in raw.get("requires") or []:  # type: ignore[attr-defined]
             try:
@@ -95,9 +97,7 @@ class TargetEnvironment:
     @classmethod
     def from_probe_json(cls, text: str) -> TargetEnvironment:
         raw = json.loads(text)
-        target_dirs = frozenset(
-            os.path.realpath(p) for p in (raw["purelib"], raw["platlib"]) if p
-        )
+        target_dirs = frozenset(os.path.realpath(p) for p in (raw["purelib"], raw["platlib"]) if p)
         dists = []
         for item in raw["distributions"]:
             try:

@@ -66,7 +66,7 @@ def run(
     args = tuple(argv)
     logger.debug("running: %s", shlex.join(args))
     try:
-        proc = subprocess.run(  # noqa: S603 - argv lists only, never a shell
+        proc = subprocess.run(
             args,
             env=full_env,
             input=stdin,
@@ -85,7 +85,7 @@ def run(
             hint=hint or f"Install the program that provides {args[0]!r}, or check PATH.",
         ) from exc
     except subprocess.TimeoutExpired as exc:
-        out = exc.stdout if isinstance(exc.stdout, str) else ""
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
         raise CommandFailed(
             f"Could not {what}: the command did not finish within {timeout:g} s.",
             command=args,

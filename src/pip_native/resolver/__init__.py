@@ -26,9 +26,9 @@ __all__ = [
     "NativeSource",
     "PyPISource",
     "Resolution",
-    "SplitProvider",
     "Source",
     "SpecRequirement",
+    "SplitProvider",
     "resolve",
 ]
 
@@ -63,7 +63,7 @@ def resolve(
     try:
         result = resolver.resolve(requirements, max_rounds=MAX_ROUNDS)
     except ResolutionImpossible as exc:
-        raise conflict_error(provider, exc.causes, provider.unusable) from exc
+        raise conflict_error(provider, list(exc.causes), provider.unusable) from exc
     except ResolutionTooDeep as exc:
         raise ResolutionConflictError(
             f"The resolution did not finish after {exc.round_count} rounds.",
@@ -94,4 +94,3 @@ def resolve(
 
 def _label(cand: Candidate) -> str:
     return f"{cand.name} {cand.version}"
-

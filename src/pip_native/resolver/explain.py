@@ -54,9 +54,7 @@ def conflict_error(
             lines.append(text)
     parts = []
     for name, lines in by_name.items():
-        parts.append(
-            f"{name}: " + "; ".join(lines) + f". Available: {_offers(provider, name)}."
-        )
+        parts.append(f"{name}: " + "; ".join(lines) + f". Available: {_offers(provider, name)}.")
     for what, why in unusable.items():
         parts.append(f"Skipped {what}: {why}")
     names = ", ".join(by_name)
@@ -67,7 +65,9 @@ def conflict_error(
             if provider.native.match(name) is None:
                 hints.append(provider.native.mapping.unknown_error(name).hint or "")
             else:
-                hints.append(f"{manager} cannot install {name} here; install it some other way first.")
+                hints.append(
+                    f"{manager} cannot install {name} here; install it some other way first."
+                )
     if pinned_native:
         hints.append(
             f"The {manager} packages fix the version of {names} for the whole environment: "

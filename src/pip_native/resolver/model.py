@@ -73,7 +73,9 @@ class NativeOrigin:
 
     package: SystemPackage
     mapping: str
-    """One line: which mapping source matched (``bundled table debian bookworm``)."""
+    """One line: which mapping source matched, and what it says."""
+    mapping_source: str = ""
+    """The kind of mapping source: ``user``, ``distro``, ``bundled``, ``heuristic``."""
     closure: tuple[ProvidedDistribution, ...] = field(default=(), compare=False)
     """Every PyPI distribution installing the package brings or relies on."""
     install: tuple[str, ...] = ()

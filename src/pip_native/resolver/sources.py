@@ -68,7 +68,9 @@ class PyPISource:
         assert candidate.file is not None
         return self._index.metadata(candidate.file).requires_dist
 
-    def requirements_of_release(self, name: NormalizedName, version: Version) -> tuple[Requirement, ...]:
+    def requirements_of_release(
+        self, name: NormalizedName, version: Version
+    ) -> tuple[Requirement, ...]:
         """Requires-Dist of a release from any of its wheels (platform ones too), or () if none is readable.
 
         Used only for the extras of a native candidate: the system package
@@ -168,11 +170,17 @@ class NativeSource:
         manager = self.adapter.name
         match = self.match(name)
         if match is None:
-            return _NativeInfo(None, f"no {manager} package is known for {name} ({self._consulted()})")
+            return _NativeInfo(
+                None, f"no {manager} package is known for {name} ({self._consulted()})"
+            )
         if not match.packages:
             return _NativeInfo(None, f"{match.describe()} says {name} never comes from {manager}")
         found = self.adapter.query(match.packages)
-        missing = [p for p in match.packages if p not in found or found[p].version is None and not found[p].is_installed]
+        missing = [
+            p
+            for p in match.packages
+            if p not in found or (found[p].version is None and not found[p].is_installed)
+        ]
         if missing:
             return _NativeInfo(
                 None,
@@ -185,7 +193,7 @@ class NativeSource:
             return _NativeInfo(
                 None, f"{main.label()} (from {match.describe()}) ships no distribution named {name}"
             )
-        origin = NativeOrigin(main, match.describe(), tuple(closure), match.packages)
+        origin = NativeOrigin(main, match.describe(), match.source, tuple(closure), match.packages)
         return _NativeInfo(Candidate(name, own[0].version, Source.NATIVE, native=origin), "")
 
     def _closure(self, roots: Sequence[SystemPackage]) -> list[ProvidedDistribution]:

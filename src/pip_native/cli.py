@@ -1,0 +1,285 @@
+"""The ``pip-native`` command: argument parsing, output and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pip_native import __version__
+from pip_native.errors import PipNativeError, UsageError
+from pip_native.executor import ExecutionResult, check_privileges, execute
+from pip_native.index.config import IndexConfig
+from pip_native.mapping import load_mapping
+from pip_native.native.registry import CHOICES, choose_backend
+from pip_native.planner import InstallRequest, PlannedInstall, make_plan
+from pip_native.report import dump, plan_json, plan_table
+from pip_native.reqinput import parse_requirement, read_requirement_files
+
+__all__ = ["main"]
+
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own errors: our format, exit 2
+        raise UsageError(f"{self.prog}: {message}", hint=f"See '{self.prog} --help'.")
+
+
+def _add_install_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "requirements",
+        nargs="*",
+        metavar="REQUIREMENT",
+        help="PEP 508 requirements, e.g. 'scikit-learn>=1.2' requests",
+    )
+    p.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="install from a requirements file (repeatable)",
+    )
+    p.add_argument(
+        "--native-from",
+        default=os.environ.get("PIP_NATIVE_FROM"),
+        metavar="|".join(CHOICES),
+        help="system package manager for native code (default: $PIP_NATIVE_FROM)",
+    )
+    p.add_argument(
+        "--python",
+        default=sys.executable,
+        metavar="PATH",
+        help="the interpreter to install for (default: the one running pip-native)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write the plan (and result) as JSON, like pip's installation report; '-' for stdout",
+    )
+    p.add_argument(
+        "--mapping",
+        action="append",
+        default=[],
+        metavar="FILE",
+        type=Path,
+        help="extra name mapping file (TOML or JSON), highest precedence (repeatable)",
+    )
+    p.add_argument(
+        "--use-sudo",
+        action="store_true",
+        help="run the package manager step through sudo when not root",
+    )
+    p.add_argument(
+        "-U",
+        "--upgrade",
+        action="store_true",
+        help="upgrade the named requirements instead of keeping installed versions",
+    )
+    p.add_argument("--pre", action="store_true", help="allow pre-release versions")
+    p.add_argument(
+        "--break-system-packages",
+        action="store_true",
+        help="allow installing into an externally managed (PEP 668) interpreter",
+    )
+    idx = p.add_argument_group("index options (default: pip's configuration)")
+    idx.add_argument("-i", "--index-url", metavar="URL")
+    idx.add_argument("--extra-index-url", action="append", metavar="URL")
+    idx.add_argument("-f", "--find-links", action="append", metavar="URL_OR_DIR")
+    idx.add_argument("--no-index", action="store_true", default=None)
+    idx.add_argument("--cert", metavar="PATH")
+    idx.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="HTTP cache directory (default: the user cache dir)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pip-native",
+        description="Install pure-Python wheels from PyPI and everything with native code from "
+        "the system package manager, in one resolution.",
+    )
+    parser.add_argument("--version", action="version", version=f"pip-native {__version__}")
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (repeatable)"
+    )
+    common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    install = sub.add_parser("install", parents=[common], help="resolve and install (or --dry-run)")
+    _add_install_options(install)
+    plan = sub.add_parser(
+        "plan", parents=[common], help="print the plan only (same as install --dry-run)"
+    )
+    _add_install_options(plan)
+    mapping = sub.add_parser(
+        "map", parents=[common], help="show which system packages provide a PyPI project"
+    )
+    mapping.add_argument("names", nargs="+", metavar="NAME")
+    mapping.add_argument("--to", required=True, metavar="|".join(CHOICES[:-1]) + "|auto")
+    mapping.add_argument("--mapping", action="append", default=[], type=Path, metavar="FILE")
+    return parser
+
+
+def _index_config(args: argparse.Namespace) -> IndexConfig:
+    return IndexConfig.from_pip_configuration(
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url) if args.extra_index_url else None,
+        find_links=tuple(args.find_links) if args.find_links else None,
+        no_index=args.no_index,
+        cert=args.cert,
+    )
+
+
+def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
+    reqs = [parse_requirement(r) for r in args.requirements]
+    reqs.extend(read_requirement_files(args.requirement))
+    if not reqs:
+        raise UsageError(
+            "Nothing to install: no requirements were given.",
+            hint="Name projects (pip-native install --native-from=apt scikit-learn requests) or pass -r FILE.",
+        )
+    return InstallRequest(
+        requirements=reqs,
+        native_from=args.native_from,
+        python=args.python,
+        index=_index_config(args),
+        mapping_files=args.mapping,
+        upgrade=args.upgrade,
+        pre=args.pre,
+        break_system_packages=args.break_system_packages,
+        dry_run=dry_run,
+        cache_dir=args.cache_dir,
+    )
+
+
+def _write_report(
+    path: str | None, planned: PlannedInstall, result: ExecutionResult | None, status: str
+) -> None:
+    if not path:
+        return
+    outcome: dict[str, Any] = {"status": status}
+    if result is not None:
+        outcome.update(result.as_json())
+
+    def metadata(file: Any) -> Any:
+        try:
+            return planned.index.metadata(file)
+        except PipNativeError:
+            return None
+
+    text = dump(plan_json(planned.plan, metadata=metadata, result=outcome))
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def _install(args: argparse.Namespace, *, dry_run: bool) -> int:
+    request = _request(args, dry_run=dry_run)
+    planned = make_plan(request)
+    plan = planned.plan
+    out = sys.stderr if args.report == "-" else sys.stdout
+    if not args.quiet:
+        out.write(
+            f"Target: {planned.env.executable} (Python {planned.env.version}); "
+            f"native backend: {planned.backend.reason}\n\n"
+        )
+        out.write(plan_table(plan))
+    if dry_run:
+        _write_report(args.report, planned, None, "dry-run")
+        return 0
+    check_privileges(plan, use_sudo=args.use_sudo)
+    result = ExecutionResult()
+    try:
+        execute(
+            plan, use_sudo=args.use_sudo, reprobe=lambda: _reprobe(request.python), result=result
+        )
+    except BaseException as exc:
+        _write_report(
+            args.report,
+            planned,
+            result,
+            "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+        )
+        raise
+    _write_report(args.report, planned, result, "installed")
+    if not args.quiet:
+        out.write(_summary(result))
+    return 0
+
+
+def _reprobe(python: str) -> Any:
+    from pip_native.environment import probe
+
+    return probe(python)
+
+
+def _summary(result: ExecutionResult) -> str:
+    parts = []
+    if result.native_packages:
+        parts.append(f"{len(result.native_packages)} system package(s)")
+    if result.pip_installed:
+        parts.append(
+            f"{len(result.pip_installed)} pure wheel(s): {', '.join(result.pip_installed)}"
+        )
+    return ("\nInstalled " + " and ".join(parts) + ".\n") if parts else "\nNothing to do.\n"
+
+
+def _map(args: argparse.Namespace) -> int:
+    from packaging.utils import canonicalize_name
+
+    from pip_native.identifiers import parse_pypi_name
+    from pip_native.native.registry import create_adapter
+
+    backend = choose_backend(args.to)
+    table = load_mapping(backend.name, user_files=args.mapping)
+    adapter = create_adapter(backend.name, dists_for_package=table.dists_for_package)
+    names = [parse_pypi_name(n) for n in args.names]
+    found = table.lookup_many(names, exists=lambda pkgs: set(adapter.query(pkgs)))
+    status = 0
+    for name in names:
+        match = found.get(canonicalize_name(name))
+        if match is None:
+            sys.stdout.write(
+                f"{name}: no {backend.name} package known (consulted: "
+                f"{'; '.join(table.sources())})\n"
+            )
+            status = 1
+        elif not match.packages:
+            sys.stdout.write(f"{name}: never from {backend.name} ({match.describe()})\n")
+        else:
+            sys.stdout.write(f"{name}: {' '.join(match.packages)}  [{match.describe()}]\n")
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        verbose = getattr(args, "verbose", 0)
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        if args.command in ("install", "plan"):
+            return _install(args, dry_run=args.command == "plan" or args.dry_run)
+        if args.command == "map":
+            return _map(args)
+        parser.print_help()
+        return 2
+    except PipNativeError as exc:
+        sys.stderr.write(f"pip-native: error: {exc.render()}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("pip-native: interrupted.\n")
+        return EXIT_INTERRUPTED

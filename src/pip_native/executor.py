@@ -1,0 +1,169 @@
+"""Carry out a plan: the only code in pip-native that changes the system.
+
+Order: the native step (one batched package-manager call), a check that the
+system now provides what the plan says, then one pip call installing the
+pinned pure wheels by exact hash. If the native step fails, nothing from
+PyPI is installed; if pip fails after it, the error says exactly what was
+installed and how to finish or undo.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pip_native import subproc
+from pip_native.environment import TargetEnvironment
+from pip_native.errors import CommandFailed, ExecutionError, PrivilegeError
+from pip_native.native.base import NativeStep
+from pip_native.plan import Action, Plan, PlanItem
+
+__all__ = ["ExecutionResult", "check_privileges", "execute", "native_argv"]
+
+
+@dataclass
+class ExecutionResult:
+    """What actually happened; filled in step by step so a failure can report it."""
+
+    native_packages: list[str] = field(default_factory=list)
+    pip_installed: list[str] = field(default_factory=list)
+    steps: list[dict[str, object]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "native_packages_installed": list(self.native_packages),
+            "pure_wheels_installed": list(self.pip_installed),
+            "steps": list(self.steps),
+        }
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def check_privileges(plan: Plan, *, use_sudo: bool) -> None:
+    """Refuse up front, before anything changes, when the native step needs root we do not have."""
+    if plan.needs_root and not _is_root() and not use_sudo:
+        step = plan.native_step
+        assert step is not None
+        raise PrivilegeError(
+            f"The {step.manager} step needs root, and pip-native is not running as root. "
+            "Nothing was installed.",
+            command=step.command,
+            hint="Re-run with --use-sudo to run that one command through sudo, or run it yourself "
+            "as root and then re-run pip-native (it will find the packages installed).",
+        )
+
+
+def native_argv(step: NativeStep, *, use_sudo: bool) -> list[str]:
+    """The argv that runs: the step's command, through ``sudo env …`` when asked and needed."""
+    if step.needs_root and use_sudo and not _is_root():
+        env = [f"{k}={v}" for k, v in (step.env or {}).items()]
+        return ["sudo", "--", "env", *env, *step.command]
+    return list(step.command)
+
+
+def _labels(items: Sequence[PlanItem]) -> list[str]:
+    return [f"{i.name} {i.version}" for i in items]
+
+
+def execute(
+    plan: Plan,
+    *,
+    use_sudo: bool = False,
+    reprobe: Callable[[], TargetEnvironment] | None = None,
+    result: ExecutionResult | None = None,
+) -> ExecutionResult:
+    """Run the plan's steps. ``reprobe`` re-reads the target to verify the native step."""
+    check_privileges(plan, use_sudo=use_sudo)
+    done = result if result is not None else ExecutionResult()
+    native_items = [
+        i for i in plan.items if i.source == plan.manager and i.action is not Action.KEEP
+    ]
+    pure_items = [i for i in plan.items if i.source == "pypi" and i.action is Action.INSTALL]
+
+    if plan.native_step is not None:
+        step = plan.native_step
+        argv = native_argv(step, use_sudo=use_sudo)
+        try:
+            subproc.run(
+                argv,
+                what=f"install {len(step.requested)} package(s) with {step.manager}",
+                env=step.env,
+                parse_output=False,
+            )
+        except CommandFailed as exc:
+            raise ExecutionError(
+                f"The {step.manager} step failed, so nothing from PyPI was installed either.",
+                installed=[],
+                not_installed=_labels(native_items + pure_items),
+                cause=exc,
+                hint=f"Fix the {step.manager} problem shown above and run pip-native again.",
+            ) from exc
+        done.native_packages = [p.name for p in step.new_packages] or list(step.requested)
+        done.steps.append({"step": step.manager, "command": argv, "ok": True})
+        if reprobe is not None:
+            _verify_native(plan, native_items, pure_items, reprobe())
+
+    if plan.pip_step is not None:
+        pip = plan.pip_step
+        with tempfile.TemporaryDirectory(prefix="pip-native-") as tmp:
+            req_file = Path(tmp) / "requirements.txt"
+            req_file.write_text("\n".join(pip.requirement_lines) + "\n", encoding="utf-8")
+            argv = pip.command(str(req_file))
+            try:
+                subproc.run(
+                    argv, what="install the pure wheels with pip", env=pip.env, parse_output=False
+                )
+            except CommandFailed as exc:
+                raise ExecutionError(
+                    "The pip step failed after the native step succeeded.",
+                    installed=[f"{plan.manager}: {p}" for p in done.native_packages],
+                    not_installed=_labels(pure_items),
+                    command=argv,
+                    cause=exc,
+                    hint=_finish_hint(plan, done),
+                ) from exc
+        done.pip_installed = _labels(pure_items)
+        done.steps.append({"step": "pip", "command": argv, "ok": True})
+    return done
+
+
+def _verify_native(
+    plan: Plan,
+    native_items: Sequence[PlanItem],
+    pure_items: Sequence[PlanItem],
+    env: TargetEnvironment,
+) -> None:
+    wrong = []
+    for item in native_items:
+        found = env.installed.get(item.name)
+        if found is None or found.version != item.version:
+            got = "missing" if found is None else str(found.version)
+            wrong.append(f"{item.name} (expected {item.version}, found {got})")
+    if wrong:
+        raise ExecutionError(
+            f"The {plan.manager} step finished, but the target interpreter {plan.python} does not "
+            f"see what it should: {', '.join(wrong)}. The pip step was not run.",
+            installed=[f"{plan.manager}: {i.name} {i.version}" for i in native_items],
+            not_installed=_labels(pure_items),
+            hint="Check that the target venv was created with --system-site-packages from the "
+            "system Python the package manager serves.",
+        )
+
+
+def _finish_hint(plan: Plan, done: ExecutionResult) -> str:
+    undo = ""
+    if plan.native_step is not None:
+        undo = (
+            f" To undo the {plan.manager} step instead: "
+            f"{shlex.join([*plan.native_step.command[:1], 'remove', *plan.native_step.requested])}."
+        )
+    return (
+        "Run the same pip-native command again once the cause is fixed: the native packages "
+        f"are installed and will be kept, only the pure wheels remain.{undo}"
+    )

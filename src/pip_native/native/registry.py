@@ -1,0 +1,69 @@
+"""Which backends exist, ``--native-from`` validation, and ``auto`` selection."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import distro
+
+from pip_native.errors import UnsupportedBackendError
+from pip_native.native.base import NativeAdapter
+from pip_native.paths import cache_root
+
+__all__ = ["BACKENDS", "Choice", "choose_backend", "create_adapter"]
+
+BACKENDS = ("apt", "dnf", "conda", "brew")
+CHOICES = (*BACKENDS, "auto")
+AVAILABLE = ("apt",)
+"""Backends implemented in this release; the others are refused with a clear message."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    reason: str
+
+
+def choose_backend(value: str | None) -> Choice:
+    """Validate a ``--native-from`` / ``PIP_NATIVE_FROM`` value; resolve ``auto``."""
+    if value is None or not value.strip():
+        raise UnsupportedBackendError(
+            "No native backend was chosen.",
+            hint="Pass --native-from=apt (or dnf, conda, brew, auto), or set PIP_NATIVE_FROM.",
+        )
+    name = value.strip().lower()
+    if name not in CHOICES:
+        raise UnsupportedBackendError(
+            f"--native-from={value!r} is not a known backend.",
+            hint=f"Use one of: {', '.join(CHOICES)}.",
+        )
+    if name == "auto":
+        ids = {distro.id(), *distro.like().split()}
+        if ids & {"debian", "ubuntu"} and shutil.which("apt-get"):
+            return Choice("apt", f"auto: {distro.name(pretty=True) or distro.id()} uses apt")
+        raise UnsupportedBackendError(
+            f"--native-from=auto found no supported package manager on "
+            f"{distro.name(pretty=True) or 'this system'}.",
+            hint=f"Supported here so far: {', '.join(AVAILABLE)}; choose one explicitly.",
+        )
+    if name not in AVAILABLE:
+        raise UnsupportedBackendError(
+            f"--native-from={name} is not available in this version of pip-native yet.",
+            hint=f"Available backends: {', '.join(AVAILABLE)}.",
+        )
+    return Choice(name, f"--native-from={name}")
+
+
+def create_adapter(
+    name: str,
+    *,
+    dists_for_package: Callable[[str], Sequence[str]],
+) -> NativeAdapter:
+    """Build the adapter for a backend chosen by :func:`choose_backend`."""
+    if name == "apt":
+        from pip_native.native.apt import AptAdapter
+
+        return AptAdapter(dists_for_package=dists_for_package, cache_dir=cache_root() / "apt")
+    raise UnsupportedBackendError(f"--native-from={name} is not available yet.")

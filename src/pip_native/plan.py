@@ -1,0 +1,275 @@
+"""The install plan: pure data saying what comes from where, why, and the exact commands."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from pip_native.environment import TargetEnvironment
+from pip_native.errors import IndexFetchError, ResolutionConflictError
+from pip_native.index.config import IndexConfig
+from pip_native.index.files import DistFile
+from pip_native.native.base import NativeAdapter, NativeStep, SystemPackage
+from pip_native.resolver import Kind, Resolution
+from pip_native.resolver.model import Candidate, Source
+
+__all__ = ["Action", "PipStep", "Plan", "PlanItem", "build_plan"]
+
+
+class Action(str, Enum):
+    INSTALL = "install"
+    """Installed by this plan (from PyPI or by the native step)."""
+    KEEP = "keep"
+    """Already installed and fitting: nothing to do."""
+    PROVIDED = "provided"
+    """Not needed by the resolution, but the native step brings it along."""
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    name: NormalizedName
+    version: Version
+    action: Action
+    source: str
+    """``pypi``, the native manager's name (``apt``) or ``installed``."""
+    why: str
+    requested: bool = False
+    extras: frozenset[NormalizedName] = frozenset()
+    file: DistFile | None = None
+    package: SystemPackage | None = None
+    location: str | None = None
+
+    @property
+    def source_label(self) -> str:
+        if self.source == "pypi":
+            return "PyPI"
+        if self.action is Action.KEEP:
+            owner = f" ({self.package.manager})" if self.package is not None else ""
+            return f"already installed{owner}"
+        return self.source
+
+
+@dataclass(frozen=True)
+class PipStep:
+    """The one pip call that installs the pinned pure wheels, by exact file and hash."""
+
+    python: str
+    requirement_lines: tuple[str, ...]
+    index_args: tuple[str, ...]
+
+    env: Mapping[str, str] = field(default_factory=lambda: {"PIP_CONFIG_FILE": os.devnull})
+    """pip's config files are off for this call: ``index_args`` carry the resolved settings
+    (pip appends list options from files to the command line's, which would repeat indexes)."""
+
+    def command(self, requirements_file: str) -> list[str]:
+        return [
+            self.python,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--require-hashes",
+            "--disable-pip-version-check",
+            "--no-input",
+            *self.index_args,
+            "-r",
+            requirements_file,
+        ]
+
+
+@dataclass(frozen=True)
+class Plan:
+    python: str
+    manager: str
+    items: tuple[PlanItem, ...]
+    native_step: NativeStep | None
+    pip_step: PipStep | None
+    index: IndexConfig
+    markers: Mapping[str, str]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def needs_root(self) -> bool:
+        return self.native_step is not None and self.native_step.needs_root
+
+    def by_action(self, action: Action) -> list[PlanItem]:
+        return [i for i in self.items if i.action is action]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.native_step is None and self.pip_step is None
+
+
+def _sha256(file: DistFile) -> str:
+    if "sha256" in file.hashes:
+        return file.hashes["sha256"]
+    parts = urlsplit(file.url)
+    if parts.scheme == "file":
+        return hashlib.sha256(Path(url2pathname(parts.path)).read_bytes()).hexdigest()
+    raise IndexFetchError(
+        f"{file.filename} from {file.origin} has no sha256 hash, so it cannot be pinned by hash.",
+        hint="Serve it from an index that publishes hashes (PEP 503 #sha256= fragments or PEP 691 JSON).",
+    )
+
+
+def _why(name: NormalizedName, cand: Candidate, resolution: Resolution, manager: str) -> str:
+    who = resolution.required_by.get(name, ())
+    parts = ["requested"] if "you" in who else []
+    others = [w for w in who if w != "you"]
+    if others:
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        parts.append("required by " + ", ".join(others[:3]) + more)
+    if cand.source is Source.PYPI:
+        parts.append("pure wheel")
+    elif cand.source is Source.NATIVE and cand.native is not None:
+        if resolution.kinds.get(name) is Kind.NATIVE:
+            parts.append(f"no pure wheel on PyPI; {cand.native.mapping_source} mapping")
+        else:
+            parts.append(
+                f"pure, but the {manager} packages bring it (a PyPI copy would duplicate it)"
+            )
+    else:
+        parts.append("already satisfied")
+    return "; ".join(parts)
+
+
+def _minimal_requests(natives: Sequence[Candidate]) -> list[str]:
+    """Package names to put on the command line: those no other requested package brings.
+
+    Naming only the roots keeps apt's bookkeeping right (the rest stay
+    automatically installed, so ``apt autoremove`` can clean them up later).
+    """
+    kept: list[str] = []
+    covered: set[str] = set()
+    by_size = sorted(natives, key=lambda c: (-len(c.native.closure if c.native else ()), c.name))
+    for cand in by_size:
+        assert cand.native is not None
+        names = cand.native.install or (cand.native.package.name,)
+        if all(n in covered for n in names):
+            continue
+        kept.extend(n for n in names if n not in kept)
+        covered.update(names)
+        covered.update(d.package.name for d in cand.native.closure)
+    return sorted(kept)
+
+
+def build_plan(
+    resolution: Resolution,
+    *,
+    env: TargetEnvironment,
+    adapter: NativeAdapter,
+    index: IndexConfig,
+) -> Plan:
+    """Turn a resolution into steps; simulates the native step (read-only) to list what it brings."""
+    items: list[PlanItem] = []
+    requested = {r.name for r in resolution.requested}
+    natives: list[Candidate] = []
+    pip_lines: list[str] = []
+    chosen: dict[NormalizedName, Candidate] = dict(resolution.candidates)
+    for name in sorted(chosen):
+        cand = chosen[name]
+        item = functools.partial(
+            PlanItem,
+            name,
+            cand.version,
+            why=_why(name, cand, resolution, adapter.name),
+            requested=name in requested,
+            extras=resolution.extras.get(name, frozenset()),
+        )
+        if cand.source is Source.INSTALLED:
+            assert cand.installed is not None
+            pkg = cand.native.package if cand.native else None
+            items.append(
+                item(Action.KEEP, "installed", package=pkg, location=cand.installed.location)
+            )
+        elif cand.source is Source.NATIVE:
+            assert cand.native is not None
+            pkg = cand.native.package
+            if pkg.is_installed and pkg.installed_version == pkg.version:
+                items.append(item(Action.KEEP, adapter.name, package=pkg))
+                continue
+            natives.append(cand)
+            items.append(item(Action.INSTALL, adapter.name, package=pkg))
+        else:
+            assert cand.file is not None
+            pip_lines.append(f"{name}=={cand.version} --hash=sha256:{_sha256(cand.file)}")
+            items.append(item(Action.INSTALL, "pypi", file=cand.file))
+
+    native_step: NativeStep | None = None
+    warnings: list[str] = []
+    if natives:
+        native_step = adapter.plan_install(_minimal_requests(natives))
+        items.extend(_provided(native_step, adapter, chosen, warnings))
+    pip_step = (
+        PipStep(env.executable, tuple(pip_lines), tuple(index.pip_args())) if pip_lines else None
+    )
+    return Plan(
+        python=env.executable,
+        manager=adapter.name,
+        items=tuple(items),
+        native_step=native_step,
+        pip_step=pip_step,
+        index=index,
+        markers=dict(env.markers),
+        warnings=tuple(warnings),
+    )
+
+
+def _provided(
+    step: NativeStep,
+    adapter: NativeAdapter,
+    chosen: Mapping[NormalizedName, Candidate],
+    warnings: list[str],
+) -> list[PlanItem]:
+    """Distributions the native step brings that the resolution did not ask for; check consistency."""
+    provided = adapter.provided_distributions(step.new_packages)
+    requested = ", ".join(step.requested)
+    out: list[PlanItem] = []
+    for pkg in step.new_packages:
+        for dist in provided.get(pkg.name, ()):
+            cand = chosen.get(dist.name)
+            if cand is None:
+                out.append(
+                    PlanItem(
+                        dist.name,
+                        dist.version,
+                        Action.PROVIDED,
+                        adapter.name,
+                        f"brought in by {adapter.name} with {requested}",
+                        package=pkg,
+                    )
+                )
+            elif cand.source is Source.PYPI or (
+                cand.source is Source.INSTALLED
+                and cand.version != dist.version
+                and not cand.is_system_provided
+            ):
+                raise ResolutionConflictError(
+                    f"{adapter.name} would install {dist.name} {dist.version} ({pkg.label()}) as a "
+                    f"dependency of {requested}, but the plan takes {cand.describe()}: the project "
+                    "would be installed twice.",
+                    command=step.command,
+                    hint=f"Report this: pip-native's view of {adapter.name}'s dependencies missed {pkg.name}. "
+                    f"Meanwhile, pin {dist.name}=={dist.version} in your requirements.",
+                )
+            elif cand.version != dist.version:
+                warnings.append(
+                    f"{adapter.name} will upgrade {dist.name} from {cand.version} to {dist.version} ({pkg.label()})."
+                )
+    return out
+
+
+def wheel_list(items: Sequence[PlanItem]) -> list[str]:
+    return [
+        f"{i.name}=={i.version}" for i in items if i.source == "pypi" and i.action is Action.INSTALL
+    ]

@@ -1,0 +1,111 @@
+"""From an install request to a plan: probe, backend, mapping, index, joint resolution.
+
+Shared by the ``pip-native`` command and the pip hook, so both give identical plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from pip_native.environment import TargetEnvironment, probe
+from pip_native.errors import ExternallyManagedError
+from pip_native.index.client import PackageIndex
+from pip_native.index.config import IndexConfig
+from pip_native.mapping import load_mapping
+from pip_native.native.base import NativeAdapter
+from pip_native.native.registry import Choice, choose_backend, create_adapter
+from pip_native.paths import cache_root
+from pip_native.plan import Plan, build_plan
+from pip_native.resolver import Resolution, resolve
+from pip_native.resolver.model import USER, SpecRequirement
+from pip_native.resolver.provider import SplitProvider
+from pip_native.resolver.sources import NativeSource, PyPISource
+
+__all__ = ["InstallRequest", "PlannedInstall", "make_plan"]
+
+
+@dataclass
+class InstallRequest:
+    requirements: Sequence[Requirement]
+    native_from: str | None
+    python: str
+    index: IndexConfig
+    mapping_files: Sequence[Path] = ()
+    upgrade: bool = False
+    pre: bool = False
+    break_system_packages: bool = False
+    dry_run: bool = False
+    cache_dir: Path | None = None
+    session: requests.Session | None = field(default=None, repr=False)
+
+
+@dataclass
+class PlannedInstall:
+    plan: Plan
+    resolution: Resolution
+    env: TargetEnvironment
+    backend: Choice
+    adapter: NativeAdapter
+    index: PackageIndex
+
+
+def check_externally_managed(env: TargetEnvironment, request: InstallRequest) -> None:
+    """PEP 668, as pip applies it: only outside a venv, skipped for dry runs."""
+    if (
+        env.externally_managed
+        and not env.is_venv
+        and not request.break_system_packages
+        and not request.dry_run
+    ):
+        raise ExternallyManagedError(
+            f"The target interpreter {env.executable} is externally managed "
+            f"({env.externally_managed}); pip-native will not install into it.",
+            hint="Create a venv that sees the system packages: "
+            "/usr/bin/python3 -m venv --system-site-packages ~/.venvs/work && "
+            ". ~/.venvs/work/bin/activate; or pass --break-system-packages if you really mean it.",
+        )
+
+
+def make_plan(request: InstallRequest) -> PlannedInstall:
+    """Everything up to (not including) changing the system."""
+    backend = choose_backend(request.native_from)
+    env = probe(request.python)
+    check_externally_managed(env, request)
+
+    mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
+    native: NativeSource | None = None
+
+    def dists_for_package(package: str) -> Sequence[str]:
+        # Late-bound: the adapter needs this callback, the source needs the adapter.
+        assert native is not None
+        return native.dists_for_package(package)
+
+    adapter = create_adapter(backend.name, dists_for_package=dists_for_package)
+    adapter.check_target(env)
+    native = NativeSource(adapter, mapping)
+
+    index = PackageIndex(
+        request.index, cache_dir=request.cache_dir or cache_root() / "http", session=request.session
+    )
+    direct: set[NormalizedName] = {canonicalize_name(r.name) for r in request.requirements}
+    provider = SplitProvider(
+        env=env,
+        pypi=PyPISource(index, env, pre=request.pre),
+        native=native,
+        upgrade=(lambda name: name in direct) if request.upgrade else (lambda _n: False),
+        pre=request.pre,
+    )
+    reqs = [
+        SpecRequirement.from_requirement(r, USER, allow_prereleases=request.pre)
+        for r in request.requirements
+        if r.marker is None or r.marker.evaluate({**env.markers, "extra": ""})
+    ]
+    resolution = resolve(reqs, provider)
+    plan = build_plan(resolution, env=env, adapter=adapter, index=request.index)
+    return PlannedInstall(plan, resolution, env, backend, adapter, index)
