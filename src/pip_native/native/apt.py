@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 SYSTEM_PYTHON = "/usr/bin/python3"
 SYSTEM_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _CACHE_PREFIX = "apt-index-"
 _TOOLS = ("apt-get", "apt-cache", "apt-config", "dpkg-query")
 _PACKAGE_NAME = re.compile(
@@ -185,18 +185,21 @@ class AptAdapter:
                 digest.update(f"{path}\0-\n".encode())
         return digest.hexdigest()[:32]
 
-    def _load_cached(self, key: str) -> tuple[dict[str, Record], dict[str, Record]] | None:
+    def _load_cached(self, key: str, arch: str) -> AptIndex | None:
         if self._cache_dir is None:
             return None
         path = self._cache_dir / f"{_CACHE_PREFIX}{key}.marshal"
         try:
-            payload = marshal.loads(path.read_bytes())  # load(fh) reads in small chunks: 5x slower
-            fmt, stored_key, available, installed = payload
+            # marshal.load(fh) reads in small chunks: loads(read_bytes()) is 5x faster
+            payload = marshal.loads(path.read_bytes())
+            fmt, stored_key, available, installed, providers = payload
             if fmt != _CACHE_FORMAT or stored_key != key:
                 return None
-            return (
+            return AptIndex(
                 {k: Record._make(v) for k, v in available.items()},
                 {k: Record._make(v) for k, v in installed.items()},
+                arch,
+                providers,
             )
         except FileNotFoundError:
             return None
@@ -204,17 +207,16 @@ class AptAdapter:
             logger.debug("ignoring unreadable apt index cache %s: %s", path, exc)
             return None
 
-    def _store_cached(
-        self, key: str, available: Mapping[str, Record], installed: Mapping[str, Record]
-    ) -> None:
+    def _store_cached(self, key: str, index: AptIndex) -> None:
         if self._cache_dir is None:
             return
         path = self._cache_dir / f"{_CACHE_PREFIX}{key}.marshal"
         payload = (
             _CACHE_FORMAT,
             key,
-            {k: tuple(v) for k, v in available.items()},
-            {k: tuple(v) for k, v in installed.items()},
+            {k: tuple(v) for k, v in index.available.items()},
+            {k: tuple(v) for k, v in index.installed.items()},
+            dict(index.provider_table()),
         )
         try:
             self._cache_dir.mkdir(parents=True, exist_ok=True)
@@ -242,12 +244,14 @@ class AptAdapter:
         """The package index (read on first use, then kept for the adapter's lifetime)."""
         if self._index is None:
             config = self._apt_config()
+            arch = config.get("ARCH", "")
             key = self._cache_key(config)
-            loaded = self._load_cached(key)
-            if loaded is None:
-                loaded = self._read_index(config)
-                self._store_cached(key, *loaded)
-            self._index = AptIndex(loaded[0], loaded[1], config.get("ARCH", ""))
+            index = self._load_cached(key, arch)
+            if index is None:
+                available, installed = self._read_index(config)
+                index = AptIndex(available, installed, arch)
+                self._store_cached(key, index)
+            self._index = index
         return self._index
 
     # -- NativeAdapter -------------------------------------------------------

@@ -204,13 +204,23 @@ def parse_dependency_field(text: str) -> list[tuple[Relation, ...]]:
 
 
 def parse_provides_field(text: str) -> list[tuple[str, str | None]]:
-    """Parse a Provides field into ``(virtual name, provided version or None)``."""
+    """Parse a Provides field into ``(virtual name, provided version or None)``.
+
+    Only ``(= version)`` gives a version (the only relation Debian allows in
+    Provides). Plain string operations: this runs for every Provides in the index.
+    """
     provided: list[tuple[str, str | None]] = []
     for item in text.split(","):
-        relation = _parse_relation(item)
-        if relation is None:
+        head, paren, rest = item.partition("(")
+        name = head.strip().partition(":")[0]
+        if not name or " " in name or "|" in name:
             continue
-        provided.append((relation.name, relation.version if relation.op == "=" else None))
+        version: str | None = None
+        if paren:
+            relation = rest.strip().rstrip(")").strip()
+            if relation.startswith("=") and not relation.startswith("=="):
+                version = relation[1:].strip() or None
+        provided.append((name, version))
     return provided
 
 
@@ -227,11 +237,12 @@ class AptIndex:
         available: Mapping[str, Record],
         installed: Mapping[str, Record],
         native_arch: str,
+        providers: Mapping[str, list[tuple[str, str | None, bool]]] | None = None,
     ) -> None:
         self.available = available
         self.installed = installed
         self.native_arch = native_arch
-        self._providers: dict[str, list[tuple[str, str | None, bool]]] | None = None
+        self._providers = providers
         self._deps: dict[tuple[str, str, str], list[tuple[Relation, ...]]] = {}
         self._closures: dict[str, tuple[Selected, ...]] = {}
 
@@ -249,8 +260,12 @@ class AptIndex:
         """apt's candidate version of ``key``: the available one, else the installed one."""
         return self.available.get(key) or self.installed.get(key)
 
-    def providers(self, virtual: str) -> list[tuple[str, str | None, bool]]:
-        """Every Provides of ``virtual``: ``(provider key, provided version, from installed)``."""
+    def provider_table(self) -> Mapping[str, list[tuple[str, str | None, bool]]]:
+        """Virtual name → ``(provider key, provided version, from installed)`` for all Provides.
+
+        Built on first use (a pass over every Provides field); pass it back to
+        the constructor to skip that work when the index comes from a cache.
+        """
         if self._providers is None:
             table: dict[str, list[tuple[str, str | None, bool]]] = {}
             for from_installed, records in ((True, self.installed), (False, self.available)):
@@ -260,7 +275,11 @@ class AptIndex:
                     for name, version in parse_provides_field(record.provides):
                         table.setdefault(name, []).append((key, version, from_installed))
             self._providers = table
-        return self._providers.get(virtual, [])
+        return self._providers
+
+    def providers(self, virtual: str) -> list[tuple[str, str | None, bool]]:
+        """Every Provides of ``virtual``: ``(provider key, provided version, from installed)``."""
+        return self.provider_table().get(virtual, [])
 
     def _dependencies(self, key: str, record: Record) -> list[tuple[Relation, ...]]:
         cache_key = (key, record.version, record.arch)
