@@ -37,6 +37,8 @@ class FakeAdapter:
     packages: Mapping[str, FakePackage]
     name: str = "apt"
     refuse_target: str | None = None
+    extra_new: Sequence[str] = ()
+    """Packages the simulated install brings beyond :meth:`closure` (as apt may)."""
     calls: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def _pkg(self, p: FakePackage) -> SystemPackage:
@@ -81,7 +83,7 @@ class FakeAdapter:
             if n not in self.packages:
                 raise NoNativePackageError(f"E: Unable to locate package {n}")
         new: dict[str, SystemPackage] = {}
-        for n in names:
+        for n in [*names, *self.extra_new]:
             for p in self.closure(n):
                 if not p.is_installed:
                     new.setdefault(p.name, p)

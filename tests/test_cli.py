@@ -1,0 +1,130 @@
+"""The pip-native command line: arguments, output, reports and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pytest_mock import MockerFixture
+
+from pip_native import cli
+from pip_native.native.registry import Choice
+from pip_native.plan import build_plan
+from pip_native.planner import InstallRequest, PlannedInstall
+from scenario import World
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def planned(world: World, mocker: MockerFixture) -> list[InstallRequest]:
+    """make_plan over the test world (the real one probes this machine and asks apt)."""
+    seen: list[InstallRequest] = []
+
+    def fake_make_plan(request: InstallRequest) -> PlannedInstall:
+        seen.append(request)
+        names = [str(r) for r in request.requirements]
+        resolution = world.resolve(*names)
+        plan = build_plan(resolution, env=world.env, adapter=world.adapter, index=world.config)
+        return PlannedInstall(
+            plan, resolution, world.env, Choice("apt", "test"), world.adapter, world.index
+        )
+
+    mocker.patch.object(cli, "make_plan", fake_make_plan)
+    return seen
+
+
+def test_dry_run_prints_the_plan_and_runs_nothing(
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    mocker: MockerFixture,
+    tmp_path: Path,
+) -> None:
+    execute = mocker.patch.object(cli, "execute")
+    report = tmp_path / "report.json"
+    code, out, _ = run(
+        capsys,
+        "install",
+        "--native-from=apt",
+        "--dry-run",
+        "scikit-learn",
+        "requests",
+        "--report",
+        str(report),
+    )
+    assert code == 0
+    execute.assert_not_called()
+    assert "apt-get install -y --no-install-recommends python3-sklearn" in out
+    data = json.loads(report.read_text())
+    assert data["pip_native"]["result"] == {"status": "dry-run"}
+    assert {e["metadata"]["name"] for e in data["install"]} >= {"requests", "idna"}
+    assert planned[0].dry_run and planned[0].native_from == "apt"
+
+
+def test_report_to_stdout_keeps_stdout_pure_json(
+    planned: list[InstallRequest], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "plan", "--native-from=apt", "requests", "--report", "-")
+    assert code == 0
+    assert json.loads(out)["version"] == "1"
+    assert "requests" in err  # the table went to stderr
+
+
+def test_native_from_defaults_to_the_environment_variable(
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PIP_NATIVE_FROM", "apt")
+    assert run(capsys, "plan", "-q", "requests")[0] == 0
+    assert planned[0].native_from == "apt"
+
+
+def test_install_without_root_fails_before_changing_anything(
+    planned: list[InstallRequest], capsys: pytest.CaptureFixture[str], mocker: MockerFixture
+) -> None:
+    mocker.patch("pip_native.executor._is_root", return_value=False)
+    run_cmd = mocker.patch("pip_native.subproc.run")
+    code, _, err = run(capsys, "install", "--native-from=apt", "scikit-learn")
+    assert code == 2
+    assert "needs root" in err and "--use-sudo" in err
+    run_cmd.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["install", "--native-from=apt"], "no requirements were given"),
+        (
+            ["install", "--native-from=yum", "requests"],
+            "--native-from='yum' is not a known backend",
+        ),
+        (["install", "requests"], "No native backend was chosen"),
+        (
+            ["install", "--native-from=apt", "numpy>>2"],
+            "'numpy>>2' from the command line is not valid PEP 508",
+        ),
+        (["install", "--bogus"], "unrecognized arguments: --bogus"),
+        (["map", "Not A Name!", "--to", "apt"], "Not A Name!"),
+    ],
+)
+def test_bad_input_is_one_clear_error_with_exit_2(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PIP_NATIVE_FROM", raising=False)
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert says in err
+    assert err.startswith("pip-native: error: ") and "Hint: " in err
+    assert out == ""
+
+
+def test_not_yet_available_backend_is_refused_clearly(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "plan", "--native-from=conda", "pandas")
+    assert code == 2
+    assert "--native-from=conda is not available" in err

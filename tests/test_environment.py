@@ -1,0 +1,84 @@
+"""The target probe: the interpreter's own view of tags, markers and installed distributions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from packaging import tags
+
+from pip_native.environment import TargetEnvironment, probe
+from pip_native.errors import TargetEnvironmentError
+
+
+def test_probe_of_the_running_interpreter() -> None:
+    env = probe(sys.executable)
+    assert str(env.version) == ".".join(map(str, sys.version_info[:3]))
+    assert env.tags[0] == next(iter(tags.sys_tags()))
+    assert env.markers["python_version"] == f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert env.installed["pytest"].version.major >= 8
+    assert env.is_venv == (sys.prefix != sys.base_prefix)
+
+
+def test_probe_of_a_broken_interpreter_names_it(tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho boom >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(TargetEnvironmentError) as err:
+        probe(str(fake))
+    assert str(fake) in err.value.message and "boom" in err.value.message
+
+
+def _raw(**over: object) -> str:
+    base: dict[str, object] = {
+        "executable": "/v/bin/python",
+        "base_executable": "/usr/bin/python3",
+        "version": "3.11.2",
+        "implementation": "cpython",
+        "prefix": "/v",
+        "base_prefix": "/usr",
+        "is_venv": True,
+        "system_site_packages": True,
+        "purelib": "/v/lib",
+        "platlib": "/v/lib",
+        "sys_path": ["/v/lib", "/usr/lib/python3/dist-packages"],
+        "externally_managed": None,
+        "markers": {"python_version": "3.11"},
+        "tags": ["py3-none-any"],
+        "distributions": [],
+    }
+    base.update(over)
+    return json.dumps(base)
+
+
+def _dist(name: str, version: str, location: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "version": version,
+        "location": location,
+        "metadata_dir": None,
+        "installer": "",
+        "requires": ["idna>=2", "not a requirement!"],
+        "requires_python": None,
+    }
+
+
+def test_first_copy_on_sys_path_wins_and_duplicates_are_reported() -> None:
+    env = TargetEnvironment.from_probe_json(
+        _raw(
+            distributions=[
+                _dist("six", "1.16.0", "/usr/lib/python3/dist-packages"),
+                _dist("Six", "1.17.0", "/v/lib"),
+                _dist("broken", "not-a-version", "/v/lib"),
+            ]
+        )
+    )
+    assert str(env.installed["six"].version) == "1.17.0"
+    assert env.installed["six"].in_target
+    assert [str(d.version) for d in env.duplicates["six"]] == ["1.16.0", "1.17.0"]
+    assert "broken" not in env.installed  # invalid versions are ignored, as pip does
+    assert [str(r) for r in env.installed["six"].requires] == [
+        "idna>=2"
+    ]  # unparsable Requires-Dist skipped

@@ -1,0 +1,134 @@
+"""Plans built from resolutions: steps, items, hashes, provided packages, and their reports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from fakes import FakePackage
+from pip_native.errors import ResolutionConflictError
+from pip_native.plan import Action, Plan, build_plan
+from pip_native.report import dump, plan_json, plan_table
+from scenario import World
+
+
+def make_plan(world: World, *reqs: str) -> Plan:
+    return build_plan(
+        world.resolve(*reqs), env=world.env, adapter=world.adapter, index=world.config
+    )
+
+
+def test_native_step_names_only_root_packages(world: World) -> None:
+    plan = make_plan(world, "scikit-learn", "requests")
+    step = plan.native_step
+    assert step is not None
+    # python3-sklearn brings numpy, scipy, joblib, threadpoolctl itself: naming only the root
+    # keeps them marked "automatically installed" for apt.
+    assert step.command == (
+        "apt-get",
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "python3-sklearn",
+    )
+    assert step.needs_root and plan.needs_root
+    assert {p.name for p in step.new_packages} >= {"python3-sklearn", "python3-numpy", "libblas3"}
+
+
+def test_pure_wheels_are_pinned_by_exact_sha256(world: World, index_root: Path) -> None:
+    plan = make_plan(world, "scikit-learn", "requests")
+    assert plan.pip_step is not None
+    lines = dict(line.split(" --hash=sha256:") for line in plan.pip_step.requirement_lines)
+    assert set(lines) == {
+        "requests==2.32.3",
+        "urllib3==2.2.3",
+        "idna==3.10",
+        "certifi==2024.8.30",
+        "charset-normalizer==3.4.0",
+    }
+    wheel = next(index_root.rglob("idna-3.10-py3-none-any.whl"))
+    assert lines["idna==3.10"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert "--no-deps" in plan.pip_step.command("r.txt")
+    assert "--require-hashes" in plan.pip_step.command("r.txt")
+
+
+def test_items_say_where_each_project_comes_from_and_why(world: World) -> None:
+    plan = make_plan(world, "scikit-learn", "requests")
+    items = {i.name: i for i in plan.items}
+    assert (items["numpy"].source, items["numpy"].action) == ("apt", Action.INSTALL)
+    assert "no pure wheel on PyPI" in items["numpy"].why
+    assert "a PyPI copy would duplicate it" in items["joblib"].why
+    assert items["requests"].source == "pypi" and items["requests"].requested
+    assert items["urllib3"].why.startswith("required by requests 2.32.3")
+
+
+def test_nothing_to_do_when_everything_is_installed(world: World) -> None:
+    world.adapter.packages["python3-yaml"].installed = True
+    plan = make_plan(world, "pyyaml")
+    assert plan.is_empty
+    assert [(i.name, i.action) for i in plan.items] == [("pyyaml", Action.KEEP)]
+    assert "Nothing to install" in plan_table(plan)
+
+
+def test_packages_the_simulation_adds_are_listed_as_provided(world: World) -> None:
+    world.adapter.packages["python3-extra"] = FakePackage(
+        "python3-extra", "1.0-1", [("extra", "1.0")]
+    )
+    world.adapter.extra_new = ["python3-extra"]
+    plan = make_plan(world, "pyyaml")
+    provided = plan.by_action(Action.PROVIDED)
+    assert [(i.name, str(i.version)) for i in provided] == [("extra", "1.0")]
+    assert "brought in by apt with python3-yaml" in provided[0].why
+
+
+def test_a_simulated_dependency_that_the_plan_takes_from_pypi_is_refused(world: World) -> None:
+    # apt would bring idna 2.0 although the plan installs idna 3.10 from PyPI: two copies.
+    world.adapter.packages["python3-idna"] = FakePackage("python3-idna", "2.0-1", [("idna", "2.0")])
+    world.adapter.extra_new = ["python3-idna"]
+    with pytest.raises(ResolutionConflictError) as err:
+        make_plan(world, "pyyaml", "requests")
+    assert "apt would install idna 2.0 (python3-idna 2.0-1)" in err.value.render()
+    assert "installed twice" in err.value.render()
+
+
+def test_report_has_pip_keys_and_the_native_section(world: World) -> None:
+    plan = make_plan(world, "scikit-learn", "requests[socks]")
+    report = json.loads(dump(plan_json(plan, metadata=world.index.metadata)))
+    assert report["version"] == "1"
+    assert report["environment"]["python_version"] == world.env.markers["python_version"]
+    by_name = {e["metadata"]["name"]: e for e in report["install"]}
+    assert set(by_name) == {
+        "requests",
+        "urllib3",
+        "idna",
+        "certifi",
+        "charset-normalizer",
+        "pysocks",
+    }
+    req = by_name["requests"]
+    assert req["requested"] is True and req["requested_extras"] == ["socks"]
+    assert req["download_info"]["archive_info"]["hashes"]["sha256"]
+    assert "urllib3<3,>=1.21.1" in req["metadata"]["requires_dist"]
+    native = report["native"]
+    assert native["command"][:2] == ["apt-get", "install"]
+    assert native["command_line"].endswith("python3-sklearn")
+    assert native["needs_root"] is True
+    sk = next(p for p in native["packages"] if p["name"] == "python3-sklearn")
+    assert sk["purl"].startswith("pkg:deb/") and "python3-sklearn@1.2.1%2Bdfsg-1" in sk["purl"]
+    assert sk["provides"] == [{"name": "scikit-learn", "version": "1.2.1"}]
+    rows = {r["name"]: r for r in report["pip_native"]["plan"]}
+    assert (
+        rows["numpy"]["source"] == "apt"
+        and rows["numpy"]["system_package"]["name"] == "python3-numpy"
+    )
+
+
+def test_table_lists_rows_and_exact_commands(world: World) -> None:
+    text = plan_table(make_plan(world, "scikit-learn", "requests"))
+    assert "apt: python3-sklearn" in text
+    assert "apt step (needs root)" in text
+    assert "apt-get install -y --no-install-recommends python3-sklearn" in text
+    assert "pip step, 5 pure wheel(s) by exact hash" in text
