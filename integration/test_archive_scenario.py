@@ -1,0 +1,117 @@
+"""The README scenario against the real Debian archive and the real package indexes.
+
+``pip-native install --native-from=apt scikit-learn requests`` in a fresh
+``--system-site-packages`` venv: scikit-learn, numpy, scipy (and what
+python3-sklearn brings) from apt, requests and its pure dependencies as
+wheels. The packages this test installs are purged at the end.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from venvs import Venv, dpkg_state, make_venv, purge, read_report
+
+
+def _skip_reason() -> str | None:
+    import os
+
+    if os.geteuid() != 0:
+        return "needs root: installs python3-sklearn with apt"
+    if shutil.which("apt-cache") is None:
+        return "not a Debian-like system (no apt-cache)"
+    policy = subprocess.run(
+        ["apt-cache", "policy", "python3-sklearn"], capture_output=True, text=True
+    ).stdout
+    if "Candidate: (none)" in policy or not policy.strip():
+        return "apt knows no python3-sklearn: run apt-get update first (the test never does)"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    return make_venv(tmp_path_factory.mktemp("archive") / "venv", with_pip_native=True)
+
+
+def test_scikit_learn_and_requests_end_to_end(venv: Venv, tmp_path: Path) -> None:
+    already = {"python3-sklearn"} & {k for k, v in dpkg_state().items() if "\tii" in v}
+
+    # 1. A pure requirement that contradicts the system version: clear error, nothing changed.
+    before, site_before = dpkg_state(), venv.site_packages()
+    bad = venv.run(venv.pip_native, "install", "--native-from=apt", "scikit-learn", "numpy>=2")
+    assert bad.returncode == 1
+    assert "numpy>=2 (required by you)" in bad.stderr
+    assert "python3-numpy 1:1.24" in bad.stderr
+    assert dpkg_state() == before and venv.site_packages() == site_before
+
+    # 2. The scenario, as the README has it.
+    problems_before, dups_before = venv.pip_check(), venv.duplicates()
+    report_path = tmp_path / "report.json"
+    run = venv.run(
+        venv.pip_native,
+        "install",
+        "--native-from=apt",
+        "scikit-learn",
+        "requests",
+        "--report",
+        str(report_path),
+    )
+    report = read_report(report_path)
+    installed = report["pip_native"]["result"].get("native_packages_installed", [])
+    try:
+        assert run.returncode == 0, run.stderr
+        rows = {r["name"]: r for r in report["pip_native"]["plan"]}
+        for name in ("scikit-learn", "numpy", "scipy", "joblib", "threadpoolctl"):
+            assert rows[name]["source"] in ("apt", "installed"), rows[name]
+        if not already:
+            assert report["native"]["command"] == [
+                "apt-get",
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "python3-sklearn",
+            ]
+        where = venv.run(
+            venv.python,
+            "-c",
+            "import sklearn, numpy, requests;"
+            "print(sklearn.__file__, numpy.__file__, requests.__file__)",
+            check=True,
+        ).stdout.split()
+        assert where[0].startswith("/usr/lib/python3/dist-packages/sklearn")
+        assert where[1].startswith("/usr/lib/python3/dist-packages/numpy")
+        assert venv.pip_check() <= problems_before
+        assert venv.duplicates() == dups_before
+
+        # 3. Another fresh venv as the target (--python): the pure side really comes from PyPI.
+        target = make_venv(tmp_path / "target", with_pip_native=False)
+        second = tmp_path / "second.json"
+        run2 = venv.run(
+            venv.pip_native,
+            "install",
+            "--python",
+            target.python,
+            "--native-from=apt",
+            "scikit-learn",
+            "requests",
+            "--report",
+            str(second),
+        )
+        assert run2.returncode == 0, run2.stderr
+        wheels = {e["metadata"]["name"].lower() for e in read_report(second)["install"]}
+        assert wheels == {"requests", "urllib3", "idna", "certifi", "charset-normalizer"}
+        assert read_report(second)["native"] is None  # python3-sklearn is installed by now
+        target.run(target.python, "-c", "import sklearn, requests", check=True)
+        assert {"requests", "urllib3", "idna", "certifi"} <= {
+            n.split("-")[0].lower() for n in target.site_packages() if n.endswith(".dist-info")
+        }
+    finally:
+        if not already:
+            purge(installed)

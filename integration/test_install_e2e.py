@@ -1,0 +1,142 @@
+"""pip-native end to end, as a user runs it, against a real local apt repository.
+
+A fresh ``/usr/bin/python3 -m venv --system-site-packages`` venv gets pip-native
+with ``pip install <repo>``; the ``pip-native`` command then plans and installs
+with real apt (reading only the test repository of tiny ``python3-pntest-*``
+packages through APT_CONFIG) and real pip (from a local index of tiny wheels).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from debrepo import AptSandbox
+from localindex import LocalIndex
+from venvs import Venv, dpkg_state, make_venv, purge, read_report
+
+PLATFORM_TAG = "cp311-cp311-manylinux_2_17_x86_64"
+"""Any non-pure tag: a project with only such wheels has native code."""
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory, apt_sandbox: AptSandbox) -> Venv:
+    return make_venv(tmp_path_factory.mktemp("e2e") / "venv", with_pip_native=True)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> LocalIndex:
+    idx = LocalIndex(tmp_path_factory.mktemp("e2e-index"))
+    idx.add_wheel("pntest-core", "1.0", tag=PLATFORM_TAG)
+    idx.add_wheel("pntest-app", "2.0", tag=PLATFORM_TAG)
+    idx.add_wheel("pntest-impl", "3.1", tag=PLATFORM_TAG)
+    idx.add_wheel("pntest-helper", "0.7")
+    idx.add_wheel("pntest-helper", "0.5")
+    idx.add_wheel("pntest-purelib", "1.0", requires=["pntest-core>=1.0"])
+    idx.build()
+    return idx
+
+
+@pytest.fixture(scope="module")
+def mapping(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("e2e-map") / "pntest.toml"
+    names = ("core", "app", "impl", "helper", "old", "core2", "nover")
+    path.write_text("[apt]\n" + "".join(f'pntest-{n} = ["python3-pntest-{n}"]\n' for n in names))
+    return path
+
+
+@pytest.fixture
+def cli(venv: Venv, apt_sandbox: AptSandbox, index: LocalIndex, mapping: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run ``pip-native`` in the venv against the sandbox repository and the local index only."""
+    env = {
+        **apt_sandbox.env,
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_FIND_LINKS": "",
+        "PIP_EXTRA_INDEX_URL": "",
+        "PIP_NATIVE_CACHE_DIR": str(tmp_path / "cache"),
+    }
+
+    def run(command: str, *args: str) -> tuple[int, str, str]:
+        proc = venv.run(
+            venv.pip_native,
+            command,
+            "--native-from=apt",
+            "--index-url",
+            index.file_url,
+            "--mapping",
+            str(mapping),
+            *args,
+            env=env,
+        )
+        return proc.returncode, proc.stdout, proc.stderr
+
+    return run
+
+
+def test_plan_takes_what_the_native_package_brings_from_apt(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = dpkg_state()
+    code, out, err = cli("plan", "pntest-app", "--report", str(tmp_path / "r.json"))
+    assert code == 0, err
+    report = read_report(tmp_path / "r.json")
+    assert report["native"]["command"] == [
+        "apt-get",
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "python3-pntest-app",
+    ]
+    new = {p["name"] for p in report["native"]["packages"]}
+    assert {
+        "python3-pntest-app",
+        "python3-pntest-core",
+        "python3-pntest-helper",
+        "python3-pntest-impl",
+        "libpntest0",
+    } <= new
+    rows = {r["name"]: r for r in report["pip_native"]["plan"]}
+    # PyPI has a pure pntest-helper 0.7, but python3-pntest-app brings 0.5: the system copy counts.
+    assert (rows["pntest-helper"]["version"], rows["pntest-helper"]["source"]) == ("0.5", "apt")
+    assert report["install"] == []
+    assert "python3-pntest-app" in out
+    assert dpkg_state() == before  # planning changes nothing
+
+
+def test_conflict_with_the_system_version_is_clear_and_changes_nothing(cli, venv: Venv) -> None:  # type: ignore[no-untyped-def]
+    before, site_before = dpkg_state(), venv.site_packages()
+    code, out, err = cli("install", "pntest-app", "pntest-helper>=0.7")
+    assert code == 1
+    assert "pntest-helper>=0.7 (required by you)" in err
+    assert "pntest-helper==0.5 from apt (python3-pntest-helper 0.5-1)" in err
+    assert "Hint:" in err
+    assert dpkg_state() == before
+    assert venv.site_packages() == site_before
+
+
+def test_mixed_install_for_real(cli, venv: Venv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    problems_before, dups_before = venv.pip_check(), venv.duplicates()
+    report_path = tmp_path / "r.json"
+    code, out, err = cli("install", "pntest-purelib", "pntest-app", "--report", str(report_path))
+    report = read_report(report_path)
+    installed = report["pip_native"]["result"].get("native_packages_installed", [])
+    try:
+        assert code == 0, err
+        assert report["pip_native"]["result"]["status"] == "installed"
+        where = venv.run(
+            venv.python,
+            "-c",
+            "import pntest_core, pntest_app, pntest_helper, pntest_purelib as p;"
+            "print(pntest_core.__file__); print(p.__file__)",
+            check=True,
+        ).stdout.split()
+        assert where[0].startswith("/usr/lib/python3/dist-packages/")
+        assert where[1].startswith(str(venv.path))
+        assert venv.pip_check() <= problems_before
+        assert (
+            venv.duplicates() == dups_before
+        )  # nothing installed twice (venv pip/setuptools pre-exist)
+        assert "Installed 5 system package(s) and 1 pure wheel(s): pntest-purelib 1.0" in out
+    finally:
+        purge(installed)
+    assert "python3-pntest-app" in installed
