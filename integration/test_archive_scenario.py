@@ -8,6 +8,7 @@ wheels. The packages this test installs are purged at the end.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,14 +19,12 @@ from venvs import Venv, dpkg_state, make_venv, purge, read_report
 
 
 def _skip_reason() -> str | None:
-    import os
-
     if os.geteuid() != 0:
         return "needs root: installs python3-sklearn with apt"
     if shutil.which("apt-cache") is None:
         return "not a Debian-like system (no apt-cache)"
     policy = subprocess.run(
-        ["apt-cache", "policy", "python3-sklearn"], capture_output=True, text=True
+        ["apt-cache", "policy", "python3-sklearn"], capture_output=True, text=True, check=False
     ).stdout
     if "Candidate: (none)" in policy or not policy.strip():
         return "apt knows no python3-sklearn: run apt-get update first (the test never does)"

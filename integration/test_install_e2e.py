@@ -9,6 +9,7 @@ packages through APT_CONFIG) and real pip (from a local index of tiny wheels).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ import pytest
 from debrepo import AptSandbox
 from localindex import LocalIndex
 from venvs import Venv, dpkg_state, make_venv, purge, read_report
+
+Cli = Callable[..., tuple[int, str, str]]
+"""``cli(command, *args) -> (exit code, stdout, stderr)``."""
 
 PLATFORM_TAG = "cp311-cp311-manylinux_2_17_x86_64"
 """Any non-pure tag: a project with only such wheels has native code."""
@@ -48,7 +52,9 @@ def mapping(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cli(venv: Venv, apt_sandbox: AptSandbox, index: LocalIndex, mapping: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+def cli(
+    venv: Venv, apt_sandbox: AptSandbox, index: LocalIndex, mapping: Path, tmp_path: Path
+) -> Cli:
     """Run ``pip-native`` in the venv against the sandbox repository and the local index only."""
     env = {
         **apt_sandbox.env,
@@ -75,7 +81,7 @@ def cli(venv: Venv, apt_sandbox: AptSandbox, index: LocalIndex, mapping: Path, t
     return run
 
 
-def test_plan_takes_what_the_native_package_brings_from_apt(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_plan_takes_what_the_native_package_brings_from_apt(cli: Cli, tmp_path: Path) -> None:
     before = dpkg_state()
     code, out, err = cli("plan", "pntest-app", "--report", str(tmp_path / "r.json"))
     assert code == 0, err
@@ -103,10 +109,13 @@ def test_plan_takes_what_the_native_package_brings_from_apt(cli, tmp_path: Path)
     assert dpkg_state() == before  # planning changes nothing
 
 
-def test_conflict_with_the_system_version_is_clear_and_changes_nothing(cli, venv: Venv) -> None:  # type: ignore[no-untyped-def]
+def test_conflict_with_the_system_version_is_clear_and_changes_nothing(
+    cli: Cli, venv: Venv
+) -> None:
     before, site_before = dpkg_state(), venv.site_packages()
     code, out, err = cli("install", "pntest-app", "pntest-helper>=0.7")
     assert code == 1
+    assert out == ""  # no plan is shown for an impossible resolution
     assert "pntest-helper>=0.7 (required by you)" in err
     assert "pntest-helper==0.5 from apt (python3-pntest-helper 0.5-1)" in err
     assert "Hint:" in err
@@ -114,7 +123,7 @@ def test_conflict_with_the_system_version_is_clear_and_changes_nothing(cli, venv
     assert venv.site_packages() == site_before
 
 
-def test_mixed_install_for_real(cli, venv: Venv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_mixed_install_for_real(cli: Cli, venv: Venv, tmp_path: Path) -> None:
     problems_before, dups_before = venv.pip_check(), venv.duplicates()
     report_path = tmp_path / "r.json"
     code, out, err = cli("install", "pntest-purelib", "pntest-app", "--report", str(report_path))
