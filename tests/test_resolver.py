@@ -113,3 +113,10 @@ def test_native_lookups_are_batched(world: World) -> None:
     queries = [args for kind, args in world.adapter.calls if kind == "query"]
     # the first query covers every direct requirement's mapped package at once
     assert {"python3-sklearn", "python3-yaml"} <= set(queries[0])
+
+
+def test_a_pure_pick_made_before_the_native_pin_arrives_is_revised(world: World) -> None:
+    # joblib==1.2.0 is resolved first (from PyPI); python3-sklearn then brings joblib 1.2.0
+    # itself. Same version, but only the system copy may satisfy the pin: no second copy.
+    res = world.resolve("joblib==1.2.0", "scikit-learn")
+    assert sources(res)["joblib"] == ("1.2.0", "native")
