@@ -29,6 +29,8 @@ def test_parse_dumpavail_recording() -> None:
     assert "libblas3 | libblas.so.3" in numpy.depends
     assert "python3-numpy-abi9" in numpy.provides
     assert numpy.priority == "optional"
+    assert numpy.source == "numpy 1:1.24.2-1+deb12u1"
+    assert records["python3-sklearn-lib"].source == "scikit-learn 1.2.1+dfsg-1"
     assert records["python3-sklearn"].arch == "all"
     assert len(records) == load_recording("dumpavail-excerpt").stdout.count("\nPackage: ") + 1
 
@@ -46,6 +48,7 @@ def test_parse_dumpavail_continuations_foreign_arch_and_incomplete_stanzas() -> 
     assert set(records) == {"foo", "libbar:i386", "last"}
     assert records["foo"].depends == "a, b (>= 2), c"
     assert records["last"].provides == "virt (= 1)"
+    assert records["foo"].source == "foo 1.0-1"
 
 
 def test_parse_dpkg_query_recording_keeps_installed_only() -> None:
@@ -55,10 +58,16 @@ def test_parse_dpkg_query_recording_keeps_installed_only() -> None:
     assert "libyaml-0-2" in records["python3-yaml"].depends
     assert records["dpkg"].arch == "amd64"
     assert len(records) == len(text.splitlines())  # this system has only ii packages
-    text += "gone\tall\t1.0\trc \t\t\t\toptional\nbroken line\nhalf\tall\t1\tiF \t\ta\t\textra\n"
+    assert records["python3-yaml"].source == "pyyaml 6.0-3"  # binNMU 6.0-3+b2 of source 6.0-3
+    assert records["dpkg"].source == f"dpkg {records['dpkg'].version}"
+    text += (
+        "gone\tall\t1.0\trc \t\t\t\toptional\tgone\t1.0\n"
+        "broken line\n"
+        "half\tall\t1\tiF \t\ta\t\textra\t\t\n"
+    )
     records = parse_dpkg_query(text, "amd64")
     assert "gone" not in records
-    assert "half" in records
+    assert records["half"].source == "half 1"
 
 
 @pytest.mark.parametrize(
@@ -158,8 +167,11 @@ def rec(
     provides: str = "",
     priority: str = "optional",
     arch: str = "all",
+    source: str | None = None,
 ) -> Record:
-    return Record(name, version, arch, pre, depends, provides, priority)
+    return Record(
+        name, version, arch, pre, depends, provides, priority, source or f"{name} {version}"
+    )
 
 
 def index(available: list[Record], installed: list[Record] = ()) -> AptIndex:  # type: ignore[assignment]
@@ -275,3 +287,79 @@ def test_arch_qualified_names() -> None:
     assert keys(idx, "app:amd64") == ["app", "tool", "libx:i386", "liby"]
     assert idx.key_for("libx", "i386") == "libx:i386"
     assert idx.key_for("libx:native") == "libx"
+
+
+def test_same_source_binaries_are_upgraded_together() -> None:
+    """Installing lib-dev 2 (source lib 2) upgrades the installed lib1 and lib-tools 1 → 2, as apt does."""
+    src2, src1 = "lib 2", "lib 1"
+    idx = index(
+        [
+            rec("app", depends="lib-dev"),
+            rec("lib-dev", "2", depends="lib1 (>= 1)", source=src2),
+            rec("lib1", "2", source=src2),
+            rec("lib-tools", "2", source=src2),
+            rec("lib-doc", "3", source="lib 3"),  # other source version: left alone
+            rec("unrelated", "2"),
+        ],
+        [
+            rec("lib1", "1", source=src1),
+            rec("lib-tools", "1", depends="lib1 (= 1)", source=src1),
+            rec("lib-doc", "1", source=src1),
+            rec("unrelated", "1"),
+        ],
+    )
+    closure = {s.key: (s.record.version, s.installed_version) for s in idx.closure("app")}
+    assert closure == {
+        "app": ("1.0", None),
+        "lib-dev": ("2", None),
+        "lib1": ("2", "1"),
+        "lib-tools": ("2", "1"),
+    }
+
+
+def test_kept_package_whose_dependency_was_upgraded_is_upgraded_too() -> None:
+    idx = index(
+        [
+            rec("app", depends="py (>= 2), py-tool"),
+            rec("py", "2", depends="py-min (= 2)"),
+            rec("py-min", "2"),
+            rec("py-tool", "2", depends="py-min (= 2)"),
+        ],
+        [
+            rec("py", "1", depends="py-min (= 1)"),
+            rec("py-min", "1"),
+            rec("py-tool", "1", depends="py (>= 1)"),
+        ],
+    )
+    closure = {s.key: s.record.version for s in idx.closure("app")}
+    assert closure == {"app": "1.0", "py": "2", "py-min": "2", "py-tool": "1"}
+    # the kept py-tool 1 breaks once py-min moves to 2 only if it needs py-min (= 1)
+    idx = index(
+        [rec("app", depends="py-min (>= 2), old"), rec("py-min", "2"), rec("old", "2")],
+        [rec("old", "1", depends="py-min (= 1)"), rec("py-min", "1")],
+    )
+    closure = {s.key: s.record.version for s in idx.closure("app")}
+    assert closure == {"app": "1.0", "py-min": "2", "old": "2"}
+
+
+def test_kept_package_processed_before_the_upgrade_that_breaks_it() -> None:
+    idx = index(
+        [rec("app", depends="old, py-min (>= 2)"), rec("py-min", "2"), rec("old", "2")],
+        [rec("old", "1", depends="py-min (= 1)"), rec("py-min", "1")],
+    )
+    closure = {s.key: s.record.version for s in idx.closure("app")}
+    assert closure == {"app": "1.0", "old": "2", "py-min": "2"}
+
+
+def test_installed_dependent_outside_the_closure_is_upgraded_when_broken() -> None:
+    idx = index(
+        [rec("app", depends="lib (>= 2)"), rec("lib", "2"), rec("user", "2"), rec("fine", "2")],
+        [
+            rec("lib", "1"),
+            rec("user", "1", depends="lib (<< 2)"),  # broken by lib 2: its candidate fixes it
+            rec("fine", "1", depends="lib (>= 1)"),  # still satisfied: kept, not in the closure
+            rec("stuck", "1", depends="lib (= 1)"),  # no candidate: apt would remove it
+        ],
+    )
+    closure = {s.key: (s.record.version, s.installed_version) for s in idx.closure("app")}
+    assert closure == {"app": ("1.0", None), "lib": ("2", "1"), "user": ("2", "1")}

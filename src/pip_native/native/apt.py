@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 SYSTEM_PYTHON = "/usr/bin/python3"
 SYSTEM_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 _CACHE_PREFIX = "apt-index-"
 _TOOLS = ("apt-get", "apt-cache", "apt-config", "dpkg-query")
 _PACKAGE_NAME = re.compile(

@@ -33,17 +33,16 @@ logger = logging.getLogger(__name__)
 #: ``dpkg-query -W -f`` format whose output :func:`parse_dpkg_query` reads.
 DPKG_QUERY_FORMAT = (
     "${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\t"
-    "${Pre-Depends}\\t${Depends}\\t${Provides}\\t${Priority}\\n"
+    "${Pre-Depends}\\t${Depends}\\t${Provides}\\t${Priority}\\t"
+    "${source:Package}\\t${source:Version}\\n"
 )
 
 #: Second letter of ``db:Status-Abbrev`` for which dpkg has files of the package
 #: on disk (installed, or unpacked / half-configured / awaiting triggers).
 INSTALLED_STATES = frozenset("iUFWt")
 
-_FIELDS = ("Package", "Version", "Architecture", "Pre-Depends", "Depends", "Provides", "Priority")
-
 _STANZA_FIELD = re.compile(
-    r"^(?:(Package|Version|Architecture|Pre-Depends|Depends|Provides|Priority):[ \t]*"
+    r"^(?:(Package|Version|Architecture|Pre-Depends|Depends|Provides|Priority|Source):[ \t]*"
     r"([^\n]*(?:\n[ \t][^\n]*)*)|\n)",
     re.M,
 )
@@ -71,6 +70,8 @@ class Record(NamedTuple):
     depends: str
     provides: str
     priority: str
+    source: str
+    """``"<source package> <source version>"``: binaries built together share it."""
 
 
 class Relation(NamedTuple):
@@ -108,6 +109,13 @@ def _matches(version: str, relation: Relation) -> bool:
     return version_satisfies(version, relation.op, relation.version or "")
 
 
+def _source(field: str, name: str, version: str) -> str:
+    """``"<source> <source version>"`` from a Source field (``foo`` or ``foo (1.2-1)``)."""
+    source, _, rest = field.partition("(")
+    source_version = rest.strip().rstrip(")").strip()
+    return f"{source.strip() or name} {source_version or version}"
+
+
 def _record_key(name: str, arch: str, native_arch: str) -> str:
     if arch in ("all", native_arch, ""):
         return name
@@ -136,6 +144,7 @@ def parse_dumpavail(text: str, native_arch: str) -> dict[str, Record]:
                 fields.get("Depends", ""),
                 fields.get("Provides", ""),
                 fields.get("Priority", ""),
+                _source(fields.get("Source", ""), name, version),
             )
 
     for match in _STANZA_FIELD.finditer(text):
@@ -159,13 +168,20 @@ def parse_dpkg_query(text: str, native_arch: str) -> dict[str, Record]:
     records: dict[str, Record] = {}
     for line in text.splitlines():
         parts = line.split("\t")
-        if len(parts) != 8:
+        if len(parts) != 10:
             continue
-        name, arch, version, status, pre_depends, depends, provides, priority = parts
+        name, arch, version, status, pre_depends, depends, provides, priority = parts[:8]
         if len(status) < 2 or status[1] not in INSTALLED_STATES or not name or not version:
             continue
         records[_record_key(name, arch, native_arch)] = Record(
-            name, version, arch, pre_depends.strip(), depends.strip(), provides.strip(), priority
+            name,
+            version,
+            arch,
+            pre_depends.strip(),
+            depends.strip(),
+            provides.strip(),
+            priority,
+            f"{parts[8] or name} {parts[9] or version}",
         )
     return records
 
@@ -243,6 +259,8 @@ class AptIndex:
         self.installed = installed
         self.native_arch = native_arch
         self._providers = providers
+        self._by_source: dict[str, list[str]] | None = None
+        self._dependents: dict[str, list[str]] | None = None
         self._deps: dict[tuple[str, str, str], list[tuple[Relation, ...]]] = {}
         self._closures: dict[str, tuple[Selected, ...]] = {}
 
@@ -276,6 +294,25 @@ class AptIndex:
                         table.setdefault(name, []).append((key, version, from_installed))
             self._providers = table
         return self._providers
+
+    def _installed_dependents(self, name: str) -> list[str]:
+        """Installed packages with a dependency naming ``name``."""
+        if self._dependents is None:
+            table: dict[str, list[str]] = {}
+            for key, record in self.installed.items():
+                for group in self._dependencies(key, record):
+                    for relation in group:
+                        table.setdefault(relation.name, []).append(key)
+            self._dependents = table
+        return self._dependents.get(name, [])
+
+    def _installed_by_source(self) -> Mapping[str, list[str]]:
+        if self._by_source is None:
+            table: dict[str, list[str]] = {}
+            for key, record in self.installed.items():
+                table.setdefault(record.source.partition(" ")[0], []).append(key)
+            self._by_source = table
+        return self._by_source
 
     def providers(self, virtual: str) -> list[tuple[str, str | None, bool]]:
         """Every Provides of ``virtual``: ``(provider key, provided version, from installed)``."""
@@ -378,49 +415,18 @@ class AptIndex:
         with alternatives that nothing satisfies yet are decided last, so an
         alternative that another dependency brings anyway is preferred (as
         apt's depth-first marking usually ends up doing). An installed package
-        whose version is too old is replaced by its candidate (an upgrade).
-        Raises :class:`UnsatisfiableDependency` when a dependency cannot be
+        whose version is too old is replaced by its candidate (an upgrade), and
+        so is a kept installed package whose own dependency that upgrade broke
+        (``python3.11 (= old)`` needing ``python3.11-minimal (= old)``). Like
+        apt, installed binaries of the same source package as a new or upgraded
+        one are upgraded to that source version too. Raises :class:`UnsatisfiableDependency` when a dependency cannot be
         met, :class:`NoNativePackageError` for an unknown ``name``.
         """
         cached = self._closures.get(name)
-        if cached is not None:
-            return cached
-        root_key, root_record = self._root(name)
-        chosen: dict[str, Selected] = {}
-        queue: deque[str] = deque()
-        deferred: deque[tuple[Selected, tuple[Relation, ...]]] = deque()
-
-        def choose(key: str, record: Record) -> None:
-            installed = self.installed.get(key)
-            available = self.candidate(key)
-            chosen[key] = Selected(
-                key,
-                record,
-                installed.version if installed else None,
-                available.version if available else None,
-            )
-            queue.append(key)
-
-        choose(root_key, root_record)
-        while queue or deferred:
-            if queue:
-                selected = chosen[queue.popleft()]
-                for group in self._dependencies(selected.key, selected.record):
-                    if self._already_satisfied(group, chosen, choose):
-                        continue
-                    if len(group) > 1:
-                        deferred.append((selected, group))
-                    elif not self._install_one_of(group, chosen, choose):
-                        raise self._unsatisfiable(name, selected, group)
-            else:
-                selected, group = deferred.popleft()
-                if not self._already_satisfied(group, chosen, choose) and not (
-                    self._install_one_of(group, chosen, choose)
-                ):
-                    raise self._unsatisfiable(name, selected, group)
-        result = tuple(chosen.values())
-        self._closures[name] = result
-        return result
+        if cached is None:
+            cached = _Closure(self, name).run()
+            self._closures[name] = cached
+        return cached
 
     @staticmethod
     def _unsatisfiable(
@@ -467,3 +473,126 @@ class AptIndex:
                 return True
         logger.debug("unsatisfiable dependency: %s", group)
         return False
+
+
+class _Closure:
+    """One closure computation: the packages chosen so far and the work still queued."""
+
+    def __init__(self, index: AptIndex, name: str) -> None:
+        self.index = index
+        self.name = name
+        self.chosen: dict[str, Selected] = {}
+        self.queue: deque[str] = deque()
+        self.deferred: deque[tuple[Selected, tuple[Relation, ...]]] = deque()
+        self.upgraded_sources: set[tuple[str, str]] = set()
+
+    def run(self) -> tuple[Selected, ...]:
+        self.choose(*self.index._root(self.name))
+        self.drain()
+        while self.same_source_upgrades() or self.upgrade_broken():
+            self.drain()
+        return tuple(self.chosen.values())
+
+    def choose(self, key: str, record: Record) -> None:
+        installed = self.index.installed.get(key)
+        candidate = self.index.candidate(key)
+        self.chosen[key] = Selected(
+            key,
+            record,
+            installed.version if installed else None,
+            candidate.version if candidate else None,
+        )
+        self.queue.append(key)
+
+    def upgrade_instead(self, selected: Selected) -> bool:
+        """A kept installed package whose dependency broke: apt upgrades it too."""
+        candidate = self.index.available.get(selected.key)
+        if candidate is None or candidate == selected.record:
+            return False
+        self.choose(selected.key, candidate)
+        return True
+
+    def drain(self) -> None:
+        index, chosen = self.index, self.chosen
+        while self.queue or self.deferred:
+            if self.queue:
+                selected = chosen[self.queue.popleft()]
+                for group in index._dependencies(selected.key, selected.record):
+                    if index._already_satisfied(group, chosen, self.choose):
+                        continue
+                    if len(group) > 1:
+                        self.deferred.append((selected, group))
+                    elif not index._install_one_of(group, chosen, self.choose):
+                        if self.upgrade_instead(selected):
+                            break  # the upgraded version's dependencies are queued
+                        raise index._unsatisfiable(self.name, selected, group)
+            else:
+                selected, group = self.deferred.popleft()
+                if chosen.get(selected.key) is not selected:
+                    continue  # its owner was upgraded meanwhile: the new version's deps count
+                if not index._already_satisfied(group, chosen, self.choose) and not (
+                    index._install_one_of(group, chosen, self.choose)
+                    or self.upgrade_instead(selected)
+                ):
+                    raise index._unsatisfiable(self.name, selected, group)
+
+    def upgrade_broken(self) -> bool:
+        """Upgrade installed packages (kept in the closure or not) that an upgrade broke.
+
+        A package kept at its installed version may depend on exactly the old
+        version of a package the closure upgrades; apt then upgrades it too
+        (or, if its candidate does not help either, removes it, which
+        ``plan_install`` refuses).
+        """
+        index, chosen = self.index, self.chosen
+        upgraded = [
+            s.key
+            for s in chosen.values()
+            if s.installed_version is not None and s.record.version != s.installed_version
+        ]
+        if not upgraded:
+            return False
+        suspects = {k for k, s in chosen.items() if s.record.version == s.installed_version}
+        for key in upgraded:
+            suspects.update(index._installed_dependents(key.partition(":")[0]))
+        changed = False
+        for key in sorted(suspects):
+            selected = chosen.get(key)
+            if selected is not None and selected.record.version != selected.installed_version:
+                continue  # new or upgraded: drain() checked its dependencies
+            record = selected.record if selected is not None else index.installed.get(key)
+            if record is None:
+                continue
+            for group in index._dependencies(key, record):
+                if not any(index._satisfied_by(rel, chosen) for rel in group):
+                    candidate = index.available.get(key)
+                    if candidate is not None and candidate != record:
+                        self.choose(key, candidate)
+                        changed = True
+                    break
+        return changed
+
+    def same_source_upgrades(self) -> bool:
+        """Like apt, upgrade installed binaries built from the source of a new or upgraded one."""
+        added = False
+        by_source = self.index._installed_by_source()
+        for selected in list(self.chosen.values()):
+            if selected.installed_version == selected.record.version:
+                continue  # kept as installed: nothing changes
+            if (selected.key, selected.record.source) in self.upgraded_sources:
+                continue
+            self.upgraded_sources.add((selected.key, selected.record.source))
+            for other in by_source.get(selected.record.source.partition(" ")[0], ()):
+                installed = self.index.installed[other]
+                current = self.chosen.get(other)
+                if other == selected.key or (current is not None and current.record != installed):
+                    continue
+                candidate = self.index.available.get(other)
+                if (
+                    candidate is not None
+                    and candidate.source == selected.record.source
+                    and candidate.version != installed.version
+                ):
+                    self.choose(other, candidate)
+                    added = True
+        return added
