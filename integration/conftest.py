@@ -102,7 +102,7 @@ def require_apt() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture
-def system_cache(tmp_path: Path) -> Path:
-    """A fresh directory for the adapter's on-disk index cache."""
-    return tmp_path / "apt-cache"
+@pytest.fixture(scope="session")
+def system_apt_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index cache directory shared by the tests that read the system's real apt index."""
+    return tmp_path_factory.mktemp("system-apt-cache")

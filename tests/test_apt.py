@@ -440,7 +440,7 @@ def test_check_target_default_hint(debian: AptAdapter) -> None:
 def test_check_target_not_debian(mocker: MockerFixture) -> None:
     mocker.patch("pip_native.native.apt.shutil.which", return_value=None)
     with pytest.raises(
-        TargetEnvironmentError, match="apt-get, apt-cache, apt-config, dpkg-query not found"
+        TargetEnvironmentError, match="apt-get, apt-cache, apt-config, dpkg, dpkg-query not found"
     ):
         AptAdapter().check_target(target())
 

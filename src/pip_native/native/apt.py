@@ -56,7 +56,7 @@ SYSTEM_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 
 _CACHE_FORMAT = 3
 _CACHE_PREFIX = "apt-index-"
-_TOOLS = ("apt-get", "apt-cache", "apt-config", "dpkg-query")
+_TOOLS = ("apt-get", "apt-cache", "apt-config", "dpkg", "dpkg-query")
 _PACKAGE_NAME = re.compile(
     r"^[a-z0-9][a-z0-9+.\-]+(?::[a-z0-9][a-z0-9\-]*)?(?:=[A-Za-z0-9.+~:\-]+)?$"
 )
