@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from fakes import installed, make_env
+from fakes import FakePackage, installed, make_env
 from localindex import LocalIndex
 from pip_native.errors import ResolutionConflictError
 from pip_native.resolver import Resolution, Source
-from scenario import World
+from scenario import PLATFORM_TAG, World
 
 
 def sources(res: Resolution) -> dict[str, tuple[str, str]]:
@@ -120,3 +120,71 @@ def test_a_pure_pick_made_before_the_native_pin_arrives_is_revised(world: World)
     # itself. Same version, but only the system copy may satisfy the pin: no second copy.
     res = world.resolve("joblib==1.2.0", "scikit-learn")
     assert sources(res)["joblib"] == ("1.2.0", "native")
+
+
+def test_a_name_guess_for_a_package_known_to_ship_something_else_is_rejected(
+    tmp_path: Path, mapping_file: Path
+) -> None:
+    # PyPI 'attr' is not Debian's python3-attr (that one ships 'attrs'); the guess must not win.
+    idx = LocalIndex(tmp_path / "idx")
+    idx.add_wheel("attr", "0.3.2", tag=PLATFORM_TAG)
+    idx.add_wheel("attrs", "23.1.0")
+    idx.build()
+    mapping_file.write_text(mapping_file.read_text() + 'attrs = ["python3-attr"]\n')
+    w = World(idx, mapping_file, tmp_path)
+    w.adapter.packages["python3-attr"] = FakePackage(
+        "python3-attr", "22.2.0-1", [("attrs", "22.2.0")]
+    )
+    with pytest.raises(ResolutionConflictError) as err:
+        w.resolve("attr")
+    assert "the guess python3-attr ships attrs, not attr" in err.value.render()
+
+
+def test_unreadable_metadata_skips_the_candidate_not_the_run(
+    world: World, index: LocalIndex
+) -> None:
+    broken = next(index.root.rglob("requests-2.32.3-py3-none-any.whl.metadata"))
+    broken.write_text("garbage that does not match the recorded hash")
+    res = world.resolve("requests")
+    assert sources(res)["requests"] == ("2.31.0", "pypi")
+
+
+def test_upgrade_never_reinstalls_the_installed_version(
+    index: LocalIndex, mapping_file: Path, tmp_path: Path
+) -> None:
+    env = make_env(installed("idna", "3.10"))
+    w = World(index, mapping_file, tmp_path, env=env)
+    assert sources(w.resolve("idna", upgrade=True))["idna"] == ("3.10", "installed")
+
+
+def test_an_installed_system_package_still_pins_what_it_brought(
+    index: LocalIndex, mapping_file: Path, tmp_path: Path
+) -> None:
+    # python3-sklearn is installed already (with joblib 1.2.0); a pure wheel must not shadow joblib.
+    system = "/usr/lib/python3/dist-packages"
+    env = make_env(
+        *(
+            installed(n, v, in_target=False, location=system)
+            for n, v in [
+                ("scikit-learn", "1.2.1"),
+                ("numpy", "1.24.2"),
+                ("scipy", "1.10.1"),
+                ("joblib", "1.2.0"),
+                ("threadpoolctl", "3.1.0"),
+            ]
+        )
+    )
+    w = World(index, mapping_file, tmp_path, env=env)
+    for pkg in (
+        "python3-sklearn",
+        "python3-numpy",
+        "python3-scipy",
+        "python3-joblib",
+        "python3-threadpoolctl",
+        "libblas3",
+    ):
+        w.adapter.packages[pkg].installed = True
+    assert sources(w.resolve("scikit-learn"))["scikit-learn"] == ("1.2.1", "installed")
+    with pytest.raises(ResolutionConflictError) as err:
+        w.resolve("scikit-learn", "needs-new-joblib")
+    assert "joblib==1.2.0 from apt" in err.value.render()

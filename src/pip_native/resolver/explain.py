@@ -71,13 +71,13 @@ def conflict_error(
     if pinned_native:
         hints.append(
             f"The {manager} packages fix the version of {names} for the whole environment: "
-            f"relax your requirements to accept the {manager} version, or install without "
-            "--native-from to take everything from PyPI."
+            f"relax your requirements to accept the {manager} version, or use plain pip "
+            "to take everything from PyPI (wheels with native code included)."
         )
     elif not hints:
         hints.append(
             f"Relax the requirements on {names} to accept a version that PyPI's pure wheels "
-            f"or {manager} offer, or install without --native-from."
+            f"or {manager} offer, or use plain pip to take everything from PyPI."
         )
     hint = " ".join(h for h in hints if h)
     return ResolutionConflictError(

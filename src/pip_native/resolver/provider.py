@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from resolvelib import AbstractProvider
+from resolvelib.resolvers import Criterion, RequirementsConflicted
 
 from pip_native.environment import TargetEnvironment
 from pip_native.errors import IndexFetchError
@@ -112,6 +113,15 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         return requirement.is_satisfied_by(candidate)
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[ResolverRequirement]:
+        try:
+            return self._dependencies(candidate)
+        except IndexFetchError as exc:
+            # Unreadable metadata makes this one candidate unusable, not the whole run:
+            # resolvelib moves on to the next candidate (and reports it if all fail).
+            self.unusable[candidate.describe()] = exc.message
+            raise RequirementsConflicted(Criterion([], [], [])) from exc
+
+    def _dependencies(self, candidate: Candidate) -> list[ResolverRequirement]:
         if candidate.extras:
             base = candidate.with_extras(frozenset())
             deps: list[ResolverRequirement] = [SameCandidate(base)]
@@ -120,7 +130,13 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         if candidate.source is Source.NATIVE:
             assert candidate.native is not None
             return self._native_pins(candidate.native, candidate.name)
-        return self._spec_deps(candidate, self._requires(candidate), extras_only=False)
+        deps = self._spec_deps(candidate, self._requires(candidate), extras_only=False)
+        if candidate.source is Source.INSTALLED and candidate.is_system_provided:
+            # An installed system package keeps its closure on sys.path: pin it like a new one.
+            native = self.native.candidate(candidate.name)
+            if native is not None and native.native is not None:
+                deps.extend(self._native_pins(native.native, candidate.name))
+        return deps
 
     # -- helpers ----------------------------------------------------------
     def _base_candidates(
@@ -132,25 +148,32 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
                 return
         pinned = any(isinstance(r, NativePin) for r in reqs)
         installed = self._installed(name)
-        upgrade = self._upgrade(name)
-        if installed is not None and not upgrade:
-            yield installed
         kind = self.kind(name)
+        others: list[Candidate] = []
         if pinned or kind is not Kind.PURE:
             native = self.native.candidate(name)
             if native is not None:
-                yield native
+                others.append(native)
         if kind is Kind.PURE and not pinned:
-            yield from self._pypi(name)
-        if installed is not None and upgrade:
+            others.extend(self._pypi(name))
+        if installed is None:
+            yield from others
+            return
+        if not self._upgrade(name):
             yield installed
+            yield from others
+            return
+        # Upgrading: newer versions first, then the installed one (never a reinstall of it).
+        yield from (c for c in others if c.version > installed.version)
+        yield installed
+        yield from (c for c in others if c.version < installed.version)
 
-    def _pypi(self, name: NormalizedName) -> Iterator[Candidate]:
+    def _pypi(self, name: NormalizedName) -> list[Candidate]:
         if name not in self._pypi_candidates:
             self._pypi_candidates[name] = self.pypi.candidates(name)
             # Warm the metadata of the likely picks while the resolver works.
             self.pypi.prefetch_metadata(self._pypi_candidates[name][:2])
-        yield from self._pypi_candidates[name]
+        return self._pypi_candidates[name]
 
     def _installed(self, name: NormalizedName) -> Candidate | None:
         dist = self.env.installed.get(name)
@@ -168,11 +191,7 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             assert candidate.installed is not None
             return candidate.installed.requires
         if candidate.source is Source.PYPI:
-            try:
-                return self.pypi.requirements(candidate)
-            except IndexFetchError as exc:
-                self.unusable[candidate.describe()] = exc.message
-                raise
+            return self.pypi.requirements(candidate)
         # Extras of a native candidate: take them from the same PyPI release's metadata.
         return self.pypi.requirements_of_release(candidate.name, candidate.version)
 

@@ -12,7 +12,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from pip_native.environment import TargetEnvironment
-from pip_native.errors import IndexFetchError
+from pip_native.errors import IndexFetchError, PipNativeError
 from pip_native.index.client import PackageIndex
 from pip_native.index.select import newest_release_is_pure, pure_wheels
 from pip_native.mapping import MappingMatch, MappingTable
@@ -98,7 +98,8 @@ class PyPISource:
             return "no configured index has it"
         wheels = [f for f in files if f.is_wheel]
         pure = [f for f in wheels if f.is_pure]
-        newest = max(f.version for f in files)
+        finals = [f.version for f in files if not f.version.is_prerelease]
+        newest = max(finals or [f.version for f in files])
         if not pure:
             return f"PyPI has no pure wheel for it (newest release {newest}: platform wheels or sdist only)"
         return f"PyPI has pure wheels up to {max(f.version for f in pure)}"
@@ -122,13 +123,13 @@ class NativeSource:
         self._lock = threading.Lock()
 
     # The adapter asks this (via the callback given at construction) which
-    # PyPI distributions a package ships; heuristic matches count too.
+    # PyPI distributions a package ships.
     def dists_for_package(self, package: str) -> tuple[NormalizedName, ...]:
-        known = list(self.mapping.dists_for_package(package))
-        for name in sorted(self._heuristic_reverse.get(package, ())):
-            if name not in known:
-                known.append(name)
-        return tuple(known)
+        known = self.mapping.dists_for_package(package)
+        if known:
+            return tuple(known)
+        # A package no source knows: what the verified name guess matched it for.
+        return tuple(sorted(self._heuristic_reverse.get(package, ())))
 
     def _exists(self, names: Sequence[str]) -> Collection[str]:
         return set(self.adapter.query(names))
@@ -174,7 +175,18 @@ class NativeSource:
                 None, f"no {manager} package is known for {name} ({self._consulted()})"
             )
         if not match.packages:
-            return _NativeInfo(None, f"{match.describe()} says {name} never comes from {manager}")
+            return _NativeInfo(
+                None, f"{name} never comes from {manager} ({match.reason or match.origin})"
+            )
+        if match.source == "heuristic":
+            for pkg in match.packages:
+                ships = self.mapping.dists_for_package(pkg)
+                if ships and name not in ships:
+                    return _NativeInfo(
+                        None,
+                        f"the guess {pkg} ships {', '.join(ships)}, not {name}, so no {manager} "
+                        f"package is known for {name} ({self._consulted()})",
+                    )
         found = self.adapter.query(match.packages)
         missing = [
             p
@@ -187,7 +199,12 @@ class NativeSource:
                 f"{match.describe()} names {', '.join(missing)}, which {manager} cannot install here",
             )
         main = found[match.packages[0]]
-        closure = self._closure([found[p] for p in match.packages])
+        try:
+            closure = self._closure([found[p] for p in match.packages])
+        except PipNativeError as exc:
+            return _NativeInfo(
+                None, f"{manager} cannot work out what {main.label()} needs: {exc.message}"
+            )
         own = [d for d in closure if d.name == name]
         if not own:
             return _NativeInfo(
