@@ -118,8 +118,13 @@ def installed(
     )
 
 
-def make_env(*dists: InstalledDistribution, python: str = "/venv/bin/python") -> TargetEnvironment:
-    """The running interpreter's tags and markers, with an explicit set of installed dists."""
+def make_env(
+    *dists: InstalledDistribution, python: str = "/venv/bin/python", with_pip: bool = True
+) -> TargetEnvironment:
+    """The running interpreter's tags and markers, with an explicit set of installed dists
+    (plus pip in the venv, as ``python -m venv`` leaves it, unless ``with_pip=False``)."""
+    if with_pip:
+        dists = (installed("pip", "23.0.1"), *dists)
     env = markers.default_environment()
     return TargetEnvironment(
         executable=python,

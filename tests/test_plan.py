@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fakes import FakePackage
-from pip_native.errors import ResolutionConflictError
+from fakes import FakePackage, installed, make_env
+from localindex import LocalIndex
+from pip_native.errors import ResolutionConflictError, TargetEnvironmentError
 from pip_native.plan import Action, Plan, build_plan
 from pip_native.report import dump, plan_json, plan_table
 from scenario import World
@@ -132,3 +133,43 @@ def test_table_lists_rows_and_exact_commands(world: World) -> None:
     assert "apt step (needs root)" in text
     assert "apt-get install -y --no-install-recommends python3-sklearn" in text
     assert "pip step, 5 pure wheel(s) by exact hash" in text
+
+
+def test_a_target_without_pip_is_refused_before_anything_runs(
+    index: LocalIndex, mapping_file: Path, tmp_path: Path
+) -> None:
+    w = World(index, mapping_file, tmp_path, env=make_env(with_pip=False))
+    with pytest.raises(TargetEnvironmentError) as err:
+        make_plan(w, "scikit-learn", "requests")
+    assert "has no pip" in err.value.message
+    assert "-m ensurepip" in (err.value.hint or "")
+
+
+def test_shadowing_a_system_copy_is_warned(
+    index: LocalIndex, mapping_file: Path, tmp_path: Path
+) -> None:
+    system = installed("idna", "3.3", in_target=False, location="/usr/lib/python3/dist-packages")
+    w = World(index, mapping_file, tmp_path, env=make_env(system))
+    plan = build_plan(w.resolve("idna>=3.10"), env=w.env, adapter=w.adapter, index=w.config)
+    assert plan.warnings == (
+        "idna 3.10 from PyPI will shadow idna 3.3 in /usr/lib/python3/dist-packages for this environment.",
+    )
+    assert "Warning: idna 3.10 from PyPI will shadow" in plan_table(plan)
+
+
+def test_pip_step_passes_break_system_packages_and_drops_pip_index_variables(world: World) -> None:
+    plan = build_plan(
+        world.resolve("requests"),
+        env=world.env,
+        adapter=world.adapter,
+        index=world.config,
+        break_system_packages=True,
+    )
+    assert plan.pip_step is not None
+    assert "--break-system-packages" in plan.pip_step.command("r.txt")
+    assert (
+        plan.pip_step.env["PIP_FIND_LINKS"] is None
+        and plan.pip_step.env["PIP_EXTRA_INDEX_URL"] is None
+    )
+    assert "--break-system-packages" not in make_plan(world, "requests").pip_step.command("r.txt")  # type: ignore[union-attr]
+    assert plan_json(plan)["pip_version"] == "23.0.1"

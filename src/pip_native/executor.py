@@ -77,8 +77,10 @@ def execute(
     use_sudo: bool = False,
     reprobe: Callable[[], TargetEnvironment] | None = None,
     result: ExecutionResult | None = None,
+    stream: bool = False,
 ) -> ExecutionResult:
-    """Run the plan's steps. ``reprobe`` re-reads the target to verify the native step."""
+    """Run the plan's steps. ``reprobe`` re-reads the target to verify the native step;
+    ``stream`` shows the package manager's and pip's output live (on stderr)."""
     check_privileges(plan, use_sudo=use_sudo)
     done = result if result is not None else ExecutionResult()
     native_items = [
@@ -95,6 +97,7 @@ def execute(
                 what=f"install {len(step.requested)} package(s) with {step.manager}",
                 env=step.env,
                 parse_output=False,
+                capture=not stream,
             )
         except CommandFailed as exc:
             raise ExecutionError(
@@ -117,7 +120,11 @@ def execute(
             argv = pip.command(str(req_file))
             try:
                 subproc.run(
-                    argv, what="install the pure wheels with pip", env=pip.env, parse_output=False
+                    argv,
+                    what="install the pure wheels with pip",
+                    env=pip.env,
+                    parse_output=False,
+                    capture=not stream,
                 )
             except CommandFailed as exc:
                 raise ExecutionError(

@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from pip_native.environment import TargetEnvironment
-from pip_native.errors import IndexFetchError, ResolutionConflictError
+from pip_native.errors import IndexFetchError, ResolutionConflictError, TargetEnvironmentError
 from pip_native.index.config import IndexConfig
 from pip_native.index.files import DistFile
 from pip_native.native.base import NativeAdapter, NativeStep, SystemPackage
@@ -59,6 +59,22 @@ class PlanItem:
         return self.source
 
 
+PIP_STEP_ENV: Mapping[str, str | None] = {
+    "PIP_CONFIG_FILE": os.devnull,
+    **dict.fromkeys(
+        (
+            "PIP_INDEX_URL",
+            "PIP_EXTRA_INDEX_URL",
+            "PIP_FIND_LINKS",
+            "PIP_NO_INDEX",
+            "PIP_TRUSTED_HOST",
+            "PIP_CERT",
+            "PIP_CLIENT_CERT",
+        )
+    ),
+}
+
+
 @dataclass(frozen=True)
 class PipStep:
     """The one pip call that installs the pinned pure wheels, by exact file and hash."""
@@ -67,9 +83,11 @@ class PipStep:
     requirement_lines: tuple[str, ...]
     index_args: tuple[str, ...]
 
-    env: Mapping[str, str] = field(default_factory=lambda: {"PIP_CONFIG_FILE": os.devnull})
-    """pip's config files are off for this call: ``index_args`` carry the resolved settings
-    (pip appends list options from files to the command line's, which would repeat indexes)."""
+    extra_args: tuple[str, ...] = ()
+    env: Mapping[str, str | None] = field(default_factory=lambda: dict(PIP_STEP_ENV))
+    """pip's config files and index variables are off for this call: ``index_args`` carry
+    the resolved settings (pip appends list options from files and ``PIP_*`` variables to the
+    command line's, which would repeat indexes)."""
 
     def command(self, requirements_file: str) -> list[str]:
         return [
@@ -81,6 +99,7 @@ class PipStep:
             "--require-hashes",
             "--disable-pip-version-check",
             "--no-input",
+            *self.extra_args,
             *self.index_args,
             "-r",
             requirements_file,
@@ -97,6 +116,8 @@ class Plan:
     index: IndexConfig
     markers: Mapping[str, str]
     warnings: tuple[str, ...] = ()
+    pip_version: str | None = None
+    """The target's pip, which runs the pip step."""
 
     @property
     def needs_root(self) -> bool:
@@ -169,11 +190,13 @@ def build_plan(
     env: TargetEnvironment,
     adapter: NativeAdapter,
     index: IndexConfig,
+    break_system_packages: bool = False,
 ) -> Plan:
     """Turn a resolution into steps; simulates the native step (read-only) to list what it brings."""
     items: list[PlanItem] = []
     requested = {r.name for r in resolution.requested}
     natives: list[Candidate] = []
+    warnings: list[str] = []
     pip_lines: list[str] = []
     chosen: dict[NormalizedName, Candidate] = dict(resolution.candidates)
     for name in sorted(chosen):
@@ -204,15 +227,28 @@ def build_plan(
             assert cand.file is not None
             pip_lines.append(f"{name}=={cand.version} --hash=sha256:{_sha256(cand.file)}")
             items.append(item(Action.INSTALL, "pypi", file=cand.file))
+            shadowed = env.installed.get(name)
+            if shadowed is not None and not shadowed.in_target:
+                warnings.append(
+                    f"{name} {cand.version} from PyPI will shadow {name} {shadowed.version} "
+                    f"in {shadowed.location} for this environment."
+                )
 
     native_step: NativeStep | None = None
-    warnings: list[str] = []
     if natives:
         native_step = adapter.plan_install(_minimal_requests(natives))
         items.extend(_provided(native_step, adapter, chosen, warnings))
-    pip_step = (
-        PipStep(env.executable, tuple(pip_lines), tuple(index.pip_args())) if pip_lines else None
-    )
+    pip = env.installed.get(canonicalize_name("pip"))
+    pip_step: PipStep | None = None
+    if pip_lines:
+        if pip is None:
+            raise TargetEnvironmentError(
+                f"The target interpreter {env.executable} has no pip, which the plan needs to "
+                f"install {len(pip_lines)} pure wheel(s). Nothing was installed.",
+                hint=f"Add pip to it first: {env.executable} -m ensurepip --upgrade",
+            )
+        extra = ("--break-system-packages",) if break_system_packages else ()
+        pip_step = PipStep(env.executable, tuple(pip_lines), tuple(index.pip_args()), extra)
     return Plan(
         python=env.executable,
         manager=adapter.name,
@@ -222,6 +258,7 @@ def build_plan(
         index=index,
         markers=dict(env.markers),
         warnings=tuple(warnings),
+        pip_version=str(pip.version) if pip is not None else None,
     )
 
 

@@ -43,6 +43,8 @@ class InstallRequest:
     dry_run: bool = False
     cache_dir: Path | None = None
     session: requests.Session | None = field(default=None, repr=False)
+    native_from_source: str = "--native-from"
+    """Where ``native_from`` came from, for messages (``PIP_NATIVE_FROM``, pip.conf, ...)."""
 
 
 @dataclass
@@ -74,7 +76,7 @@ def check_externally_managed(env: TargetEnvironment, request: InstallRequest) ->
 
 def make_plan(request: InstallRequest) -> PlannedInstall:
     """Everything up to (not including) changing the system."""
-    backend = choose_backend(request.native_from)
+    backend = choose_backend(request.native_from, given_as=request.native_from_source)
     env = probe(request.python)
     check_externally_managed(env, request)
 
@@ -107,5 +109,11 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
         if r.marker is None or r.marker.evaluate({**env.markers, "extra": ""})
     ]
     resolution = resolve(reqs, provider)
-    plan = build_plan(resolution, env=env, adapter=adapter, index=request.index)
+    plan = build_plan(
+        resolution,
+        env=env,
+        adapter=adapter,
+        index=request.index,
+        break_system_packages=request.break_system_packages,
+    )
     return PlannedInstall(plan, resolution, env, backend, adapter, index)

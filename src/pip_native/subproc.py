@@ -10,6 +10,7 @@ import logging
 import os
 import shlex
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ def run(
     *,
     what: str,
     check: bool = True,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | None] | None = None,
     parse_output: bool = True,
     capture: bool = True,
     timeout: float | None = None,
@@ -52,17 +53,22 @@ def run(
     """Run ``argv`` and return its result.
 
     ``what`` names the step for messages ("query apt for available packages").
-    ``parse_output`` forces a C locale so output can be parsed. With
-    ``capture=False`` the command writes straight to our stdout/stderr (for
-    long installs the user should watch); ``stdout``/``stderr`` are then empty.
+    ``env`` entries override the inherited environment; a ``None`` value
+    removes the variable. ``parse_output`` forces a C locale so output can be
+    parsed. With ``capture=False`` the command's output goes straight to our
+    stderr (long installs the user should watch, while our stdout stays free
+    for a JSON report); ``stdout``/``stderr`` are then empty.
     A missing executable, a timeout or (with ``check``) a non-zero exit raise
     :class:`CommandFailed`.
     """
     full_env = dict(os.environ)
     if parse_output:
         full_env.update(PARSE_ENV)
-    if env:
-        full_env.update(env)
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
     args = tuple(argv)
     logger.debug("running: %s", shlex.join(args))
     try:
@@ -70,7 +76,7 @@ def run(
             args,
             env=full_env,
             input=stdin,
-            stdout=subprocess.PIPE if capture else None,
+            stdout=subprocess.PIPE if capture else sys.stderr.fileno(),
             stderr=subprocess.PIPE if capture else None,
             stdin=None if stdin is not None else subprocess.DEVNULL,
             text=True,
@@ -99,7 +105,7 @@ def run(
             f"Could not {what}: the command exited with status {proc.returncode}.",
             command=args,
             returncode=proc.returncode,
-            output=(result.stderr or result.stdout),
+            output=(result.stderr or result.stdout) if capture else "(its output is shown above)",
             hint=hint,
         )
     return result
