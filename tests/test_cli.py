@@ -82,7 +82,48 @@ def test_native_from_defaults_to_the_environment_variable(
 ) -> None:
     monkeypatch.setenv("PIP_NATIVE_FROM", "apt")
     assert run(capsys, "plan", "-q", "requests")[0] == 0
-    assert planned[0].native_from == "apt"
+    assert (planned[0].native_from, planned[0].native_from_source) == ("apt", "PIP_NATIVE_FROM")
+    assert run(capsys, "plan", "-q", "--native-from=apt", "requests")[0] == 0
+    assert planned[1].native_from_source == "--native-from"  # the option wins over the variable
+
+
+def test_index_options_reach_the_request(
+    planned: list[InstallRequest], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = run(
+        capsys,
+        "plan",
+        "-q",
+        "--native-from=apt",
+        "requests",
+        "-i",
+        "https://mirror.example/simple",
+        "--trusted-host",
+        "mirror.example",
+        "--extra-index-url",
+        "file:///srv/extra",
+    )
+    assert code == 0
+    index = planned[0].index
+    assert index.index_url == "https://mirror.example/simple"
+    assert "mirror.example" in index.trusted_hosts
+    assert index.extra_index_urls[-1] == "file:///srv/extra"
+
+
+def test_a_report_path_in_a_missing_folder_is_refused_up_front(
+    planned: list[InstallRequest], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys,
+        "install",
+        "--native-from=apt",
+        "requests",
+        "--report",
+        str(tmp_path / "no" / "such" / "r.json"),
+    )
+    assert code == 2
+    assert "does not exist" in err
+    assert planned == []  # refused before planning, so certainly before installing
 
 
 def test_install_without_root_fails_before_changing_anything(
@@ -109,7 +150,7 @@ def test_install_without_root_fails_before_changing_anything(
             ["install", "--native-from=apt", "numpy>>2"],
             "'numpy>>2' from the command line is not valid PEP 508",
         ),
-        (["install", "--bogus"], "unrecognized arguments: --bogus"),
+        (["install", "--bogus"], "Unrecognized arguments: --bogus."),
         (["map", "Not A Name!", "--to", "apt"], "Not A Name!"),
     ],
 )

@@ -27,7 +27,7 @@ EXIT_INTERRUPTED = 130
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse's own errors: our format, exit 2
-        raise UsageError(f"{self.prog}: {message}", hint=f"See '{self.prog} --help'.")
+        raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"See '{self.prog} --help'.")
 
 
 def _add_install_options(p: argparse.ArgumentParser) -> None:
@@ -47,7 +47,6 @@ def _add_install_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--native-from",
-        default=os.environ.get("PIP_NATIVE_FROM"),
         metavar="|".join(CHOICES),
         help="system package manager for native code (default: $PIP_NATIVE_FROM)",
     )
@@ -93,6 +92,7 @@ def _add_install_options(p: argparse.ArgumentParser) -> None:
     idx.add_argument("--extra-index-url", action="append", metavar="URL")
     idx.add_argument("-f", "--find-links", action="append", metavar="URL_OR_DIR")
     idx.add_argument("--no-index", action="store_true", default=None)
+    idx.add_argument("--trusted-host", action="append", metavar="HOST")
     idx.add_argument("--cert", metavar="PATH")
     idx.add_argument(
         "--cache-dir",
@@ -135,12 +135,20 @@ def _index_config(args: argparse.Namespace) -> IndexConfig:
         index_url=args.index_url,
         extra_index_urls=tuple(args.extra_index_url) if args.extra_index_url else None,
         find_links=tuple(args.find_links) if args.find_links else None,
+        trusted_hosts=tuple(args.trusted_host) if args.trusted_host else None,
         no_index=args.no_index,
         cert=args.cert,
     )
 
 
 def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
+    if args.report and args.report != "-":
+        folder = Path(args.report).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise UsageError(
+                f"--report {args.report}: the folder {folder} does not exist.",
+                hint="Create it first, or give another path ('-' writes the report to stdout).",
+            )
     reqs = [parse_requirement(r) for r in args.requirements]
     reqs.extend(read_requirement_files(args.requirement))
     if not reqs:
@@ -148,9 +156,13 @@ def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
             "Nothing to install: no requirements were given.",
             hint="Name projects (pip-native install --native-from=apt scikit-learn requests) or pass -r FILE.",
         )
+    native_from, given_as = args.native_from, "--native-from"
+    if native_from is None and os.environ.get("PIP_NATIVE_FROM"):
+        native_from, given_as = os.environ["PIP_NATIVE_FROM"], "PIP_NATIVE_FROM"
     return InstallRequest(
         requirements=reqs,
-        native_from=args.native_from,
+        native_from=native_from,
+        native_from_source=given_as,
         python=args.python,
         index=_index_config(args),
         mapping_files=args.mapping,
@@ -202,7 +214,11 @@ def _install(args: argparse.Namespace, *, dry_run: bool) -> int:
     result = ExecutionResult()
     try:
         execute(
-            plan, use_sudo=args.use_sudo, reprobe=lambda: _reprobe(request.python), result=result
+            plan,
+            use_sudo=args.use_sudo,
+            reprobe=lambda: _reprobe(request.python),
+            result=result,
+            stream=not args.quiet,
         )
     except BaseException as exc:
         _write_report(
@@ -241,7 +257,7 @@ def _map(args: argparse.Namespace) -> int:
     from pip_native.identifiers import parse_pypi_name
     from pip_native.native.registry import create_adapter
 
-    backend = choose_backend(args.to)
+    backend = choose_backend(args.to, given_as="--to")
     table = load_mapping(backend.name, user_files=args.mapping)
     adapter = create_adapter(backend.name, dists_for_package=table.dists_for_package)
     names = [parse_pypi_name(n) for n in args.names]
@@ -256,7 +272,9 @@ def _map(args: argparse.Namespace) -> int:
             )
             status = 1
         elif not match.packages:
-            sys.stdout.write(f"{name}: never from {backend.name} ({match.describe()})\n")
+            sys.stdout.write(
+                f"{name}: never from {backend.name} ({match.reason or match.origin})\n"
+            )
         else:
             sys.stdout.write(f"{name}: {' '.join(match.packages)}  [{match.describe()}]\n")
     return status

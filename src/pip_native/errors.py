@@ -19,10 +19,8 @@ __all__ = [
     "IndexFetchError",
     "InvalidIdentifierError",
     "InvalidRequirementError",
-    "LockedError",
     "MappingFileError",
     "NoNativePackageError",
-    "NoPureWheelError",
     "PipNativeError",
     "PrivilegeError",
     "ResolutionConflictError",
@@ -114,10 +112,6 @@ class IndexFetchError(PipNativeError):
     """A package index or file could not be fetched or read."""
 
 
-class NoPureWheelError(PipNativeError):
-    """A project has no pure wheel and no native package either."""
-
-
 class NoNativePackageError(PipNativeError):
     """A project needs a native package and the backend has none for it."""
 
@@ -148,10 +142,6 @@ class CommandFailed(PipNativeError):
         if tail:
             text += "\nLast output:\n" + "\n".join("    " + line for line in tail)
         return text
-
-
-class LockedError(PipNativeError):
-    """Another process holds a lock that pip-native needs."""
 
 
 class ExecutionError(PipNativeError):

@@ -19,7 +19,12 @@ from pip_native.plan import Action, Plan, PlanItem
 __all__ = ["REPORT_VERSION", "plan_json", "plan_table"]
 
 REPORT_VERSION = "1"
-"""Same value as pip's installation report ``version``; pip-native adds keys, never changes pip's."""
+"""Same value as pip's installation report ``version``.
+
+pip's top-level keys keep pip's meaning (``install`` lists what pip installs;
+each entry's ``metadata`` carries the core fields pip-native reads: name,
+version, requires_dist, requires_python, provides_extra); pip-native adds
+``native`` and ``pip_native``."""
 
 _PURL_TYPES = {"apt": "deb", "dnf": "rpm", "conda": "conda", "brew": "brew"}
 
@@ -28,7 +33,7 @@ def system_purl(pkg: SystemPackage) -> str:
     qualifiers: dict[str, str] = {}
     if pkg.arch:
         qualifiers["arch"] = pkg.arch
-    namespace = distro.id() or None if pkg.manager in {"apt", "dnf"} else None
+    namespace = (distro.id() or None) if pkg.manager in {"apt", "dnf"} else None
     return PackageURL(
         type=_PURL_TYPES.get(pkg.manager, "generic"),
         namespace=namespace,
@@ -134,6 +139,7 @@ def plan_json(
         }
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
+        "pip_version": plan.pip_version,
         "pip_native_version": __version__,
         "install": install,
         "environment": dict(plan.markers),

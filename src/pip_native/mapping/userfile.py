@@ -75,8 +75,9 @@ PACKAGE_NAME_RULES: Mapping[str, tuple[re.Pattern[str], str]] = {
 def _error(path: Path, where: str, problem: str, fix: str) -> MappingFileError:
     return MappingFileError(
         f"Mapping file {path}: {where}: {problem}.",
-        hint=f"{fix} The format is, e.g.: {USER_FILE_EXAMPLE!r} "
-        "(TOML; JSON files have the same shape).",
+        hint=f"{fix} The format (TOML; JSON files have the same shape) is a section per "
+        "package manager with one line per project, e.g. '[apt]' then "
+        "'scikit-learn = [\"python3-sklearn\"]' or 'somepkg = false'.",
     )
 
 

@@ -26,8 +26,11 @@ class Choice:
     reason: str
 
 
-def choose_backend(value: str | None) -> Choice:
-    """Validate a ``--native-from`` / ``PIP_NATIVE_FROM`` value; resolve ``auto``."""
+def choose_backend(value: str | None, *, given_as: str = "--native-from") -> Choice:
+    """Validate a ``--native-from`` / ``PIP_NATIVE_FROM`` value; resolve ``auto``.
+
+    ``given_as`` names where the value came from, for messages (``PIP_NATIVE_FROM``, ``--to``).
+    """
     if value is None or not value.strip():
         raise UnsupportedBackendError(
             "No native backend was chosen.",
@@ -36,7 +39,7 @@ def choose_backend(value: str | None) -> Choice:
     name = value.strip().lower()
     if name not in CHOICES:
         raise UnsupportedBackendError(
-            f"--native-from={value!r} is not a known backend.",
+            f"{given_as}={value!r} is not a known backend.",
             hint=f"Use one of: {', '.join(CHOICES)}.",
         )
     if name == "auto":
@@ -44,16 +47,16 @@ def choose_backend(value: str | None) -> Choice:
         if ids & {"debian", "ubuntu"} and shutil.which("apt-get"):
             return Choice("apt", f"auto: {distro.name(pretty=True) or distro.id()} uses apt")
         raise UnsupportedBackendError(
-            f"--native-from=auto found no supported package manager on "
+            f"{given_as}=auto found no supported package manager on "
             f"{distro.name(pretty=True) or 'this system'}.",
             hint=f"Supported here so far: {', '.join(AVAILABLE)}; choose one explicitly.",
         )
     if name not in AVAILABLE:
         raise UnsupportedBackendError(
-            f"--native-from={name} is not available in this version of pip-native yet.",
+            f"{given_as}={name} is not available in this version of pip-native yet.",
             hint=f"Available backends: {', '.join(AVAILABLE)}.",
         )
-    return Choice(name, f"--native-from={name}")
+    return Choice(name, f"{given_as}={name}")
 
 
 def create_adapter(
