@@ -138,6 +138,7 @@ def test_a_name_guess_for_a_package_known_to_ship_something_else_is_rejected(
     with pytest.raises(ResolutionConflictError) as err:
         w.resolve("attr")
     assert "the guess python3-attr ships attrs, not attr" in err.value.render()
+    assert "attr" not in w.native.mapping.lookup_many(["attr"], exists=set)
 
 
 def test_unreadable_metadata_skips_the_candidate_not_the_run(

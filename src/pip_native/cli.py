@@ -266,10 +266,7 @@ def _map(args: argparse.Namespace) -> int:
     for name in names:
         match = found.get(canonicalize_name(name))
         if match is None:
-            sys.stdout.write(
-                f"{name}: no {backend.name} package known (consulted: "
-                f"{'; '.join(table.sources())})\n"
-            )
+            sys.stdout.write(f"{name}: {table.unknown_message(name)}\n")
             status = 1
         elif not match.packages:
             sys.stdout.write(

@@ -67,6 +67,7 @@ class MappingTable:
         self.layers = tuple(layers)
         """Sources, strongest first."""
         self.heuristic = heuristic
+        self._rejected_guesses: dict[NormalizedName, str] = {}
         self.notes = tuple(notes)
 
     def _from_layers(self, project: NormalizedName) -> MappingMatch | None:
@@ -80,6 +81,13 @@ class MappingTable:
         self, project: NormalizedName, candidates: Sequence[str], known: Collection[str]
     ) -> MappingMatch | None:
         for package in candidates:
+            ships = self.dists_for_package(package) if package in known else ()
+            if ships and project not in ships:
+                # python3-attr exists, but the tables say it ships attrs: not a match for attr.
+                self._rejected_guesses[project] = (
+                    f"{package} ships {', '.join(ships)}, not {project}"
+                )
+                continue
             if package in known:
                 return MappingMatch(
                     project=project,
@@ -149,6 +157,10 @@ class MappingTable:
         lines.extend(self.notes)
         return lines
 
+    def rejected_guess(self, project: NormalizedName) -> str | None:
+        """Why a confirmed ``python3-<name>`` guess was not taken (it ships something else)."""
+        return self._rejected_guesses.get(canonicalize_name(project))
+
     def unknown_message(self, project: NormalizedName) -> str:
         """The paragraph explaining that no source maps ``project``, and how to fix it."""
         project = canonicalize_name(project)
@@ -159,6 +171,9 @@ class MappingTable:
                 f" (the heuristic's guesses for it, {', '.join(self.heuristic(project))}, "
                 f"count only when {self.ecosystem} confirms they exist)"
             )
+        rejected = self.rejected_guess(project)
+        if rejected:
+            guess += f"; the guess {rejected}"
         return (
             f"No {self.ecosystem} package is known to provide the PyPI project {project!r}. "
             f"Consulted: {consulted}{guess}. If a system package provides it, map it in a "

@@ -171,22 +171,15 @@ class NativeSource:
         manager = self.adapter.name
         match = self.match(name)
         if match is None:
+            rejected = self.mapping.rejected_guess(name)
+            also = f"; the guess {rejected}" if rejected else ""
             return _NativeInfo(
-                None, f"no {manager} package is known for {name} ({self._consulted()})"
+                None, f"no {manager} package is known for {name} ({self._consulted()}{also})"
             )
         if not match.packages:
             return _NativeInfo(
                 None, f"{name} never comes from {manager} ({match.reason or match.origin})"
             )
-        if match.source == "heuristic":
-            for pkg in match.packages:
-                ships = self.mapping.dists_for_package(pkg)
-                if ships and name not in ships:
-                    return _NativeInfo(
-                        None,
-                        f"the guess {pkg} ships {', '.join(ships)}, not {name}, so no {manager} "
-                        f"package is known for {name} ({self._consulted()})",
-                    )
         found = self.adapter.query(match.packages)
         missing = [
             p
