@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from debrepo import AptSandbox, FakeDeb, make_sandbox, native_arch
+from debrepo import AptSandbox, FakeDeb, exclusive_system_lock, make_sandbox, native_arch
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from pip_native.native.apt import AptAdapter
@@ -78,12 +79,17 @@ def pntest_packages() -> list[FakeDeb]:
 
 
 @pytest.fixture(scope="session")
-def apt_sandbox(tmp_path_factory: pytest.TempPathFactory) -> AptSandbox:
-    """A local apt repository of pntest packages, with an APT_CONFIG that sees only it."""
+def apt_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AptSandbox]:
+    """A local apt repository of pntest packages, with an APT_CONFIG that sees only it.
+
+    Holds a machine-wide lock for the session: other sessions using it (which
+    may install pntest packages for real) wait, so each sees a clean dpkg state.
+    """
     reason = _apt_unusable_reason()
     if reason is not None:
         pytest.skip(reason)
-    return make_sandbox(pntest_packages(), tmp_path_factory.mktemp("aptrepo"))
+    with exclusive_system_lock():
+        yield make_sandbox(pntest_packages(), tmp_path_factory.mktemp("aptrepo"))
 
 
 @pytest.fixture

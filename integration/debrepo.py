@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import fcntl
 import hashlib
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,12 +20,15 @@ __all__ = [
     "apt_update",
     "build_deb",
     "build_repo",
+    "exclusive_system_lock",
     "make_sandbox",
     "native_arch",
     "write_apt_config",
 ]
 
 SITE = "usr/lib/python3/dist-packages"
+#: Held by every test session that may install pntest packages on this machine.
+LOCK_FILE = Path("/var/lock/pip-native-integration.lock")
 
 
 @dataclass(frozen=True)
@@ -222,3 +228,29 @@ def make_sandbox(packages: Sequence[FakeDeb], directory: Path) -> AptSandbox:
     config = write_apt_config(repo, state)
     apt_update(config)
     return AptSandbox(repo=repo, state=state, config=config, packages=tuple(packages))
+
+
+@contextlib.contextmanager
+def exclusive_system_lock(timeout: float = 900, path: Path = LOCK_FILE) -> Iterator[None]:
+    """Serialise test sessions that install packages on this machine (an ``flock``).
+
+    Two sessions sharing dpkg would see each other's pntest packages appear
+    and disappear; whoever comes second waits up to ``timeout`` seconds.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"another test session held {path} for more than {timeout:g} s"
+                    ) from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
