@@ -185,26 +185,19 @@ class PackageIndex:
         page_url = f"{as_url(index_url).rstrip('/')}/{name}/"
         origin = redact_url(index_url)
         what = f"the index page of {name}"
-        fetched = self._transport.get(
-            page_url, what=what, accept=ACCEPT_SIMPLE, revalidate=True, missing_ok=True
-        )
-        if fetched is None:
-            return []
-        try:
-            return self._parse_page(name, fetched, origin)
-        except PageError:
-            if not fetched.from_cache:
-                raise self._bad_page(name, page_url, fetched) from None
-        self._transport.forget(page_url)  # a damaged cached copy: fetch it again
-        fetched = self._transport.get(
-            page_url, what=what, accept=ACCEPT_SIMPLE, revalidate=True, missing_ok=True
-        )
-        if fetched is None:
-            return []
-        try:
-            return self._parse_page(name, fetched, origin)
-        except PageError:
-            raise self._bad_page(name, page_url, fetched) from None
+        for last_try in (False, True):
+            fetched = self._transport.get(
+                page_url, what=what, accept=ACCEPT_SIMPLE, revalidate=True, missing_ok=True
+            )
+            if fetched is None:
+                return []
+            try:
+                return self._parse_page(name, fetched, origin)
+            except PageError:
+                if last_try or not fetched.from_cache:
+                    raise self._bad_page(name, page_url, fetched) from None
+            self._transport.forget(page_url)  # a damaged cached copy: fetch it again
+        raise AssertionError("unreachable: the last try returns or raises")
 
     @staticmethod
     def _parse_page(name: NormalizedName, fetched: Fetched, origin: str) -> list[DistFile]:
