@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,12 +13,19 @@ from pip_native.errors import UnsupportedBackendError
 from pip_native.native.base import NativeAdapter
 from pip_native.paths import cache_root
 
-__all__ = ["BACKENDS", "Choice", "choose_backend", "create_adapter"]
+__all__ = ["BACKENDS", "CHOICES", "Choice", "choose_backend", "create_adapter"]
 
 BACKENDS = ("apt", "dnf", "conda", "brew")
 CHOICES = (*BACKENDS, "auto")
-AVAILABLE = ("apt",)
-"""Backends implemented in this release; the others are refused with a clear message."""
+
+ADAPTERS: dict[str, str] = {
+    "apt": "pip_native.native.apt:AptAdapter",
+}
+"""Implemented backends: name -> ``module:class``, imported only when chosen.
+
+Every adapter class takes the keyword arguments ``dists_for_package`` and
+``cache_dir``; backend-specific settings come from its own environment
+variables (documented on its docs/backends page)."""
 
 
 @dataclass(frozen=True)
@@ -45,16 +53,18 @@ def choose_backend(value: str | None, *, given_as: str = "--native-from") -> Cho
     if name == "auto":
         ids = {distro.id(), *distro.like().split()}
         if ids & {"debian", "ubuntu"} and shutil.which("apt-get"):
-            return Choice("apt", f"auto: {distro.name(pretty=True) or distro.id()} uses apt")
+            return Choice(
+                "apt", f"{given_as}=auto: {distro.name(pretty=True) or distro.id()} uses apt"
+            )
         raise UnsupportedBackendError(
             f"{given_as}=auto found no supported package manager on "
             f"{distro.name(pretty=True) or 'this system'}.",
-            hint=f"Supported here so far: {', '.join(AVAILABLE)}; choose one explicitly.",
+            hint=f"Supported here so far: {', '.join(ADAPTERS)}; choose one explicitly.",
         )
-    if name not in AVAILABLE:
+    if name not in ADAPTERS:
         raise UnsupportedBackendError(
             f"{given_as}={name} is not available in this version of pip-native yet.",
-            hint=f"Available backends: {', '.join(AVAILABLE)}.",
+            hint=f"Available backends: {', '.join(ADAPTERS)}.",
         )
     return Choice(name, f"{given_as}={name}")
 
@@ -65,8 +75,11 @@ def create_adapter(
     dists_for_package: Callable[[str], Sequence[str]],
 ) -> NativeAdapter:
     """Build the adapter for a backend chosen by :func:`choose_backend`."""
-    if name == "apt":
-        from pip_native.native.apt import AptAdapter
-
-        return AptAdapter(dists_for_package=dists_for_package, cache_dir=cache_root() / "apt")
-    raise UnsupportedBackendError(f"--native-from={name} is not available yet.")
+    if name not in ADAPTERS:
+        raise UnsupportedBackendError(f"--native-from={name} is not available yet.")
+    module_name, _, class_name = ADAPTERS[name].partition(":")
+    adapter_class = getattr(importlib.import_module(module_name), class_name)
+    adapter: NativeAdapter = adapter_class(
+        dists_for_package=dists_for_package, cache_dir=cache_root() / name
+    )
+    return adapter
