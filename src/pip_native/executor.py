@@ -20,9 +20,12 @@ from pip_native import subproc
 from pip_native.environment import TargetEnvironment
 from pip_native.errors import CommandFailed, ExecutionError, PrivilegeError
 from pip_native.native.base import NativeStep
-from pip_native.plan import Action, Plan, PlanItem
+from pip_native.plan import Action, PipStep, Plan, PlanItem
 
-__all__ = ["ExecutionResult", "check_privileges", "execute", "native_argv"]
+__all__ = ["ExecutionResult", "PipRunner", "check_privileges", "execute", "native_argv"]
+
+PipRunner = Callable[[PipStep, Path], None]
+"""Installs a pip step's pinned wheels from the given requirements file."""
 
 
 @dataclass
@@ -78,9 +81,14 @@ def execute(
     reprobe: Callable[[], TargetEnvironment] | None = None,
     result: ExecutionResult | None = None,
     stream: bool = False,
+    run_pip: PipRunner | None = None,
 ) -> ExecutionResult:
     """Run the plan's steps. ``reprobe`` re-reads the target to verify the native step;
-    ``stream`` shows the package manager's and pip's output live (on stderr)."""
+    ``stream`` shows the package manager's and pip's output live (on stderr).
+
+    ``run_pip(step, requirements_file)`` replaces the pip subprocess: inside pip
+    (the pip hook) it is pip's own install command; it raises
+    :class:`~pip_native.errors.CommandFailed` when pip fails."""
     check_privileges(plan, use_sudo=use_sudo)
     done = result if result is not None else ExecutionResult()
     native_items = [
@@ -119,13 +127,16 @@ def execute(
             req_file.write_text("\n".join(pip.requirement_lines) + "\n", encoding="utf-8")
             argv = pip.command(str(req_file))
             try:
-                subproc.run(
-                    argv,
-                    what="install the pure wheels with pip",
-                    env=pip.env,
-                    parse_output=False,
-                    capture=not stream,
-                )
+                if run_pip is not None:
+                    run_pip(pip, req_file)
+                else:
+                    subproc.run(
+                        argv,
+                        what="install the pure wheels with pip",
+                        env=pip.env,
+                        parse_output=False,
+                        capture=not stream,
+                    )
             except CommandFailed as exc:
                 raise ExecutionError(
                     "The pip step failed after the native step succeeded.",

@@ -43,8 +43,11 @@ class InstallRequest:
     dry_run: bool = False
     cache_dir: Path | None = None
     session: requests.Session | None = field(default=None, repr=False)
+    """An HTTP session to use as is (pip's own, from the pip hook)."""
+    session_errors: tuple[type[Exception], ...] = ()
+    """The exceptions that session raises for failed requests (pip's vendored requests')."""
     native_from_source: str = "--native-from"
-    """Where ``native_from`` came from, for messages (``PIP_NATIVE_FROM``, pip.conf, ...)."""
+    """Where ``native_from`` came from, for messages (``--native-from``, ``PIP_NATIVE_FROM``)."""
 
 
 @dataclass
@@ -93,7 +96,10 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
     native = NativeSource(adapter, mapping)
 
     index = PackageIndex(
-        request.index, cache_dir=request.cache_dir or cache_root() / "http", session=request.session
+        request.index,
+        cache_dir=request.cache_dir or cache_root() / "http",
+        session=request.session,
+        session_errors=request.session_errors,
     )
     direct: set[NormalizedName] = {canonicalize_name(r.name) for r in request.requirements}
     provider = SplitProvider(

@@ -103,6 +103,7 @@ class PackageIndex:
         *,
         cache_dir: Path | None = None,
         session: requests.Session | None = None,
+        session_errors: tuple[type[Exception], ...] = (),
         max_workers: int = 10,
     ) -> None:
         self.config = config
@@ -110,6 +111,7 @@ class PackageIndex:
             config,
             cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
             session=session,
+            session_errors=session_errors,
             pool_size=max(max_workers, 10),
         )
         self._find_links = FindLinks(self._transport)

@@ -197,9 +197,16 @@ class Transport:
         *,
         cache_dir: Path,
         session: requests.Session | None = None,
+        session_errors: tuple[type[Exception], ...] = (),
         pool_size: int = 10,
     ) -> None:
         self.config = config
+        #: What a failed request raises: requests' errors, plus those of a foreign
+        #: session's own requests copy (pip's vendored one, from the pip hook).
+        self._request_errors: tuple[type[Exception], ...] = (
+            requests.exceptions.RequestException,
+            *session_errors,
+        )
         self._own_session = session is None
         self.session = session or _build_session(config, cache_dir, pool_size)
         #: For hash-checked files: same cache, but cached even without caching headers.
@@ -264,7 +271,7 @@ class Transport:
             logger.debug("damaged HTTP cache entry for %s (%r); refetching", redact_url(url), exc)
             self.forget(url)
             response = self._request(url, headers, hash_checked, what=what)
-        except requests.exceptions.RequestException as exc:
+        except self._request_errors as exc:
             raise self._request_error(url, exc, what) from exc
         if response.status_code in (404, 410) and missing_ok:
             return None
@@ -289,12 +296,10 @@ class Transport:
     ) -> requests.Response:
         try:
             return self._send(url, headers, hash_checked)
-        except requests.exceptions.RequestException as exc:
+        except self._request_errors as exc:
             raise self._request_error(url, exc, what) from exc
 
-    def _request_error(
-        self, url: str, exc: requests.exceptions.RequestException, what: str
-    ) -> IndexFetchError:
+    def _request_error(self, url: str, exc: Exception, what: str) -> IndexFetchError:
         if isinstance(exc, requests.exceptions.RetryError):
             problem = f"the server kept failing after {self.config.retries} retries ({exc})"
             hint = "The index may be down; try again later. " + OFFLINE_HINT
