@@ -169,3 +169,24 @@ def test_not_yet_available_backend_is_refused_clearly(capsys: pytest.CaptureFixt
     code, _, err = run(capsys, "plan", "--native-from=conda", "pandas")
     assert code == 2
     assert "--native-from=conda is not available" in err
+
+
+def test_a_report_path_that_is_a_folder_is_refused_up_front(
+    planned: list[InstallRequest], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "plan", "--native-from=apt", "requests", "--report", str(tmp_path))
+    assert code == 2
+    assert "is a folder, not a file" in err
+    assert planned == []
+
+
+def test_report_path_with_tilde_is_expanded(
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    code, _, _ = run(capsys, "plan", "-q", "--native-from=apt", "requests", "--report", "~/r.json")
+    assert code == 0
+    assert json.loads((tmp_path / "r.json").read_text())["version"] == "1"

@@ -10,7 +10,7 @@ from fakes import FakePackage, installed, make_env
 from localindex import LocalIndex
 from pip_native.errors import ResolutionConflictError
 from pip_native.resolver import Resolution, Source
-from scenario import PLATFORM_TAG, World
+from scenario import PLATFORM_TAG, World, write_mapping
 
 
 def sources(res: Resolution) -> dict[str, tuple[str, str]]:
@@ -141,6 +141,10 @@ def test_a_name_guess_for_a_package_known_to_ship_something_else_is_rejected(
     assert "attr" not in w.native.mapping.lookup_many(["attr"], exists=set)
 
 
+def world_mapping(index: LocalIndex) -> Path:
+    return write_mapping(index.root)
+
+
 def test_unreadable_metadata_skips_the_candidate_not_the_run(
     world: World, index: LocalIndex
 ) -> None:
@@ -148,6 +152,13 @@ def test_unreadable_metadata_skips_the_candidate_not_the_run(
     broken.write_text("garbage that does not match the recorded hash")
     res = world.resolve("requests")
     assert sources(res)["requests"] == ("2.31.0", "pypi")
+    assert list(res.skipped) == ["requests 2.32.3 (pure wheel from PyPI)"]  # said, not silent
+    for meta in index.root.rglob("requests-*.whl.metadata"):
+        meta.write_text("garbage")
+    with pytest.raises(ResolutionConflictError) as err:
+        World(index, world_mapping(index), index.root).resolve("requests")
+    text = err.value.render()
+    assert text.startswith("No usable candidate was left") and "Skipped requests 2.31.0" in text
 
 
 def test_upgrade_never_reinstalls_the_installed_version(

@@ -93,6 +93,7 @@ def _add_install_options(p: argparse.ArgumentParser) -> None:
     idx.add_argument("-f", "--find-links", action="append", metavar="URL_OR_DIR")
     idx.add_argument("--no-index", action="store_true", default=None)
     idx.add_argument("--trusted-host", action="append", metavar="HOST")
+    idx.add_argument("--timeout", type=float, metavar="SECONDS", help="network timeout")
     idx.add_argument("--cert", metavar="PATH")
     idx.add_argument(
         "--cache-dir",
@@ -136,6 +137,7 @@ def _index_config(args: argparse.Namespace) -> IndexConfig:
         extra_index_urls=tuple(args.extra_index_url) if args.extra_index_url else None,
         find_links=tuple(args.find_links) if args.find_links else None,
         trusted_hosts=tuple(args.trusted_host) if args.trusted_host else None,
+        timeout=args.timeout,
         no_index=args.no_index,
         cert=args.cert,
     )
@@ -143,7 +145,13 @@ def _index_config(args: argparse.Namespace) -> IndexConfig:
 
 def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
     if args.report and args.report != "-":
-        folder = Path(args.report).expanduser().resolve().parent
+        target = Path(args.report).expanduser().resolve()
+        folder = target.parent
+        if target.is_dir():
+            raise UsageError(
+                f"--report {args.report} is a folder, not a file.",
+                hint="Give a file path, e.g. --report plan.json, or '-' for stdout.",
+            )
         if not folder.is_dir():
             raise UsageError(
                 f"--report {args.report}: the folder {folder} does not exist.",
@@ -193,7 +201,13 @@ def _write_report(
     if path == "-":
         sys.stdout.write(text)
     else:
-        Path(path).write_text(text, encoding="utf-8")
+        try:
+            Path(path).expanduser().write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"Could not write the report to {path}: {exc.strerror or exc}.",
+                hint="Give a writable file path for --report, or '-' for stdout.",
+            ) from exc
 
 
 def _install(args: argparse.Namespace, *, dry_run: bool) -> int:

@@ -196,7 +196,7 @@ def build_plan(
     items: list[PlanItem] = []
     requested = {r.name for r in resolution.requested}
     natives: list[Candidate] = []
-    warnings: list[str] = []
+    warnings: list[str] = [f"Skipped {what}: {why}" for what, why in resolution.skipped.items()]
     pip_lines: list[str] = []
     chosen: dict[NormalizedName, Candidate] = dict(resolution.candidates)
     for name in sorted(chosen):
@@ -247,7 +247,9 @@ def build_plan(
                 f"install {len(pip_lines)} pure wheel(s). Nothing was installed.",
                 hint=f"Add pip to it first: {env.executable} -m ensurepip --upgrade",
             )
-        extra = ("--break-system-packages",) if break_system_packages else ()
+        # pip knows --break-system-packages from 23.0.1 on (older pips do not enforce PEP 668).
+        knows_flag = pip.version >= Version("23.0.1")
+        extra = ("--break-system-packages",) if break_system_packages and knows_flag else ()
         pip_step = PipStep(env.executable, tuple(pip_lines), tuple(index.pip_args()), extra)
     return Plan(
         python=env.executable,

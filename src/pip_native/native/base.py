@@ -45,8 +45,8 @@ class SystemPackage:
         return self.installed_version is not None
 
     def label(self) -> str:
-        """``python3-numpy 1:1.24.2-1+deb12u1``."""
-        version = self.installed_version or self.version or "?"
+        """``python3-numpy 1:1.24.2-1+deb12u1``: the version the manager offers (else the installed one)."""
+        version = self.version or self.installed_version or "?"
         return f"{self.name} {version}"
 
 

@@ -45,6 +45,8 @@ class Resolution:
     """Per project: ``you`` and/or the projects (``name version``) that required it."""
     requested: tuple[SpecRequirement, ...]
     kinds: dict[NormalizedName, Kind] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Candidates passed over because their metadata was unusable, with why."""
 
 
 def resolve(
@@ -78,7 +80,9 @@ def resolve(
         candidates.setdefault(name, cand.with_extras(frozenset()))
         if ident_extras:
             extras[name] = extras.get(name, frozenset()) | ident_extras
-        for parent in result.graph.iter_parents(identifier):
+        for parent in sorted(
+            result.graph.iter_parents(identifier), key=lambda p: (p is not None, p or "")
+        ):
             why = "you" if parent is None else _label(result.mapping[parent])
             lst = required_by.setdefault(name, [])
             if why not in lst and not (parent is not None and split_identifier(parent)[0] == name):
@@ -89,6 +93,7 @@ def resolve(
         required_by={k: tuple(v) for k, v in required_by.items()},
         requested=tuple(r for r in requirements if isinstance(r, SpecRequirement)),
         kinds={n: provider.kind(n) for n in candidates},
+        skipped=dict(provider.unusable),
     )
 
 

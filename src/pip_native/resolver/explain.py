@@ -52,6 +52,13 @@ def conflict_error(
         lines = by_name.setdefault(name, [])
         if text not in lines:
             lines.append(text)
+    if not by_name:
+        skipped = " ".join(f"Skipped {what}: {why}" for what, why in unusable.items())
+        return ResolutionConflictError(
+            f"No usable candidate was left for the requirements. {skipped}".rstrip(),
+            hint="The index serves files whose metadata cannot be read or verified; try again "
+            "later, pin another version, or check the index.",
+        )
     parts = []
     for name, lines in by_name.items():
         parts.append(f"{name}: " + "; ".join(lines) + f". Available: {_offers(provider, name)}.")

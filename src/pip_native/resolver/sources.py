@@ -195,9 +195,7 @@ class NativeSource:
         try:
             closure = self._closure([found[p] for p in match.packages])
         except PipNativeError as exc:
-            return _NativeInfo(
-                None, f"{manager} cannot work out what {main.label()} needs: {exc.message}"
-            )
+            return _NativeInfo(None, f"{main.label()} cannot be installed: {exc.message}")
         own = [d for d in closure if d.name == name]
         if not own:
             return _NativeInfo(
