@@ -67,10 +67,26 @@ class Venv:
         return result
 
 
-def make_venv(path: Path, *, with_pip_native: bool) -> Venv:
-    """``/usr/bin/python3 -m venv --system-site-packages PATH`` (+ ``pip install <repo>``)."""
+def make_venv(path: Path, *, with_pip_native: bool, pip_version: str | None = None) -> Venv:
+    """``/usr/bin/python3 -m venv --system-site-packages PATH`` (+ ``pip install <repo>``).
+
+    ``pip_version`` (or ``$PIP_NATIVE_TEST_PIP``, set by the tox pip matrix) installs that
+    pip into the venv first; ``latest`` means the newest release.
+    """
     venv = Venv(path)
     venv.run(SYSTEM_PYTHON, "-m", "venv", "--system-site-packages", str(path), check=True)
+    wanted = pip_version or os.environ.get("PIP_NATIVE_TEST_PIP")
+    if wanted:
+        venv.run(
+            venv.python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            f"pip=={wanted}",
+            check=True,
+        )
     if with_pip_native:
         venv.run(
             venv.python,
