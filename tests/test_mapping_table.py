@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native.errors import NoNativePackageError, UnsupportedBackendError
 from pip_native.mapping import MappingTable, debian, load_mapping, table
@@ -250,3 +250,36 @@ def test_unknown_ecosystem() -> None:
         load_mapping("pacman")
     assert "'pacman'" in info.value.message
     assert "apt, dnf, conda, brew" in (info.value.hint or "")
+
+
+def test_reverse_lookup_trusts_the_bundled_table_over_requirement_aliases() -> None:
+    """dh-python maps the old requirement name PIL to python3-pil; the package installs Pillow only."""
+    from pip_native.mapping.model import MappingLayer, MappingMatch
+
+    def layer(source: str, shipped: dict[str, tuple[str, ...]]) -> MappingLayer:
+        return MappingLayer(
+            source=source,
+            origin=source,
+            label=source,
+            ecosystem="apt",
+            matches={
+                canonicalize_name(p): MappingMatch(
+                    canonicalize_name(p), "apt", (pkg,), source, source
+                )
+                for pkg, ps in shipped.items()
+                for p in ps
+            },
+            shipped_by={
+                pkg: tuple(canonicalize_name(p) for p in ps) for pkg, ps in shipped.items()
+            },
+        )
+
+    table = MappingTable(
+        "apt",
+        [
+            layer("bundled", {"python3-pil": ("pillow",)}),
+            layer("distro", {"python3-pil": ("pil", "pillow"), "python3-extra": ("extra",)}),
+        ],
+    )
+    assert table.dists_for_package("python3-pil") == ("pillow",)
+    assert table.dists_for_package("python3-extra") == ("extra",)  # unknown to the bundled table

@@ -137,9 +137,22 @@ class MappingTable:
         return found
 
     def dists_for_package(self, package: str) -> tuple[NormalizedName, ...]:
-        """The PyPI projects the sources say ``package`` provides (strongest source first)."""
+        """The PyPI projects ``package`` installs: what user files say, then the bundled table.
+
+        The bundled table lists the metadata directories a package really ships, so when it
+        knows ``package`` the distro's files are not consulted: those map *requirement* names
+        to packages (dh-python maps the old name ``PIL`` to python3-pil, which installs
+        only ``Pillow``), which says what satisfies a name, not what gets installed.
+        """
+        users = [layer for layer in self.layers if layer.source == "user"]
+        bundled = [
+            layer
+            for layer in self.layers
+            if layer.source == "bundled" and package in layer.shipped_by
+        ]
+        others = bundled or [layer for layer in self.layers if layer.source != "user"]
         projects: list[NormalizedName] = []
-        for layer in self.layers:
+        for layer in (*users, *others):
             for project in layer.shipped_by.get(package, ()):
                 if project not in projects:
                     projects.append(project)
