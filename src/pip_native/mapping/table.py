@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native.errors import MappingFileError, NoNativePackageError, UnsupportedBackendError
-from pip_native.mapping import debian
+from pip_native.mapping import brew, debian
 from pip_native.mapping.model import ECOSYSTEMS, MappingLayer, MappingMatch
 from pip_native.mapping.userfile import load_user_file
 
@@ -45,10 +45,12 @@ __all__ = [
 #: ``exists(names)`` returns the subset of ``names`` the package manager knows (one batched query).
 ExistsFn = Callable[[Sequence[str]], Collection[str]]
 
-#: Heuristic candidates per ecosystem (only apt has a naming policy to guess from).
+#: Heuristic candidates per ecosystem, and how :meth:`MappingTable.sources` names them.
 _HEURISTICS: Mapping[str, Callable[[NormalizedName], tuple[str, ...]]] = {
     "apt": debian.apt_candidates,
+    "brew": brew.brew_candidates,
 }
+_HEURISTIC_LABELS = {"apt": "Debian policy names", "brew": "Homebrew formula names"}
 BUNDLED_FORMAT = 1
 
 
@@ -164,7 +166,8 @@ class MappingTable:
         if self.heuristic is not None:
             example = ", ".join(self.heuristic(NormalizedName("foo-bar")))
             lines.append(
-                f"heuristic: Debian policy names ({example} for foo-bar), "
+                f"heuristic: {_HEURISTIC_LABELS.get(self.ecosystem, 'name guesses')} "
+                f"({example} for foo-bar), "
                 f"used only when {self.ecosystem} confirms the package exists"
             )
         lines.extend(self.notes)
@@ -396,6 +399,8 @@ def load_mapping(
     user_layers = [load_user_file(Path(path), ecosystem) for path in reversed(user_files)]
     layers: list[MappingLayer] = list(user_layers)
     notes: list[str] = []
+    if ecosystem == "brew":
+        layers.append(brew.bundled_layer())
     if ecosystem == "apt":
         installed_pydist: list[MappingLayer] = []
         fallback: list[MappingLayer] = []
