@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native.errors import MappingFileError, NoNativePackageError, UnsupportedBackendError
-from pip_native.mapping import brew, debian
+from pip_native.mapping import brew, conda, debian
 from pip_native.mapping.model import ECOSYSTEMS, MappingLayer, MappingMatch
 from pip_native.mapping.userfile import load_user_file
 
@@ -49,8 +49,13 @@ ExistsFn = Callable[[Sequence[str]], Collection[str]]
 _HEURISTICS: Mapping[str, Callable[[NormalizedName], tuple[str, ...]]] = {
     "apt": debian.apt_candidates,
     "brew": brew.brew_candidates,
+    "conda": conda.conda_candidates,
 }
-_HEURISTIC_LABELS = {"apt": "Debian policy names", "brew": "Homebrew formula names"}
+_HEURISTIC_LABELS = {
+    "apt": "Debian policy names",
+    "brew": "Homebrew formula names",
+    "conda": "same-name conda packages",
+}
 BUNDLED_FORMAT = 1
 
 
@@ -399,6 +404,8 @@ def load_mapping(
     user_layers = [load_user_file(Path(path), ecosystem) for path in reversed(user_files)]
     layers: list[MappingLayer] = list(user_layers)
     notes: list[str] = []
+    if ecosystem == "conda":
+        layers.append(conda.load_known_exceptions())
     if ecosystem == "brew":
         layers.append(brew.bundled_layer())
     if ecosystem == "apt":
