@@ -29,7 +29,7 @@ def conda_candidates(project: NormalizedName) -> tuple[str, ...]:
     exist; the caller confirms them with the conda backend's query.
     """
     project = canonicalize_name(project)
-    names = [project]
+    names: list[str] = [project]
     if "-" in project:
         names += [project.replace("-", "_"), project.replace("-", ".")]
     return tuple(n for n in names if _CONDA_NAME_RE.match(n))
