@@ -20,6 +20,7 @@ CHOICES = (*BACKENDS, "auto")
 
 ADAPTERS: dict[str, str] = {
     "apt": "pip_native.native.apt:AptAdapter",
+    "conda": "pip_native.native.conda:CondaAdapter",
 }
 """Implemented backends: name -> ``module:class``, imported only when chosen.
 
