@@ -94,7 +94,7 @@ async def _solve(
 ) -> list[rattler.RepoDataRecord]:
     import rattler
 
-    return await rattler.solve(
+    records: list[rattler.RepoDataRecord] = await rattler.solve(
         sources=[rattler.Channel(c) for c in channels],
         specs=list(specs),
         gateway=rattler.Gateway(cache_dir=cache_dir),
@@ -102,6 +102,7 @@ async def _solve(
         locked_packages=list(installed),
         virtual_packages=rattler.VirtualPackage.detect(),
     )
+    return records
 
 
 def solve_prefix(
@@ -175,12 +176,13 @@ class RattlerEngine:
 
         async def query() -> list[list[rattler.RepoDataRecord]]:
             gateway = rattler.Gateway(cache_dir=self._repodata_cache)
-            return await gateway.query(
+            groups: list[list[rattler.RepoDataRecord]] = await gateway.query(
                 [rattler.Channel(c) for c in self.channels],
                 _platforms(),
                 list(names),
                 recursive=False,
             )
+            return groups
 
         try:
             groups = asyncio.run(query())
