@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native.errors import MappingFileError, NoNativePackageError, UnsupportedBackendError
-from pip_native.mapping import brew, conda, debian
+from pip_native.mapping import brew, conda, debian, fedora
 from pip_native.mapping.model import ECOSYSTEMS, MappingLayer, MappingMatch
 from pip_native.mapping.userfile import load_user_file
 
@@ -50,11 +50,13 @@ _HEURISTICS: Mapping[str, Callable[[NormalizedName], tuple[str, ...]]] = {
     "apt": debian.apt_candidates,
     "brew": brew.brew_candidates,
     "conda": conda.conda_candidates,
+    "dnf": fedora.dnf_candidates,
 }
 _HEURISTIC_LABELS = {
     "apt": "Debian policy names",
     "brew": "Homebrew formula names",
     "conda": "same-name conda packages",
+    "dnf": "RPM python3dist() provides",
 }
 BUNDLED_FORMAT = 1
 
