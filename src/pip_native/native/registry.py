@@ -21,6 +21,7 @@ CHOICES = (*BACKENDS, "auto")
 ADAPTERS: dict[str, str] = {
     "apt": "pip_native.native.apt:AptAdapter",
     "conda": "pip_native.native.conda:CondaAdapter",
+    "dnf": "pip_native.native.dnf:DnfAdapter",
 }
 """Implemented backends: name -> ``module:class``, imported only when chosen.
 
@@ -56,6 +57,10 @@ def choose_backend(value: str | None, *, given_as: str = "--native-from") -> Cho
         if ids & {"debian", "ubuntu"} and shutil.which("apt-get"):
             return Choice(
                 "apt", f"{given_as}=auto: {distro.name(pretty=True) or distro.id()} uses apt"
+            )
+        if ids & {"fedora", "rhel", "centos"} and shutil.which("dnf"):
+            return Choice(
+                "dnf", f"{given_as}=auto: {distro.name(pretty=True) or distro.id()} uses dnf"
             )
         raise UnsupportedBackendError(
             f"{given_as}=auto found no supported package manager on "
