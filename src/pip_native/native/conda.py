@@ -184,6 +184,11 @@ class CondaAdapter:
             logger.info("conda backend: using %s (%s)", self._engine.describe(), self.engine_reason)
         return self._engine
 
+    @property
+    def prefix(self) -> Path | None:
+        """The conda environment queries and installs are for (None: a fresh one)."""
+        return self._target()
+
     def _target(self) -> Path | None:
         if self._prefix is not None:
             return self._prefix
