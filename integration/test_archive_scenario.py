@@ -114,3 +114,69 @@ def test_scikit_learn_and_requests_end_to_end(venv: Venv, tmp_path: Path) -> Non
     finally:
         if not already:
             purge(installed)
+
+
+def _installed_by(report_path: Path) -> list[str]:
+    if not report_path.exists():
+        return []
+    result = read_report(report_path)["pip_native"].get("result", {})
+    return list(result.get("native_packages_installed", []))
+
+
+def test_pip_install_native_from_apt_scikit_learn(tmp_path: Path) -> None:
+    """The pip form, as the README shows first: pip install --native-from=apt scikit-learn."""
+    venv = make_venv(tmp_path / "venv", with_pip_native=True)
+    report_path = tmp_path / "r.json"
+    run = venv.run(
+        venv.python,
+        "-m",
+        "pip",
+        "install",
+        "--native-from=apt",
+        "scikit-learn",
+        "--report",
+        str(report_path),
+    )
+    installed = _installed_by(report_path)
+    try:
+        assert run.returncode == 0, run.stderr
+        where = venv.run(venv.python, "-c", "import sklearn; print(sklearn.__file__)", check=True)
+        assert where.stdout.startswith("/usr/lib/python3/dist-packages/sklearn")
+        assert read_report(report_path)["pip_native"]["result"]["status"] == "installed"
+    finally:
+        purge(installed)
+
+
+def test_pip_config_native_from_then_plain_pip_install_matplotlib(tmp_path: Path) -> None:
+    """pip config set install.native-from apt && pip install matplotlib (venv-level config)."""
+    venv = make_venv(tmp_path / "venv", with_pip_native=True)
+    venv.run(
+        venv.python,
+        "-m",
+        "pip",
+        "config",
+        "--site",
+        "set",
+        "install.native-from",
+        "apt",
+        check=True,
+    )
+    problems_before, dups_before = venv.pip_check(), venv.duplicates()
+    report_path = tmp_path / "r.json"
+    run = venv.run(venv.python, "-m", "pip", "install", "matplotlib", "--report", str(report_path))
+    installed = _installed_by(report_path)
+    try:
+        assert run.returncode == 0, run.stderr
+        assert "python3-matplotlib" in read_report(report_path)["native"]["requested"]
+        where = venv.run(
+            venv.python, "-c", "import matplotlib; print(matplotlib.__file__)", check=True
+        )
+        assert where.stdout.startswith("/usr/lib/python3/dist-packages/matplotlib")
+        assert venv.pip_check() <= problems_before
+        # The only new duplicates are pure venv copies the plan announced (pip-native's own
+        # dependency 'packaging' shadows python3-packaging, which matplotlib brings).
+        warnings = " ".join(read_report(report_path)["pip_native"]["warnings"])
+        for name in set(venv.duplicates()) - set(dups_before):
+            assert f"the venv's pure {name}" in warnings, (name, warnings)
+    finally:
+        purge(installed)

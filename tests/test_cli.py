@@ -165,10 +165,15 @@ def test_bad_input_is_one_clear_error_with_exit_2(
     assert out == ""
 
 
-def test_not_yet_available_backend_is_refused_clearly(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "plan", "--native-from=conda", "pandas")
+def test_not_yet_available_backend_is_refused_clearly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pip_native.native import registry
+
+    monkeypatch.setattr(registry, "ADAPTERS", {"apt": registry.ADAPTERS["apt"]})
+    code, _, err = run(capsys, "plan", "--native-from=brew", "numpy")
     assert code == 2
-    assert "--native-from=conda is not available" in err
+    assert "--native-from=brew is not available" in err
 
 
 def test_a_report_path_that_is_a_folder_is_refused_up_front(

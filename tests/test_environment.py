@@ -53,7 +53,7 @@ def _raw(**over: object) -> str:
     return json.dumps(base)
 
 
-def _dist(name: str, version: str, location: str) -> dict[str, object]:
+def _dist(name: str, version: str, location: str, pure: object = None) -> dict[str, object]:
     return {
         "name": name,
         "version": version,
@@ -62,6 +62,7 @@ def _dist(name: str, version: str, location: str) -> dict[str, object]:
         "installer": "",
         "requires": ["idna>=2", "not a requirement!"],
         "requires_python": None,
+        "pure": pure,
     }
 
 
@@ -82,3 +83,18 @@ def test_first_copy_on_sys_path_wins_and_duplicates_are_reported() -> None:
     assert [str(r) for r in env.installed["six"].requires] == [
         "idna>=2"
     ]  # unparsable Requires-Dist skipped
+
+
+def test_wheel_tags_tell_pure_installs_from_native_ones() -> None:
+    env = TargetEnvironment.from_probe_json(
+        _raw(
+            distributions=[
+                _dist("six", "1.17.0", "/v/lib", pure=True),
+                _dist("numpy", "2.1.0", "/v/lib", pure=False),
+                _dist("distro", "1.8.0", "/usr/lib/python3/dist-packages"),
+            ]
+        )
+    )
+    assert [env.installed[n].pure for n in ("six", "numpy", "distro")] == [True, False, None]
+    real = probe(sys.executable)
+    assert real.installed["pytest"].pure is True  # pytest is a py3-none-any wheel

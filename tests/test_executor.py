@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,25 @@ def test_pip_step_ignores_pip_config_files(plan: Plan, mocker: MockerFixture) ->
     mocker.patch.object(executor.subproc, "run", runner)
     executor.execute(plan, reprobe=after_apt(plan))
     assert runner.envs[1]["PIP_CONFIG_FILE"] == os.devnull
+
+
+def test_upgraded_packages_are_reported_apart_from_new_ones(
+    world: World, mocker: MockerFixture
+) -> None:
+    # libblas3 turns out to be installed already: apt upgrades it while installing scikit-learn
+    plan = build_plan(
+        world.resolve("scikit-learn"), env=world.env, adapter=world.adapter, index=world.config
+    )
+    step = plan.native_step
+    assert step is not None
+    upgraded = replace(
+        next(p for p in step.new_packages if p.name == "libblas3"), installed_version="3.10.0-1"
+    )
+    others = [p for p in step.new_packages if p.name != "libblas3"]
+    plan = replace(plan, native_step=replace(step, new_packages=(*others, upgraded)))
+    mocker.patch.object(executor, "_is_root", return_value=True)
+    mocker.patch.object(executor.subproc, "run", Runner())
+    result = executor.execute(plan, reprobe=after_apt(plan))
+    assert "libblas3" not in result.native_packages  # removing it would break what had it before
+    assert result.native_upgraded == ["libblas3"]
+    assert result.as_json()["native_packages_upgraded"] == ["libblas3"]

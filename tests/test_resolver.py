@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from fakes import FakePackage, installed, make_env
 from localindex import LocalIndex
 from pip_native.errors import ResolutionConflictError
+from pip_native.plan import build_plan
 from pip_native.resolver import Resolution, Source
+from pip_native.resolver.sources import NativeSource
 from scenario import PLATFORM_TAG, World, write_mapping
 
 
@@ -200,3 +204,54 @@ def test_an_installed_system_package_still_pins_what_it_brought(
     with pytest.raises(ResolutionConflictError) as err:
         w.resolve("scikit-learn", "needs-new-joblib")
     assert "joblib==1.2.0 from apt" in err.value.render()
+
+
+def test_version_recorded_by_the_bundled_table_wins_over_the_package_version(
+    index: LocalIndex, tmp_path: Path
+) -> None:
+    """Debian's python3-kiwisolver 1.4.4 ships kiwisolver-0.0.0.dist-info: pip will see 0.0.0."""
+    from pip_native.mapping import MappingTable
+    from pip_native.mapping.model import MappingLayer, MappingMatch
+
+    layer = MappingLayer(
+        source="bundled",
+        origin="table",
+        label="table",
+        ecosystem="apt",
+        matches={
+            "numpy": MappingMatch(
+                canonicalize_name("numpy"), "apt", ("python3-numpy",), "bundled", "table"
+            )
+        },
+        shipped_by={"python3-numpy": (canonicalize_name("numpy"),)},
+        versions={("python3-numpy", canonicalize_name("numpy")): "0.0.0"},
+    )
+    w = World(index, write_mapping(tmp_path), tmp_path)
+    native = NativeSource(w.adapter, MappingTable("apt", [layer]))
+    cand = native.candidate(canonicalize_name("numpy"))
+    assert cand is not None and str(cand.version) == "0.0.0"
+
+
+def test_a_pure_venv_copy_may_stand_in_for_a_system_pin(
+    index: LocalIndex, mapping_file: Path, tmp_path: Path
+) -> None:
+    # pip-native's own dependencies live in the venv (packaging, ...): a pure copy there
+    # shadows what apt brings without breaking compiled code.
+    venv_joblib = replace(installed("joblib", "1.4.2"), pure=True)
+    w = World(index, mapping_file, tmp_path, env=make_env(venv_joblib))
+    res = w.resolve("scikit-learn")
+    assert sources(res)["joblib"] == ("1.4.2", "installed")
+    plan = build_plan(
+        res, env=w.env, adapter=w.adapter, index=w.config, provided=w.native.provided_distributions
+    )
+    assert any("the venv's pure joblib 1.4.2 shadows it" in warning for warning in plan.warnings)
+
+
+def test_a_venv_copy_with_native_code_conflicts_with_the_system_pin(
+    index: LocalIndex, mapping_file: Path, tmp_path: Path
+) -> None:
+    venv_numpy = replace(installed("numpy", "2.1.0"), pure=False)
+    w = World(index, mapping_file, tmp_path, env=make_env(venv_numpy))
+    with pytest.raises(ResolutionConflictError) as err:
+        w.resolve("scikit-learn")
+    assert "-m pip uninstall numpy" in err.value.render()

@@ -27,6 +27,15 @@ def _distributions(paths: list[str]) -> list[dict[str, object]]:
         location = str(dist.locate_file(""))
         path = getattr(dist, "_path", None)
         installer = (dist.read_text("INSTALLER") or "").strip()
+        wheel = dist.read_text("WHEEL")
+        pure = None
+        if wheel:  # installed from a wheel: pure when every tag is *-none-any
+            tags = [
+                line.split(":", 1)[1].strip()
+                for line in wheel.splitlines()
+                if line.startswith("Tag:")
+            ]
+            pure = bool(tags) and all(t.endswith("-none-any") for t in tags)
         found.append(
             {
                 "name": name,
@@ -34,6 +43,7 @@ def _distributions(paths: list[str]) -> list[dict[str, object]]:
                 "location": os.path.realpath(location),
                 "metadata_dir": os.path.realpath(str(path)) if path else None,
                 "installer": installer,
+                "pure": pure,
                 "requires": list(dist.requires or []),
                 "requires_python": dist.metadata["Requires-Python"],
             }

@@ -258,6 +258,8 @@ def _summary(result: ExecutionResult) -> str:
     parts = []
     if result.native_packages:
         parts.append(f"{len(result.native_packages)} system package(s)")
+    if result.native_upgraded:
+        parts.append(f"upgraded {len(result.native_upgraded)} system package(s)")
     if result.pip_installed:
         parts.append(
             f"{len(result.pip_installed)} pure wheel(s): {', '.join(result.pip_installed)}"

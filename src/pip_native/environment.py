@@ -42,6 +42,9 @@ class InstalledDistribution:
     requires_python: SpecifierSet | None
     in_target: bool
     """True when it lives in the target's own site-packages (not a base or system dir)."""
+    pure: bool | None = None
+    """True for a pure (``*-none-any``) wheel install, False for one with native code,
+    None when unknown (no WHEEL file, e.g. an egg-info from a system package)."""
 
     @classmethod
     def from_probe(
@@ -70,6 +73,7 @@ class InstalledDistribution:
             requires=tuple(reqs),
             requires_python=rp,
             in_target=location in target_dirs,
+            pure=raw.get("pure") if isinstance(raw.get("pure"), bool) else None,  # type: ignore[arg-type]
         )
 
 

@@ -33,12 +33,16 @@ class ExecutionResult:
     """What actually happened; filled in step by step so a failure can report it."""
 
     native_packages: list[str] = field(default_factory=list)
+    """System packages the native step newly installed (safe to remove to undo it)."""
+    native_upgraded: list[str] = field(default_factory=list)
+    """Packages that were already installed and that the native step upgraded."""
     pip_installed: list[str] = field(default_factory=list)
     steps: list[dict[str, object]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
             "native_packages_installed": list(self.native_packages),
+            "native_packages_upgraded": list(self.native_upgraded),
             "pure_wheels_installed": list(self.pip_installed),
             "steps": list(self.steps),
         }
@@ -115,7 +119,8 @@ def execute(
                 cause=exc,
                 hint=f"Fix the {step.manager} problem shown above and run pip-native again.",
             ) from exc
-        done.native_packages = [p.name for p in step.new_packages] or list(step.requested)
+        done.native_packages = [p.name for p in step.new_packages if not p.is_installed]
+        done.native_upgraded = [p.name for p in step.new_packages if p.is_installed]
         done.steps.append({"step": step.manager, "command": argv, "ok": True})
         if reprobe is not None:
             _verify_native(plan, native_items, pure_items, reprobe())
@@ -140,7 +145,8 @@ def execute(
             except CommandFailed as exc:
                 raise ExecutionError(
                     "The pip step failed after the native step succeeded.",
-                    installed=[f"{plan.manager}: {p}" for p in done.native_packages],
+                    installed=[f"{plan.manager}: {p}" for p in done.native_packages]
+                    + [f"{plan.manager} (upgraded): {p}" for p in done.native_upgraded],
                     not_installed=_labels(pure_items),
                     command=argv,
                     cause=exc,

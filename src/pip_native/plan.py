@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -19,11 +19,14 @@ from pip_native.environment import TargetEnvironment
 from pip_native.errors import IndexFetchError, ResolutionConflictError, TargetEnvironmentError
 from pip_native.index.config import IndexConfig
 from pip_native.index.files import DistFile
-from pip_native.native.base import NativeAdapter, NativeStep, SystemPackage
+from pip_native.native.base import NativeAdapter, NativeStep, ProvidedDistribution, SystemPackage
 from pip_native.resolver import Kind, Resolution
 from pip_native.resolver.model import Candidate, Source
 
-__all__ = ["Action", "PipStep", "Plan", "PlanItem", "build_plan"]
+__all__ = ["Action", "PipStep", "Plan", "PlanItem", "ProvidedFn", "build_plan"]
+
+ProvidedFn = Callable[[Collection[SystemPackage]], Mapping[str, Sequence[ProvidedDistribution]]]
+"""What PyPI distributions system packages install (the native source's corrected view)."""
 
 
 class Action(str, Enum):
@@ -191,6 +194,7 @@ def build_plan(
     adapter: NativeAdapter,
     index: IndexConfig,
     break_system_packages: bool = False,
+    provided: ProvidedFn | None = None,
 ) -> Plan:
     """Turn a resolution into steps; simulates the native step (read-only) to list what it brings."""
     items: list[PlanItem] = []
@@ -237,7 +241,11 @@ def build_plan(
     native_step: NativeStep | None = None
     if natives:
         native_step = adapter.plan_install(_minimal_requests(natives))
-        items.extend(_provided(native_step, adapter, chosen, warnings))
+        items.extend(
+            _provided(
+                native_step, adapter, chosen, warnings, provided or adapter.provided_distributions
+            )
+        )
     pip = env.installed.get(canonicalize_name("pip"))
     pip_step: PipStep | None = None
     if pip_lines:
@@ -269,9 +277,10 @@ def _provided(
     adapter: NativeAdapter,
     chosen: Mapping[NormalizedName, Candidate],
     warnings: list[str],
+    provided_fn: ProvidedFn,
 ) -> list[PlanItem]:
     """Distributions the native step brings that the resolution did not ask for; check consistency."""
-    provided = adapter.provided_distributions(step.new_packages)
+    provided = provided_fn(step.new_packages)
     requested = ", ".join(step.requested)
     out: list[PlanItem] = []
     for pkg in step.new_packages:
@@ -288,6 +297,13 @@ def _provided(
                         package=pkg,
                     )
                 )
+            elif cand.is_pure_venv_copy:
+                if cand.version != dist.version:
+                    warnings.append(
+                        f"{adapter.name} also installs {dist.name} {dist.version} ({pkg.label()}) "
+                        f"system-wide; in this environment the venv's pure {dist.name} "
+                        f"{cand.version} shadows it."
+                    )
             elif cand.source is Source.PYPI or (
                 cand.source is Source.INSTALLED
                 and cand.version != dist.version
@@ -306,9 +322,3 @@ def _provided(
                     f"{adapter.name} will upgrade {dist.name} from {cand.version} to {dist.version} ({pkg.label()})."
                 )
     return out
-
-
-def wheel_list(items: Sequence[PlanItem]) -> list[str]:
-    return [
-        f"{i.name}=={i.version}" for i in items if i.source == "pypi" and i.action is Action.INSTALL
-    ]

@@ -121,5 +121,6 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
         adapter=adapter,
         index=request.index,
         break_system_packages=request.break_system_packages,
+        provided=native.provided_distributions,
     )
     return PlannedInstall(plan, resolution, env, backend, adapter, index)

@@ -75,6 +75,9 @@ class MappingLayer:
     """Reverse index: package -> the PyPI projects this source says it provides."""
     notes: tuple[str, ...] = ()
     """Anything worth reporting about the load (e.g. skipped lines)."""
+    versions: Mapping[tuple[str, NormalizedName], str] = field(default_factory=dict)
+    """(package, project) -> the version its metadata directory names, where recorded
+    (the bundled table: ``kiwisolver-0.0.0.dist-info`` in python3-kiwisolver 1.4.4)."""
 
     def summary(self) -> str:
         """``<label>: <n> projects`` plus notes, for :meth:`MappingTable.sources`."""

@@ -167,6 +167,15 @@ class MappingTable:
                     projects.append(project)
         return tuple(projects)
 
+    def metadata_version(self, package: str, project: NormalizedName) -> str | None:
+        """The version ``package``'s metadata directory for ``project`` names, if a table recorded
+        it: what pip will see once installed, even where it differs from the package version."""
+        for layer in self.layers:
+            version = layer.versions.get((package, project))
+            if version is not None:
+                return version
+        return None
+
     def sources(self) -> list[str]:
         """One human-readable line per source consulted, strongest first."""
         lines = [layer.summary() for layer in self.layers]
@@ -328,11 +337,14 @@ def _table_layer(data: dict[str, Any], origin: str) -> MappingLayer:
     where = f"{data.get('distro', '?')} {data.get('release', '?')}"
     shipped: dict[NormalizedName, dict[str, str]] = {}
     shipped_by: dict[str, list[NormalizedName]] = {}
+    versions: dict[tuple[str, NormalizedName], str] = {}
     for package, dirnames in data["packages"].items():
         for dirname in dirnames:
             parsed = debian.parse_metadata_dir(str(dirname))
             if parsed is None:
                 continue
+            if parsed.version is not None:
+                versions[(str(package), parsed.project)] = str(parsed.version)
             shipped.setdefault(parsed.project, {}).setdefault(str(package), parsed.dirname)
             projects = shipped_by.setdefault(str(package), [])
             if parsed.project not in projects:
@@ -357,6 +369,7 @@ def _table_layer(data: dict[str, Any], origin: str) -> MappingLayer:
         ecosystem=ecosystem,
         matches=matches,
         shipped_by={package: tuple(projects) for package, projects in shipped_by.items()},
+        versions=versions,
     )
 
 

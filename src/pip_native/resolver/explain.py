@@ -75,6 +75,19 @@ def conflict_error(
                 hints.append(
                     f"{manager} cannot install {name} here; install it some other way first."
                 )
+    for name in by_name:
+        venv_copy = provider.env.installed.get(name)
+        if (
+            pinned_native
+            and venv_copy is not None
+            and venv_copy.in_target
+            and venv_copy.pure is not True
+        ):
+            hints.append(
+                f"This environment already has {name} {venv_copy.version} in {venv_copy.location}, "
+                f"which would shadow the {manager} copy and may not match its compiled code: remove "
+                f"it first ({provider.env.executable} -m pip uninstall {name})."
+            )
     if pinned_native:
         hints.append(
             f"The {manager} packages fix the version of {names} for the whole environment: "

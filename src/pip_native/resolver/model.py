@@ -112,6 +112,17 @@ class Candidate:
         )
 
     @property
+    def is_pure_venv_copy(self) -> bool:
+        """An installed pure wheel in the target's own site-packages."""
+        dist = self.installed
+        return (
+            self.source is Source.INSTALLED
+            and dist is not None
+            and dist.in_target
+            and dist.pure is True
+        )
+
+    @property
     def is_system_provided(self) -> bool:
         """True for native candidates and installed ones that came from the system manager."""
         return self.native is not None
@@ -185,7 +196,11 @@ class NativePin:
         return self.name
 
     def is_satisfied_by(self, candidate: Candidate) -> bool:
-        return candidate.version == self.version and candidate.is_system_provided
+        if candidate.version == self.version and candidate.is_system_provided:
+            return True
+        # A pure wheel already in the venv shadows the system copy for this environment;
+        # pure code has no ABI to break, so it may stand in (the plan warns about it).
+        return candidate.is_pure_venv_copy
 
     def describe(self) -> str:
         return (

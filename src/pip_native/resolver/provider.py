@@ -150,7 +150,14 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         installed = self._installed(name)
         kind = self.kind(name)
         others: list[Candidate] = []
-        if pinned or kind is not Kind.PURE:
+        # A copy in the venv itself would shadow a system one: the system copy is then no
+        # candidate (only a pure venv copy may stand in for a system pin; see NativePin).
+        shadowed = (
+            installed is not None
+            and installed.installed is not None
+            and installed.installed.in_target
+        )
+        if (pinned or kind is not Kind.PURE) and not shadowed:
             native = self.native.candidate(name)
             if native is not None:
                 others.append(native)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -209,12 +209,30 @@ class NativeSource:
         for root in roots:
             for pkg in self.adapter.closure(root.name):
                 packages.setdefault(pkg.name, pkg)
-        provided = self.adapter.provided_distributions(list(packages.values()))
+        provided = self.provided_distributions(list(packages.values()))
         out: dict[NormalizedName, ProvidedDistribution] = {}
         for pkg_name in packages:
             for dist in provided.get(pkg_name, ()):
                 out.setdefault(dist.name, dist)
         return list(out.values())
+
+    def provided_distributions(
+        self, packages: Collection[SystemPackage]
+    ) -> Mapping[str, Sequence[ProvidedDistribution]]:
+        """The adapter's answer, with versions a mapping table recorded for packages not yet
+        installed: Debian's python3-kiwisolver 1.4.4 ships ``kiwisolver-0.0.0.dist-info``,
+        and 0.0.0 is what pip will see, so that is the version to resolve with."""
+        answer = self.adapter.provided_distributions(packages)
+        corrected: dict[str, Sequence[ProvidedDistribution]] = {}
+        for pkg in packages:
+            dists = list(answer.get(pkg.name, ()))
+            if not pkg.is_installed:
+                for i, dist in enumerate(dists):
+                    recorded = self.mapping.metadata_version(pkg.name, dist.name)
+                    if recorded is not None and Version(recorded) != dist.version:
+                        dists[i] = ProvidedDistribution(dist.name, Version(recorded), dist.package)
+            corrected[pkg.name] = dists
+        return corrected
 
     def installed_owner(self, name: NormalizedName) -> SystemPackage | None:
         """The system package that owns an installed copy of ``name``, if the mapping knows it."""
