@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import distro
 
@@ -13,7 +17,18 @@ from pip_native.errors import UnsupportedBackendError
 from pip_native.native.base import NativeAdapter
 from pip_native.paths import cache_root
 
-__all__ = ["BACKENDS", "CHOICES", "Choice", "choose_backend", "create_adapter"]
+if TYPE_CHECKING:
+    from pip_native.environment import TargetEnvironment
+
+__all__ = [
+    "BACKENDS",
+    "CHOICES",
+    "Choice",
+    "PlatformFacts",
+    "choose_backend",
+    "create_adapter",
+    "gather_facts",
+]
 
 BACKENDS = ("apt", "dnf", "conda", "brew")
 CHOICES = (*BACKENDS, "auto")
@@ -22,6 +37,7 @@ ADAPTERS: dict[str, str] = {
     "apt": "pip_native.native.apt:AptAdapter",
     "conda": "pip_native.native.conda:CondaAdapter",
     "dnf": "pip_native.native.dnf:DnfAdapter",
+    "brew": "pip_native.native.brew:BrewAdapter",
 }
 """Implemented backends: name -> ``module:class``, imported only when chosen.
 
@@ -36,10 +52,128 @@ class Choice:
     reason: str
 
 
-def choose_backend(value: str | None, *, given_as: str = "--native-from") -> Choice:
+#: ``auto``: distribution ids (``ID`` and ``ID_LIKE`` of os-release) per backend, and its tool.
+_DISTRO_BACKENDS = (
+    ("apt", frozenset({"debian", "ubuntu"}), "apt-get", "Debian-like"),
+    ("dnf", frozenset({"fedora", "rhel", "centos", "rocky", "almalinux"}), "dnf", "Fedora-like"),
+)
+_TOOLS = ("apt-get", "dnf", "brew")
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    """Everything ``auto`` decides on, gathered by :func:`gather_facts` (tests state them)."""
+
+    system: str
+    """``sys.platform``: ``linux``, ``darwin``, …"""
+    distro_id: str = ""
+    distro_like: tuple[str, ...] = ()
+    distro_name: str = ""
+    target_prefix: str | None = None
+    """The target interpreter's ``sys.prefix`` (real path); None when it was not inspected."""
+    target_base_prefix: str | None = None
+    conda_prefix: str | None = None
+    """``$CONDA_PREFIX`` (real path), the environment ``conda activate`` made active."""
+    conda_envs: frozenset[str] = frozenset()
+    """Which of the prefixes above hold a ``conda-meta/`` directory."""
+    tools: Mapping[str, str | None] = field(default_factory=dict)
+    """``apt-get``, ``dnf``, ``brew``: where on PATH, or None."""
+
+
+def gather_facts(env: TargetEnvironment | None = None) -> PlatformFacts:
+    """Look at this machine (and the target interpreter ``env``, if inspected) once."""
+    prefix = os.path.realpath(env.prefix) if env is not None else None
+    base = os.path.realpath(env.base_prefix) if env is not None else None
+    raw_conda = os.environ.get("CONDA_PREFIX")
+    conda = os.path.realpath(raw_conda) if raw_conda else None
+    candidates = {p for p in (prefix, base, conda) if p}
+    return PlatformFacts(
+        system=sys.platform,
+        distro_id=distro.id(),
+        distro_like=tuple(distro.like().split()),
+        distro_name=distro.name(pretty=True),
+        target_prefix=prefix,
+        target_base_prefix=base,
+        conda_prefix=conda,
+        conda_envs=frozenset(p for p in candidates if (Path(p) / "conda-meta").is_dir()),
+        tools={tool: shutil.which(tool) for tool in _TOOLS},
+    )
+
+
+def _choose_auto(facts: PlatformFacts, given_as: str) -> Choice:
+    """``auto``: a conda target, then the Linux distribution, then Homebrew on macOS."""
+    auto = f"{given_as}=auto"
+    checked: list[str] = []
+    prefix, base = facts.target_prefix, facts.target_base_prefix
+    if prefix is not None and prefix in facts.conda_envs:
+        return Choice(
+            "conda",
+            f"{auto}: the target interpreter's prefix {prefix} has conda-meta/ "
+            "(a conda environment)",
+        )
+    if base is not None and base != prefix and base in facts.conda_envs:
+        return Choice(
+            "conda",
+            f"{auto}: the target is a venv on the conda environment {base} "
+            "(its base prefix has conda-meta/)",
+        )
+    if facts.conda_prefix is not None and facts.conda_prefix in facts.conda_envs:
+        if prefix is None:
+            return Choice(
+                "conda",
+                f"{auto}: CONDA_PREFIX={facts.conda_prefix} is an active conda "
+                "environment (the target interpreter was not inspected)",
+            )
+        checked.append(
+            f"CONDA_PREFIX={facts.conda_prefix} is active, but the target interpreter's prefix "
+            f"is {prefix}"
+        )
+    elif prefix is not None:
+        checked.append(f"the target interpreter's prefix {prefix} has no conda-meta/")
+    else:
+        checked.append("no conda environment is active (CONDA_PREFIX)")
+    name = facts.distro_name or facts.distro_id or facts.system
+    if facts.system.startswith("linux"):
+        ids = {facts.distro_id.lower(), *(i.lower() for i in facts.distro_like)} - {""}
+        for backend, family, tool, label in _DISTRO_BACKENDS:
+            if not ids & family:
+                continue
+            if facts.tools.get(tool):
+                return Choice(backend, f"{auto}: {name} (id {facts.distro_id}) uses {backend}")
+            checked.append(f"{name} is {label}, but {tool} is not on PATH")
+            break
+        else:
+            shown = ", ".join(sorted(ids)) or "unknown"
+            checked.append(
+                f"the Linux distribution {name} (ids: {shown}) is neither Debian-like "
+                "(apt) nor Fedora-like (dnf)"
+            )
+    elif facts.system == "darwin":
+        brew = facts.tools.get("brew")
+        if brew:
+            return Choice("brew", f"{auto}: macOS with Homebrew ({brew})")
+        checked.append("this is macOS, but brew is not on PATH")
+    else:
+        checked.append(f"the platform {facts.system} has no supported package manager")
+    raise UnsupportedBackendError(
+        f"{auto} found no native backend for this machine: " + "; ".join(checked) + ".",
+        hint="Choose one explicitly: --native-from=apt, dnf, conda or brew "
+        "(see docs/backends/auto.md).",
+    )
+
+
+def choose_backend(
+    value: str | None,
+    *,
+    given_as: str = "--native-from",
+    env: TargetEnvironment | None = None,
+    facts: PlatformFacts | None = None,
+) -> Choice:
     """Validate a ``--native-from`` / ``PIP_NATIVE_FROM`` value; resolve ``auto``.
 
     ``given_as`` names where the value came from, for messages (``PIP_NATIVE_FROM``, ``--to``).
+    ``auto`` looks at ``facts`` (default: :func:`gather_facts` of ``env``, the
+    target interpreter, when it was already inspected).
     """
     if value is None or not value.strip():
         raise UnsupportedBackendError(
@@ -53,20 +187,14 @@ def choose_backend(value: str | None, *, given_as: str = "--native-from") -> Cho
             hint=f"Use one of: {', '.join(CHOICES)}.",
         )
     if name == "auto":
-        ids = {distro.id(), *distro.like().split()}
-        if ids & {"debian", "ubuntu"} and shutil.which("apt-get"):
-            return Choice(
-                "apt", f"{given_as}=auto: {distro.name(pretty=True) or distro.id()} uses apt"
+        choice = _choose_auto(facts or gather_facts(env), given_as)
+        if choice.name not in ADAPTERS:
+            raise UnsupportedBackendError(
+                f"{choice.reason}, but {choice.name} is not available in this version of "
+                "pip-native yet.",
+                hint=f"Available backends: {', '.join(ADAPTERS)}; choose one explicitly.",
             )
-        if ids & {"fedora", "rhel", "centos"} and shutil.which("dnf"):
-            return Choice(
-                "dnf", f"{given_as}=auto: {distro.name(pretty=True) or distro.id()} uses dnf"
-            )
-        raise UnsupportedBackendError(
-            f"{given_as}=auto found no supported package manager on "
-            f"{distro.name(pretty=True) or 'this system'}.",
-            hint=f"Supported here so far: {', '.join(ADAPTERS)}; choose one explicitly.",
-        )
+        return choice
     if name not in ADAPTERS:
         raise UnsupportedBackendError(
             f"{given_as}={name} is not available in this version of pip-native yet.",
