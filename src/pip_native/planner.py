@@ -79,8 +79,8 @@ def check_externally_managed(env: TargetEnvironment, request: InstallRequest) ->
 
 def make_plan(request: InstallRequest) -> PlannedInstall:
     """Everything up to (not including) changing the system."""
-    backend = choose_backend(request.native_from, given_as=request.native_from_source)
-    env = probe(request.python)
+    env = probe(request.python)  # first: --native-from=auto looks at the target (conda-meta/)
+    backend = choose_backend(request.native_from, given_as=request.native_from_source, env=env)
     check_externally_managed(env, request)
 
     mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
