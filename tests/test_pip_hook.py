@@ -165,3 +165,14 @@ def test_a_pip_without_install_command_methods_is_left_alone(
     pip_hook.patch_install_module(module)
     assert not hasattr(module.InstallCommand, "_pip_native_patched")
     assert "--native-from is unavailable" in capsys.readouterr().err
+
+
+def test_every_added_option_has_its_environment_variable() -> None:
+    code = (
+        "import _pip_native_hook; _pip_native_hook.install()\n"
+        "from pip._internal.commands import create_command\n"
+        "o = create_command('install').parse_args(['x'])[0]\n"
+        "print(o.native_mapping, o.native_use_sudo)"
+    )
+    out = python(code, PIP_NATIVE_MAPPING="a.toml b.toml", PIP_NATIVE_USE_SUDO="yes").stdout.strip()
+    assert out == "['a.toml', 'b.toml'] True"
