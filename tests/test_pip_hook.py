@@ -172,7 +172,7 @@ def test_every_added_option_has_its_environment_variable() -> None:
         "import _pip_native_hook; _pip_native_hook.install()\n"
         "from pip._internal.commands import create_command\n"
         "o = create_command('install').parse_args(['x'])[0]\n"
-        "print(o.native_mapping, o.native_use_sudo)"
+        "print(o.native_mapping, bool(o.native_use_sudo))"
     )
     out = python(code, PIP_NATIVE_MAPPING="a.toml b.toml", PIP_NATIVE_USE_SUDO="yes").stdout.strip()
     assert out == "['a.toml', 'b.toml'] True"
