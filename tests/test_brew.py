@@ -627,3 +627,14 @@ def test_native_source_takes_numpy_from_brew(homebrew: tuple[FakeBrew, Path]) ->
     assert source.candidate(NormalizedName("wget")) is None
     assert "no brew package is known for wget" in source.reason(NormalizedName("wget"))
     assert len(brew.info_calls()) <= 5  # guesses in one call, then numpy's closure by level
+
+
+def test_pinned_formula_is_not_upgraded(mocker: MockerFixture) -> None:
+    """Recorded macOS data with xz pinned (`brew pin xz`): brew install leaves it at 5.8.0."""
+    formulae = universe("macos-arm64")
+    formulae["xz"]["pinned"] = True
+    mocker.patch("pip_native.subproc.run", side_effect=FakeBrew(formulae=formulae))
+    adapter = BrewAdapter(host=MAC)
+    assert adapter.query(["xz"])["xz"] == pkg("xz", "5.8.0", "5.8.0")
+    step = adapter.plan_install(["numpy"])
+    assert {p.name for p in step.new_packages} == NUMPY_CLOSURE - {"xz"}
