@@ -173,3 +173,33 @@ def test_pip_step_passes_break_system_packages_and_drops_pip_index_variables(wor
     )
     assert "--break-system-packages" not in make_plan(world, "requests").pip_step.command("r.txt")  # type: ignore[union-attr]
     assert plan_json(plan)["pip_version"] == "23.0.1"
+
+
+def test_index_passwords_never_reach_the_table_the_report_or_errors(world: World) -> None:
+    from dataclasses import replace as dc_replace
+
+    from pip_native.errors import CommandFailed, ExecutionError
+
+    secret = dc_replace(
+        world.config, extra_index_urls=("https://alice:s3cret@mirror.example/simple",)
+    )
+    plan = build_plan(world.resolve("requests"), env=world.env, adapter=world.adapter, index=secret)
+    assert plan.pip_step is not None and any(
+        "s3cret" in a for a in plan.pip_step.index_args
+    )  # pip needs it
+    shown = plan_table(plan) + dump(plan_json(plan))
+    assert "s3cret" not in shown
+    assert "https://alice:****@mirror.example/simple" in shown
+    failure = ExecutionError(
+        "pip failed",
+        installed=[],
+        not_installed=["requests 2.32.3"],
+        command=plan.pip_step.command("r.txt"),
+        cause=CommandFailed(
+            "boom",
+            command=plan.pip_step.command("r.txt"),
+            returncode=1,
+            output="GET https://alice:s3cret@mirror.example/simple/requests/ 500",
+        ),
+    )
+    assert "s3cret" not in failure.render()

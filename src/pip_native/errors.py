@@ -8,6 +8,7 @@ into messages and exit codes (see :meth:`PipNativeError.render`).
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Sequence
 
@@ -27,7 +28,22 @@ __all__ = [
     "TargetEnvironmentError",
     "UnsupportedBackendError",
     "UsageError",
+    "redact",
+    "shown_command",
 ]
+
+
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*):[^/@\s]*@")
+
+
+def redact(text: str) -> str:
+    """Hide passwords in URLs (``https://user:****@host/``), wherever they appear in ``text``."""
+    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:****@", text)
+
+
+def shown_command(argv: Sequence[str]) -> str:
+    """A command line for people: shell-quoted, passwords in URLs hidden."""
+    return redact(shlex.join(argv))
 
 
 class PipNativeError(Exception):
@@ -53,9 +69,9 @@ class PipNativeError(Exception):
 
     def render(self) -> str:
         """The one-paragraph text shown to the user."""
-        parts = [self.message.rstrip()]
+        parts = [redact(self.message.rstrip())]
         if self.command:
-            parts.append(f"Command: {shlex.join(self.command)}")
+            parts.append(f"Command: {shown_command(self.command)}")
         if self.hint:
             parts.append(f"Hint: {self.hint}")
         return "\n".join(parts)
@@ -140,7 +156,7 @@ class CommandFailed(PipNativeError):
         text = super().render()
         tail = self.output.strip().splitlines()[-15:]
         if tail:
-            text += "\nLast output:\n" + "\n".join("    " + line for line in tail)
+            text += "\nLast output:\n" + "\n".join("    " + redact(line) for line in tail)
         return text
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pip_native import subproc
 from pip_native.environment import TargetEnvironment
-from pip_native.errors import CommandFailed, ExecutionError, PrivilegeError
+from pip_native.errors import CommandFailed, ExecutionError, PrivilegeError, redact
 from pip_native.native.base import NativeStep
 from pip_native.plan import Action, PipStep, Plan, PlanItem
 
@@ -121,7 +121,7 @@ def execute(
             ) from exc
         done.native_packages = [p.name for p in step.new_packages if not p.is_installed]
         done.native_upgraded = [p.name for p in step.new_packages if p.is_installed]
-        done.steps.append({"step": step.manager, "command": argv, "ok": True})
+        done.steps.append({"step": step.manager, "command": [redact(a) for a in argv], "ok": True})
         if reprobe is not None:
             _verify_native(plan, native_items, pure_items, reprobe())
 
@@ -153,7 +153,7 @@ def execute(
                     hint=_finish_hint(plan, done),
                 ) from exc
         done.pip_installed = _labels(pure_items)
-        done.steps.append({"step": "pip", "command": argv, "ok": True})
+        done.steps.append({"step": "pip", "command": [redact(a) for a in argv], "ok": True})
     return done
 
 

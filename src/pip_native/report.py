@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -11,6 +10,7 @@ import distro
 from packageurl import PackageURL
 
 from pip_native import __version__
+from pip_native.errors import redact, shown_command
 from pip_native.index.files import DistFile
 from pip_native.index.metadata import CoreMetadata
 from pip_native.native.base import SystemPackage
@@ -115,7 +115,7 @@ def plan_json(
         native = {
             "manager": step.manager,
             "command": list(step.command),
-            "command_line": shlex.join(step.command),
+            "command_line": shown_command(step.command),
             "environment": dict(step.env or {}),
             "needs_root": step.needs_root,
             "requested": list(step.requested),
@@ -134,7 +134,7 @@ def plan_json(
     pip_step = None
     if plan.pip_step is not None:
         pip_step = {
-            "command": plan.pip_step.command("<requirements file>"),
+            "command": [redact(a) for a in plan.pip_step.command("<requirements file>")],
             "requirements": list(plan.pip_step.requirement_lines),
         }
     report: dict[str, Any] = {
@@ -182,12 +182,12 @@ def plan_table(plan: Plan) -> str:
         extra = len(step.new_packages)
         root = " (needs root)" if step.needs_root else ""
         out.append(
-            f"\n{step.manager} step{root}, {extra} new package(s):\n  {shlex.join(step.command)}"
+            f"\n{step.manager} step{root}, {extra} new package(s):\n  {shown_command(step.command)}"
         )
     if plan.pip_step is not None:
         out.append(
             f"\npip step, {len(plan.pip_step.requirement_lines)} pure wheel(s) by exact hash:\n  "
-            + shlex.join(plan.pip_step.command("<requirements file>"))
+            + shown_command(plan.pip_step.command("<requirements file>"))
         )
     if plan.is_empty:
         out.append("\nNothing to install: every requirement is already satisfied.")

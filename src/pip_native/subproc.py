@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pip_native.errors import CommandFailed
+from pip_native.errors import CommandFailed, shown_command
 
 __all__ = ["CommandResult", "run"]
 
@@ -70,7 +69,7 @@ def run(
         else:
             full_env[key] = value
     args = tuple(argv)
-    logger.debug("running: %s", shlex.join(args))
+    logger.debug("running: %s", shown_command(args))
     try:
         proc = subprocess.run(
             args,
