@@ -167,7 +167,7 @@ def test_closure_one_info_call_per_dependency_level(fake: FakeBrew) -> None:
 
 
 def test_closures_of_all_queried_roots_are_read_together(fake: FakeBrew) -> None:
-    """Recorded macOS data: three roots, 18 formulae, 4 info calls in all."""
+    """Recorded macOS data: three roots, 17 formulae, 4 info calls in all (6 brew processes)."""
     adapter = BrewAdapter(host=MAC)
     adapter.query(["numpy", "scipy", "cryptography"])
     closures = {name: adapter.closure(name) for name in ("scipy", "numpy", "cryptography")}
@@ -177,7 +177,9 @@ def test_closures_of_all_queried_roots_are_read_together(fake: FakeBrew) -> None
         ("gmp", "isl", "libmpc", "mpfr", "zstd"),
         ("lz4",),
     ]
+    assert len(fake.calls) == 6
     assert {p.name for p in closures["scipy"]} == NUMPY_CLOSURE | {"scipy", "xsimd"}
+    assert len({p.name for c in closures.values() for p in c}) == 17
     assert {p.name: p.installed_version for p in closures["cryptography"]} == {
         "cryptography": None,
         "cffi": "2.0.0",
