@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -640,3 +641,40 @@ def test_pinned_formula_is_not_upgraded(mocker: MockerFixture) -> None:
     assert adapter.query(["xz"])["xz"] == pkg("xz", "5.8.0", "5.8.0")
     step = adapter.plan_install(["numpy"])
     assert {p.name for p in step.new_packages} == NUMPY_CLOSURE - {"xz"}
+
+
+def test_commands_reach_a_brew_executable(tmp_path: Path) -> None:
+    """A stand-in `brew` program (serving the recorded macOS data) run through the real
+    subproc.run: argv, the HOMEBREW_* environment and stdout make the round trip."""
+    data = Path(__file__).resolve().parent / "data" / "brew"
+    log = tmp_path / "calls.log"
+    script = tmp_path / "brew"
+    script.write_text(
+        f"""#!{sys.executable}
+import json, os, sys
+with open({str(log)!r}, "a") as fh:
+    fh.write(" ".join(sys.argv[1:]) + " | " + os.environ.get("HOMEBREW_NO_AUTO_UPDATE", "-") + "\\n")
+universe = json.load(open({str(data / "macos-arm64.universe.json")!r}))
+args = sys.argv[1:]
+if args == ["formulae"]:
+    print("\\n".join(sorted(universe)))
+elif args[:3] == ["info", "--json=v2", "--installed"]:
+    print(json.dumps({{"formulae": [f for f in universe.values() if f["installed"]], "casks": []}}))
+else:
+    print(json.dumps({{"formulae": [universe[n] for n in args[3:]], "casks": []}}))
+"""
+    )
+    script.chmod(0o755)
+    adapter = BrewAdapter(host=MAC, brew=str(script))
+    assert [p.name for p in adapter.closure("cryptography")] == [
+        "cryptography",
+        "cffi",
+        "openssl@3",
+        "pycparser",
+        "ca-certificates",
+    ]
+    assert log.read_text().splitlines() == [
+        "info --json=v2 --installed | 1",
+        "formulae | 1",
+        "info --json=v2 --formula cryptography | 1",
+    ]
