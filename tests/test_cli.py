@@ -195,3 +195,28 @@ def test_report_path_with_tilde_is_expanded(
     code, _, _ = run(capsys, "plan", "-q", "--native-from=apt", "requests", "--report", "~/r.json")
     assert code == 0
     assert json.loads((tmp_path / "r.json").read_text())["version"] == "1"
+
+
+def test_externally_managed_target_is_refused_with_a_venv_command() -> None:
+    from dataclasses import replace
+
+    from fakes import make_env
+    from pip_native.errors import ExternallyManagedError
+    from pip_native.index.config import IndexConfig
+    from pip_native.planner import check_externally_managed
+
+    env = replace(
+        make_env(python="/opt/homebrew/bin/python3.12"),
+        is_venv=False,
+        externally_managed="/opt/homebrew/lib/python3.12/EXTERNALLY-MANAGED",
+    )
+    request = InstallRequest(
+        requirements=[], native_from="brew", python=env.executable, index=IndexConfig()
+    )
+    with pytest.raises(ExternallyManagedError) as err:
+        check_externally_managed(env, request)
+    assert "/opt/homebrew/bin/python3.12 -m venv --system-site-packages" in (err.value.hint or "")
+    check_externally_managed(
+        env, replace(request, dry_run=True)
+    )  # a dry run is not refused, as in pip
+    check_externally_managed(env, replace(request, break_system_packages=True))

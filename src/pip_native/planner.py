@@ -5,6 +5,7 @@ Shared by the ``pip-native`` command and the pip hook, so both give identical pl
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,7 @@ def check_externally_managed(env: TargetEnvironment, request: InstallRequest) ->
             f"The target interpreter {env.executable} is externally managed "
             f"({env.externally_managed}); pip-native will not install into it.",
             hint="Create a venv that sees the system packages: "
-            "/usr/bin/python3 -m venv --system-site-packages ~/.venvs/work && "
+            f"{shlex.quote(env.executable)} -m venv --system-site-packages ~/.venvs/work && "
             ". ~/.venvs/work/bin/activate; or pass --break-system-packages if you really mean it.",
         )
 
