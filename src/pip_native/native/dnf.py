@@ -269,6 +269,13 @@ class DnfAdapter:
     def _resolve(self, names: Collection[str]) -> dict[str, _Resolved | None]:
         todo = [n for n in dict.fromkeys(names) if n not in self._resolved]
         if todo:
+            # The package a provide resolved to answers for its own name too (NativeSource
+            # asks closure(python3-numpy) after query(python3dist(numpy))): no new fetch.
+            by_package = {r.name: r for r in self._resolved.values() if r is not None}
+            for name in [n for n in todo if n in by_package]:
+                self._resolved[name] = by_package[name]
+            todo = [n for n in todo if n not in self._resolved]
+        if todo:
             self._fetch(n for n in todo if _CAPABILITY.match(n))
             for name in todo:
                 self._resolved[name] = self._resolve_one(name) if _CAPABILITY.match(name) else None
@@ -335,6 +342,9 @@ class DnfAdapter:
         found = self._resolve([name])[name]
         if found is None:
             raise self._unknown([name])
+        return self._closure_of(found)
+
+    def _closure_of(self, found: _Resolved) -> tuple[SystemPackage, ...]:
         self._compute_closures()
         result = self._closures[found.candidate.key()]
         if isinstance(result, PipNativeError):
@@ -514,7 +524,7 @@ class DnfAdapter:
     def _modelled_install(self, roots: Sequence[_Resolved]) -> list[SystemPackage]:
         new: dict[str, SystemPackage] = {}
         for root in roots:
-            for pkg in self.closure(root.name):
+            for pkg in self._closure_of(root):
                 if pkg.version != pkg.installed_version:
                     new.setdefault(pkg.name, pkg)
         return list(new.values())
@@ -628,8 +638,13 @@ class DnfAdapter:
             raise TargetEnvironmentError(f"{who} cannot use dnf packages: {reason}.", hint=hint)
 
     def _root_python_version(self) -> str | None:
-        """``X.Y`` of the root's python3: from its file name, by running it (running system
-        only), or from the ``python(abi)`` provide of the package dnf would install."""
+        """``X.Y`` of the root's python3: from its files, else from the ``python(abi)``
+        provide of the package dnf would install for it (a root without Python yet)."""
+        return self._python_file_version() or self._python_abi_version()
+
+    def _python_file_version(self) -> str | None:
+        """From the name ``/usr/bin/python3`` resolves to under the root (links followed inside
+        the root), or, on the running system only, by asking the interpreter."""
         path = Path(self._under_root(SYSTEM_PYTHON))
         seen = 0
         while path.is_symlink() and seen < 20:
@@ -641,7 +656,7 @@ class DnfAdapter:
             seen += 1
         match = _PYTHON_NAME.match(path.name)
         if match is not None and (path.exists() or self._root is not None):
-            return match.group(1)
+            return match.group(1)  # an installroot's interpreter need not run on this host
         if self._root is None and path.exists():
             result = subproc.run(
                 [SYSTEM_PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
@@ -652,6 +667,9 @@ class DnfAdapter:
             text = result.stdout.strip()
             if result.ok and re.fullmatch(r"\d+\.\d+", text):
                 return text
+        return None
+
+    def _python_abi_version(self) -> str | None:
         found = self._resolve(["python(abi)"])["python(abi)"]
         if found is None:
             return None
