@@ -332,9 +332,11 @@ def test_plan_install_missing_and_conflicting(prefix: Path, fake: FakeCondaCli) 
     adapter = CondaAdapter(prefix=prefix, engine=conda_engine())
     with pytest.raises(NoNativePackageError, match="pntest-nonexistent"):
         adapter.plan_install(["pntest-nonexistent", "scikit-learn"])
-    with pytest.raises(CommandFailed, match="LibMambaUnsatisfiableError") as info:
+    with pytest.raises(ResolutionConflictError, match="LibMambaUnsatisfiableError") as info:
         adapter.plan_install(["pntest-py312only"])
-    assert info.value.hint is not None and "without --json" in info.value.hint
+    assert info.value.hint is not None
+    shows = f"`{CONDA_EXE} install --dry-run --prefix {prefix} pntest-py312only` shows why"
+    assert shows in info.value.hint
 
 
 def test_plan_install_validates_names(prefix: Path) -> None:

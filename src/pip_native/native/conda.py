@@ -275,14 +275,14 @@ class CondaAdapter:
         """The user-facing error for a failed solve of ``names``."""
         what = " ".join(names)
         engine = self.engine
+        channels = ", ".join(getattr(engine, "channels", ()))
         if exc.missing:
             missing = ", ".join(exc.missing)
             if engine.kind == "rattler":
                 hint = (
                     f"Check the name on https://prefix.dev or https://anaconda.org; set "
-                    f"{CHANNELS_ENV} to channels that have it (now: "
-                    f"{', '.join(getattr(engine, 'channels', ()))}), or install the project "
-                    "from PyPI instead."
+                    f"{CHANNELS_ENV} to channels that have it (now: {channels}), or install the "
+                    "project from PyPI instead."
                 )
             else:
                 hint = (
@@ -296,21 +296,32 @@ class CondaAdapter:
                 command=exc.command,
                 hint=hint,
             )
+        if exc.unsatisfiable:
+            why = ""
+            if exc.command is not None:
+                plain = [a for a in exc.command if a != "--json"]
+                why = f" (`{shlex.join(plain)}` shows why)"
+            return ResolutionConflictError(
+                f"conda cannot install {what}: {exc.message}",
+                command=exc.command,
+                hint="The conda packages conflict with each other or with what the environment "
+                f"holds{why}; install the affected projects from PyPI instead, or resolve the "
+                "conflict with conda first.",
+            )
         if exc.command is not None:
             return CommandFailed(
                 f"conda cannot install {what}: {exc.message}",
                 command=exc.command,
                 returncode=None,
                 output=exc.output,
-                hint="The conda packages conflict with each other or with the environment; "
-                "install the affected projects from PyPI instead, or resolve it with conda "
-                f"first (run `{shlex.join(exc.command)}` without --json to read why).",
+                hint=f"Check that {engine.describe()} works on its own and can reach its channels "
+                "(network, proxy, channel configuration).",
             )
-        return ResolutionConflictError(
+        return CommandFailed(
             f"conda cannot install {what} with {engine.describe()}: {exc.message}",
-            hint="The conda packages conflict with each other or with the environment, or the "
-            f"channels cannot be read; check {CHANNELS_ENV} and the network, or install the "
-            "affected projects from PyPI instead.",
+            command=(),
+            returncode=None,
+            hint=f"Check {CHANNELS_ENV} (now: {channels}) and the network.",
         )
 
     # -- NativeAdapter ------------------------------------------------------
