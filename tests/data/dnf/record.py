@@ -19,10 +19,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from pip_native import subproc
 from pip_native.errors import PipNativeError
+from pip_native.mapping import load_mapping
 from pip_native.native.base import SystemPackage
 from pip_native.native.dnf import DnfAdapter
+from pip_native.resolver.sources import NativeSource
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "integration"))
@@ -50,6 +54,9 @@ CLOSURE_ROOTS = (
     "python3-pntest-core",
     "python3dist(pntest-broken)",
 )
+#: A user mapping file for the "source" scenario (NativeSource with the dnf mapping).
+SOURCE_MAPPING = '[dnf]\npntest-lib = ["libpntest"]\npntest-never = false\n'
+SOURCE_PROJECTS = ("pntest-app", "pntest-core", "pntest-lib", "pntest-never", "pntest-absent")
 PLANS = {
     "plan-app": [
         "python3dist(pntest-app)",
@@ -156,6 +163,24 @@ def main() -> None:
             print(f"  closure {name}: {exc.message}")
     extra = SystemPackage("dnf", "python3-pntest-extra", "1.0-1", None, "noarch")
     dnf.provided_distributions([*packages.values(), extra])
+
+    recorder.start("source")
+    mapping_file = WORK / "pntest-mapping.toml"
+    mapping_file.write_text(SOURCE_MAPPING)
+    native: NativeSource | None = None
+
+    def dists_for_package(package: str) -> tuple[str, ...]:
+        assert native is not None
+        return native.dists_for_package(package)
+
+    dnf = DnfAdapter(
+        installroot=str(box.root), options=box.options, dists_for_package=dists_for_package
+    )
+    native = NativeSource(dnf, load_mapping("dnf", user_files=[mapping_file]))
+    projects = [canonicalize_name(p) for p in SOURCE_PROJECTS]
+    native.prefetch(projects)
+    for project in projects:
+        native.candidate(project)
 
     for scenario, names in PLANS.items():
         recorder.start(scenario)
