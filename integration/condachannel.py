@@ -213,6 +213,8 @@ def pntc_packages() -> list[FakeConda]:
         FakeConda("pntc-other", "1.0", depends=("python",), dist="pntc-other"),
         # needs the old core: conflicts with an installed pntc-app
         FakeConda("pntc-old", "0.1", depends=("python", "pntc-core <1.0"), dist="pntc-old"),
+        # needs a newer C library than any machine has, unless CONDA_OVERRIDE_GLIBC says so
+        FakeConda("pntc-newglibc", "1.0", depends=("python", "__glibc >=99")),
         # conda name differs from the PyPI name (like pytorch/torch): only a mapping knows
         FakeConda("py-pntc-renamed", "3.1", depends=("python",), dist="pntc-renamed"),
     ]

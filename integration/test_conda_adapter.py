@@ -253,6 +253,17 @@ def test_a_renamed_package_provides_its_mapped_distribution(
     assert (site(prefix) / "pntc_renamed-3.1.dist-info").is_dir()
 
 
+def test_virtual_packages_follow_conda_overrides(
+    prefix: Path, channel: CondaChannel, cache: Path
+) -> None:
+    """``__glibc >=99``: not installable here, unless CONDA_OVERRIDE_GLIBC says otherwise."""
+    plain = adapter_for(prefix, channel, cache).query(["pntc-newglibc"])
+    assert plain["pntc-newglibc"].version is None
+    engine = RattlerEngine([channel.url], cache, env={"CONDA_OVERRIDE_GLIBC": "99.0"})
+    overridden = CondaAdapter(prefix=prefix, engine=engine, cache_dir=cache)
+    assert overridden.query(["pntc-newglibc"])["pntc-newglibc"].version == "1.0"
+
+
 def test_channel_stub_packages_are_noarch_python(channel: CondaChannel) -> None:
     repodata = json.loads((channel.root / "noarch" / "repodata.json").read_text())
     records = {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}

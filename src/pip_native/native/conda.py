@@ -102,7 +102,7 @@ def choose_engine(
                 f"{ENGINE_ENV}=rattler, but py-rattler is not installed for {sys.executable}.",
                 hint=f"{_INSTALL_HINT} (or unset {ENGINE_ENV} to use conda, mamba or micromamba).",
             )
-        return RattlerEngine(channels, cache_dir), f"{ENGINE_ENV}=rattler"
+        return RattlerEngine(channels, cache_dir, env=command_env), f"{ENGINE_ENV}=rattler"
     cli = find_cli(env, None if wanted == "auto" else wanted)
     if cli is not None:
         why = f"{ENGINE_ENV}={wanted}" if wanted != "auto" else f"{cli.tool} found {cli.found}"
@@ -115,7 +115,7 @@ def choose_engine(
         )
     if rattler_available():
         return (
-            RattlerEngine(channels, cache_dir),
+            RattlerEngine(channels, cache_dir, env=command_env),
             "no conda, mamba or micromamba on PATH; py-rattler is installed",
         )
     raise UnsupportedBackendError(

@@ -128,7 +128,8 @@ async def _solve(
         gateway=gateway,
         platforms=_subdirs(),
         locked_packages=list(installed),
-        virtual_packages=rattler.VirtualPackage.detect(),
+        # conda's CONDA_OVERRIDE_* variables (glibc, cuda, osx, …) apply, as in conda
+        virtual_packages=rattler.VirtualPackage.detect(rattler.VirtualPackageOverrides.from_env()),
     )
     return records
 
@@ -211,12 +212,18 @@ class RattlerEngine:
     kind = "rattler"
 
     def __init__(
-        self, channels: Sequence[str], cache_dir: Path, *, python: str | None = None
+        self,
+        channels: Sequence[str],
+        cache_dir: Path,
+        *,
+        python: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.channels = tuple(channels)
         self.cache_dir = Path(cache_dir)
         self.python = python or sys.executable
         """The interpreter with py-rattler that runs the helper (pip-native's own)."""
+        self._env: dict[str, str] = dict(env or {})
 
     def describe(self) -> str:
         return f"py-rattler {rattler_version()} with channels {', '.join(self.channels)}"
@@ -241,6 +248,7 @@ class RattlerEngine:
             argv,
             what=f"solve {' '.join(specs)} with py-rattler",
             check=False,
+            env=self._env,
             parse_output=True,
             timeout=1800,
         )
