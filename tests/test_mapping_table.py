@@ -234,15 +234,15 @@ def test_no_bundled_table_is_reported() -> None:
     )
 
 
-def test_other_ecosystems_use_user_files_only(tmp_path: Path) -> None:
-    user = _user(tmp_path, "u.toml", "[conda]\ntorch = 'pytorch'\n")
+def test_other_ecosystems_take_user_files_first(tmp_path: Path) -> None:
+    # conda has its own bundled exceptions and same-name guesses (tests/test_conda_mapping.py)
+    user = _user(tmp_path, "u.toml", "[conda]\ntorch = 'pytorch-cpu'\n")
     mapping = load_mapping("conda", user_files=[user])
     exists = Exists({"numpy"})
-    assert mapping.lookup(N("numpy"), exists=exists) is None
-    assert exists.calls == []
-    torch = mapping.lookup(N("torch"))
+    torch = mapping.lookup(N("torch"), exists=exists)
     assert torch is not None
-    assert (torch.ecosystem, torch.packages) == ("conda", ("pytorch",))
+    assert (torch.ecosystem, torch.packages, torch.source) == ("conda", ("pytorch-cpu",), "user")
+    assert exists.calls == []
 
 
 def test_unknown_ecosystem() -> None:
