@@ -172,10 +172,10 @@ def test_closures_of_everything_queried_cost_one_more_process(fake: FakeDnf) -> 
     by_name = {p.name: p for p in app}
     assert by_name["python3"].is_installed  # installed dependencies are part of the closure
     assert by_name["python3-pntest-core"] == pkg("python3-pntest-core", "1.0-1", "0.9-1")
-    # exactly what dnf's own simulation installs (tests/data/dnf/plan-app-2-install)
+    # exactly what dnf's own simulation installs (tests/data/dnf/plan-app-3-install)
     simulated = {
         line.split()[0]
-        for line in load_recording("plan-app-2-install").stdout.splitlines()
+        for line in load_recording("plan-app-3-install").stdout.splitlines()
         if line.startswith(" python3-") or line.startswith(" lib")
     } - {"python3-pntest-with-a-name-long-enough-to-wrap-the-table"}
     assert {p.name for p in app if p.version != p.installed_version} == simulated
@@ -248,11 +248,11 @@ def test_plan_install_names_the_exact_packages(fake: FakeDnf) -> None:
         "python3-pntest-app-2.0-1.noarch",
         "python3-pntest-with-a-name-long-enough-to-wrap-the-table-1.0-1.noarch",
     )
-    assert fake.calls == [
-        RPM_QA,
-        load_recording("plan-app-1-repoquery").argv,
-        (*BASE, "install", "--assumeno", WEAK, *specs),
-    ]
+    # installed state, the two names, rounds of their closures (neither brings the other), and
+    # the one simulation
+    assert fake.calls[:2] == [RPM_QA, load_recording("plan-app-1-repoquery").argv]
+    assert fake.calls[-1] == (*BASE, "install", "--assumeno", WEAK, *specs)
+    assert [c[6] for c in fake.calls[1:-1]] == ["repoquery"] * 3
     assert step.command == (*BASE, "install", "-y", WEAK, *specs)
     assert step.requested == specs
     assert step.needs_root and step.manager == "dnf" and step.env is None
@@ -264,6 +264,25 @@ def test_plan_install_names_the_exact_packages(fake: FakeDnf) -> None:
         ("python3-pntest-helper", "0.5-1", None),
         ("python3-pntest-impl", "1:3.1-2.fc40", None),
     ]
+
+
+def test_plan_install_leaves_off_what_another_requested_package_brings(fake: FakeDnf) -> None:
+    step = adapter().plan_install(
+        [
+            "python3dist(pntest-core)",
+            "python3dist(pntest-app)",
+            "python3dist(pntest-helper)",
+            "python3dist(pntest-pre)",
+        ]
+    )
+    # python3-pntest-app requires core >= 1.0 and helper: dnf installs them as its dependencies
+    assert step.requested == (
+        "python3-pntest-app-2.0-1.noarch",
+        "python3-pntest-pre-1.0~rc1-1.noarch",
+    )
+    assert step.command[-2:] == step.requested
+    assert {"python3-pntest-core", "python3-pntest-helper"} <= {p.name for p in step.new_packages}
+    assert fake.calls[-1] == load_recording("plan-roots-3-install").argv
 
 
 def test_plan_install_upgrade_and_nothing_to_do(fake: FakeDnf) -> None:
@@ -324,7 +343,7 @@ def test_plan_install_without_root_uses_the_model(
     step = dnf.plan_install(["python3dist(pntest-app)"])
     simulated = [
         (row.split()[0], row.split()[2])
-        for row in load_recording("plan-app-2-install").stdout.splitlines()
+        for row in load_recording("plan-app-3-install").stdout.splitlines()
         if row.startswith((" python3-pntest", " lib")) and "wrap-the-table" not in row
     ]
     assert sorted((p.name, p.version) for p in step.new_packages) == sorted(simulated)

@@ -54,7 +54,7 @@ def test_records_skip_noise_and_keep_empty_lists() -> None:
 
 
 def test_transaction_install_upgrade_and_dependencies() -> None:
-    result = load_recording("plan-app-2-install")
+    result = load_recording("plan-app-3-install")
     tx = parse_transaction(result.stdout)
     rows = [(r.section, r.name, r.evr) for r in tx.changes]
     assert rows == [
@@ -114,7 +114,7 @@ def test_transaction_wrapped_rows_replacing_and_removals() -> None:
 def test_no_match_arguments() -> None:
     result = load_recording("install-no-match")
     assert no_match_arguments(result.stdout, result.stderr) == ["python3-pntest-core-0.5-1.noarch"]
-    ok = load_recording("plan-app-2-install")
+    ok = load_recording("plan-app-3-install")
     assert no_match_arguments(ok.stdout, ok.stderr) == []
 
 

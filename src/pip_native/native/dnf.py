@@ -481,7 +481,8 @@ class DnfAdapter:
         unknown = [n for n in requested if resolved[n] is None]
         if unknown:
             raise self._unknown(unknown)
-        specs = list(dict.fromkeys(r.candidate.nevra for r in resolved.values() if r is not None))
+        roots = self._roots_only([r for r in resolved.values() if r is not None])
+        specs = list(dict.fromkeys(r.candidate.nevra for r in roots))
         base = self.dnf_base()
         command = (*base, "install", "-y", _WEAK_DEPS_OFF, *specs)
         argv = (*base, "install", "--assumeno", _WEAK_DEPS_OFF, *specs)
@@ -510,6 +511,29 @@ class DnfAdapter:
             new_packages=tuple(new),
             needs_root=True,
         )
+
+    def _roots_only(self, wanted: Sequence[_Resolved]) -> list[_Resolved]:
+        """``wanted`` without packages another of them requires anyway (at the same version):
+        dnf installs those as dependencies, so ``dnf autoremove`` can clean them up later.
+        Names whose closure cannot be worked out are all kept."""
+        unique = list({r.candidate.key(): r for r in wanted}.values())
+        if len(unique) < 2:
+            return unique
+        covered: dict[tuple[str, str, str, bool], set[tuple[str, str | None]]] = {}
+        for found in unique:
+            try:
+                closure = self._closure_of(found)
+            except PipNativeError:
+                return unique
+            covered[found.candidate.key()] = {(p.name, p.version) for p in closure[1:]}
+        kept: list[_Resolved] = []
+        brought: set[tuple[str, str | None]] = set()
+        for found in sorted(unique, key=lambda r: -len(covered[r.candidate.key()])):
+            if (found.candidate.name, found.candidate.evr_text) in brought:
+                continue
+            kept.append(found)
+            brought |= covered[found.candidate.key()]
+        return [r for r in unique if r in kept]
 
     def _row_package(self, name: str, evr: str, arch: str) -> SystemPackage:
         installed = self.index().installed_version(name)

@@ -62,6 +62,12 @@ PLANS = {
         "python3dist(pntest-app)",
         "python3dist(pntest-with-a-name-long-enough-to-wrap-the-table)",
     ],
+    "plan-roots": [
+        "python3dist(pntest-core)",
+        "python3dist(pntest-app)",
+        "python3dist(pntest-helper)",
+        "python3dist(pntest-pre)",
+    ],
     "plan-upgrade": ["python3-pntest-core"],
     "plan-nothing": ["python3"],
     "plan-broken": ["python3dist(pntest-broken)"],
