@@ -24,7 +24,6 @@ pytest.importorskip("rattler_build", reason="needs py-rattler-build to build the
 
 from condachannel import (
     CondaChannel,
-    FakeConda,
     build_test_channel,
     install_records,
     make_prefix,
@@ -269,4 +268,3 @@ def test_channel_stub_packages_are_noarch_python(channel: CondaChannel) -> None:
     records = {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
     app = next(r for r in records.values() if r["name"] == "pntc-app")
     assert app["noarch"] == "python" and "pntc-helper" in app["depends"]
-    assert isinstance(FakeConda("x", "1").files, dict)

@@ -298,7 +298,7 @@ class CondaAdapter:
             )
         if exc.unsatisfiable:
             why = ""
-            if exc.command is not None:
+            if exc.command is not None and engine.kind == "cli":
                 plain = [a for a in exc.command if a != "--json"]
                 why = f" (`{shlex.join(plain)}` shows why)"
             return ResolutionConflictError(
