@@ -195,3 +195,17 @@ def test_no_provider_names_the_package_and_dependency() -> None:
         info.value.hint is not None
         and "repoquery --whatprovides 'libgone.so.1()(64bit)'" in info.value.hint
     )
+
+
+def test_prefetched_newest_versions_answer_only_when_they_satisfy() -> None:
+    index = RpmIndex([], arches=("x86_64", "noarch"))
+    app = pkg("app", "1-1", requires=["core >= 1.0"])
+    old = pkg("old", "1-1", requires=["core < 1.0"])
+    index.add_available([app, old], capabilities=["app", "old"])
+    # what `repoquery --requires --resolve --recursive` returns: the newest core only
+    index.add_available([pkg("core", "1.0-1")])
+    assert names(compute_closure(index, app).packages) == ["app-1-1", "core-1.0-1"]
+    first = compute_closure(index, old)
+    assert first.missing == {"core"}  # the newest does not satisfy: ask for every version
+    index.add_available([pkg("core", "0.9-1"), pkg("core", "1.0-1")], capabilities=["core"])
+    assert names(compute_closure(index, old).packages) == ["old-1-1", "core-0.9-1"]

@@ -141,6 +141,7 @@ class DnfAdapter:
         self._closures: dict[tuple[str, str, str, bool], tuple[SystemPackage, ...] | PipNativeError]
         self._closures = {}
         self._provided: dict[SystemPackage, tuple[ProvidedDistribution, ...]] = {}
+        self._prefetched: set[str] = set()
         self._program_checked = False
 
     @staticmethod
@@ -358,6 +359,7 @@ class DnfAdapter:
             for r in self._resolved.values()
             if r is not None and r.candidate.key() not in self._closures
         }
+        self._prefetch_graph(pending.values())
         for _ in range(_MAX_ROUNDS):
             if not pending:
                 return
@@ -389,6 +391,19 @@ class DnfAdapter:
                 returncode=None,
                 hint="Run with -vv and report the dnf commands shown.",
             )
+
+    def _prefetch_graph(self, roots: Iterable[RpmPackage]) -> None:
+        """One ``repoquery --requires --resolve --recursive`` for the roots not prefetched yet:
+        the newest version of every package their requires reach, so closures rarely need
+        more than one further round however deep they are."""
+        todo = [r for r in roots if not r.installed and r.nevra not in self._prefetched]
+        if not todo:
+            return
+        self._prefetched.update(r.nevra for r in todo)
+        argv = [*self.dnf_base(), "-q", "repoquery", "--queryformat", DNF_QUERYFORMAT]
+        argv += ["--requires", "--resolve", "--recursive", *sorted(r.nevra for r in todo)]
+        result = self._run(argv, what=f"ask dnf what {len(todo)} package(s) require, recursively")
+        self.index().add_available(parse_records(result.stdout))
 
     def _unknown(self, names: Sequence[str]) -> NoNativePackageError:
         first = names[0]

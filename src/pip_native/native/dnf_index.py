@@ -73,7 +73,10 @@ class RpmIndex:
         capabilities: Iterable[str] = (),
         files: Iterable[str] = (),
     ) -> None:
-        """Add dnf's records; mark ``capabilities``/``files`` as fully answered."""
+        """Add dnf's records; mark ``capabilities``/``files`` as fully answered.
+
+        Records added without capabilities (a recursive prefetch) answer a dependency
+        only when one of them satisfies it (see :meth:`is_known`)."""
         for pkg in records:
             key = (pkg.name, pkg.evr_text, pkg.arch)
             old = self.available.get(key)
@@ -148,7 +151,11 @@ class RpmIndex:
         ]
 
     def is_known(self, dep: Dep) -> bool:
-        return dep.name in (self.fetched_files if dep.is_file else self.fetched)
+        """Whether the index can answer ``dep``: its name was fetched (every provider, every
+        version), or a prefetched record (newest versions only) satisfies it."""
+        if dep.is_file:
+            return dep.name in self.fetched_files
+        return dep.name in self.fetched or bool(self.available_providers(dep))
 
     def provides(self, pkg: RpmPackage, dep: Dep) -> bool:
         """True when ``pkg`` satisfies ``dep`` by a provide, or by a file it is known to ship."""
