@@ -255,3 +255,19 @@ def test_a_venv_copy_with_native_code_conflicts_with_the_system_pin(
     with pytest.raises(ResolutionConflictError) as err:
         w.resolve("scikit-learn")
     assert "-m pip uninstall numpy" in err.value.render()
+
+
+def test_a_system_package_installed_into_the_env_itself_is_not_replaced_by_a_wheel(
+    index: LocalIndex, mapping_file: Path, tmp_path: Path
+) -> None:
+    """conda links its packages into the env's own site-packages (INSTALLER says conda)."""
+    conda_joblib = replace(installed("joblib", "1.2.0"), installer="conda")
+    w = World(index, mapping_file, tmp_path, env=make_env(conda_joblib))
+    w.adapter.packages["python3-joblib"].installed = True
+    res = w.resolve("joblib", upgrade=True)
+    assert res.candidates["joblib"].source is Source.INSTALLED  # PyPI's 1.4.2 is not offered
+    assert res.candidates["joblib"].is_system_provided
+    pip_joblib = replace(installed("joblib", "1.2.0"), installer="pip")
+    w2 = World(index, mapping_file, tmp_path, env=make_env(pip_joblib))
+    w2.adapter.packages["python3-joblib"].installed = True
+    assert sources(w2.resolve("joblib", upgrade=True))["joblib"] == ("1.4.2", "pypi")

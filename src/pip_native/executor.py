@@ -180,13 +180,20 @@ def _verify_native(
         )
 
 
+_UNDO = {"apt": ("apt-get", "remove"), "dnf": ("dnf", "remove"), "brew": ("brew", "uninstall")}
+
+
 def _finish_hint(plan: Plan, done: ExecutionResult) -> str:
     undo = ""
-    if plan.native_step is not None:
-        undo = (
-            f" To undo the {plan.manager} step instead: "
-            f"{shlex.join([*plan.native_step.command[:1], 'remove', *plan.native_step.requested])}."
+    step = plan.native_step
+    if step is not None and done.native_packages:
+        verb = _UNDO.get(step.manager)
+        how = (
+            shlex.join([*verb, *step.requested])
+            if verb
+            else f"remove {', '.join(step.requested)} with {step.manager}"
         )
+        undo = f" To undo the {step.manager} step instead: {how}."
     return (
         "Run the same pip-native command again once the cause is fixed: the native packages "
         f"are installed and will be kept, only the pure wheels remain.{undo}"

@@ -28,7 +28,10 @@ from pip_native.resolver.sources import Kind, NativeSource, PyPISource
 if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
 
-__all__ = ["SplitProvider"]
+__all__ = ["PYTHON_INSTALLERS", "SplitProvider"]
+
+PYTHON_INSTALLERS = frozenset({"pip", "uv", "pdm", "poetry", "pipenv", "installer"})
+"""INSTALLER values of Python installers: a distribution they installed is not a system package's."""
 
 
 class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
@@ -152,16 +155,20 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         others: list[Candidate] = []
         # A copy in the venv itself would shadow a system one: the system copy is then no
         # candidate (only a pure venv copy may stand in for a system pin; see NativePin).
-        shadowed = (
+        in_target = (
             installed is not None
             and installed.installed is not None
             and installed.installed.in_target
         )
+        shadowed = in_target and not installed.is_system_provided  # type: ignore[union-attr]
         if (pinned or kind is not Kind.PURE) and not shadowed:
             native = self.native.candidate(name)
             if native is not None:
                 others.append(native)
-        if kind is Kind.PURE and not pinned:
+        # A system package's files in the target itself (conda installs into the env's own
+        # site-packages) are never replaced by a PyPI wheel: pip would overwrite them.
+        owned_here = in_target and installed.is_system_provided  # type: ignore[union-attr]
+        if kind is Kind.PURE and not pinned and not owned_here:
             others.extend(self._pypi(name))
         if installed is None:
             yield from others
@@ -187,7 +194,9 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         if dist is None:
             return None
         native: NativeOrigin | None = None
-        if not dist.in_target:
+        # Outside the target (apt's dist-packages), or in it but not put there by a Python
+        # installer (conda links its packages into the env's own site-packages).
+        if not dist.in_target or dist.installer.strip().lower() not in PYTHON_INSTALLERS:
             owner = self.native.installed_owner(name)
             if owner is not None:
                 native = NativeOrigin(owner, f"installed by {owner.manager}")
