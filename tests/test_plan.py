@@ -203,3 +203,18 @@ def test_index_passwords_never_reach_the_table_the_report_or_errors(world: World
         ),
     )
     assert "s3cret" not in failure.render()
+
+
+def test_roots_are_found_when_the_mapping_names_a_provide(world: World) -> None:
+    """dnf maps numpy to python3dist(numpy); closures list the real python3-numpy."""
+    from dataclasses import replace as dc_replace
+
+    from pip_native.plan import _minimal_requests
+
+    res = world.resolve("scikit-learn")
+    natives = []
+    for cand in res.candidates.values():
+        if cand.native is not None and cand.native.install:
+            provide = f"python3dist({cand.name})"
+            natives.append(dc_replace(cand, native=dc_replace(cand.native, install=(provide,))))
+    assert _minimal_requests(natives) == ["python3dist(scikit-learn)"]

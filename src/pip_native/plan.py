@@ -179,10 +179,12 @@ def _minimal_requests(natives: Sequence[Candidate]) -> list[str]:
     for cand in by_size:
         assert cand.native is not None
         names = cand.native.install or (cand.native.package.name,)
-        if all(n in covered for n in names):
+        # The mapping may name a provide (dnf: python3dist(numpy)); closures hold real names.
+        real = (cand.native.package.name,) if len(names) == 1 else names
+        if all(n in covered for n in real):
             continue
         kept.extend(n for n in names if n not in kept)
-        covered.update(names)
+        covered.update(real)
         covered.update(d.package.name for d in cand.native.closure)
     return sorted(kept)
 

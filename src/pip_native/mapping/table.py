@@ -104,8 +104,13 @@ class MappingTable:
                     packages=(package,),
                     source="heuristic",
                     origin=f"{package} exists in {self.ecosystem}",
-                    reason=f"heuristic: {package} exists in {self.ecosystem}; no mapping "
-                    f"source lists {project}, so it is not known to provide it",
+                    reason=(
+                        # A python3dist() provide is itself the statement that the package ships it.
+                        f"heuristic: a {self.ecosystem} package provides {package}"
+                        if package.startswith("python3dist(")
+                        else f"heuristic: {package} exists in {self.ecosystem}; no mapping "
+                        f"source lists {project}, so it is not known to provide it"
+                    ),
                 )
         return None
 
