@@ -13,6 +13,7 @@ from packaging.specifiers import SpecifierSet
 
 from pip_native.errors import IndexFetchError, MappingFileError
 from pip_native.external.pep804 import (
+    load_ecosystem_mapping,
     load_known_ecosystems,
     load_mapping_document,
     load_registry,
@@ -515,3 +516,16 @@ def test_invalid_download_is_not_cached(tmp_path: Path) -> None:
     ):
         load_mapping_document(URL, session=_Session(bad), cache_dir=tmp_path)  # type: ignore[arg-type]
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_ecosystem_mapping_through_known_ecosystems(tmp_path: Path) -> None:
+    known = parse_known_ecosystems(
+        {"ecosystems": {"debian": {"mapping": URL}, "fedora": {"mapping": URL + "?f"}}}, "k.json"
+    )
+    session = _Session(json.dumps(_doc()).encode())
+    doc = load_ecosystem_mapping("debian+12", known, session=session, cache_dir=tmp_path)  # type: ignore[arg-type]
+    assert doc.origin == URL and session.calls == 1
+    with pytest.raises(
+        MappingFileError, match=r"has no mapping for 'arch\+1' nor 'arch'; it lists debian, fedora"
+    ):
+        load_ecosystem_mapping("arch+1", known, cache_dir=tmp_path)

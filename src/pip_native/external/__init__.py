@@ -15,10 +15,12 @@ from pip_native.external.pep804 import (
     MappingDocument,
     PackageManager,
     Registry,
+    load_ecosystem_mapping,
     load_known_ecosystems,
     load_mapping_document,
     load_registry,
 )
+from pip_native.external.report import external_report, map_identifier
 from pip_native.external.requirements import (
     Category,
     ExternalRequirement,
@@ -40,11 +42,14 @@ __all__ = [
     "MappingDocument",
     "PackageManager",
     "Registry",
+    "external_report",
+    "load_ecosystem_mapping",
     "load_external_mapping",
     "load_known_ecosystems",
     "load_mapping_document",
     "load_registry",
     "load_user_overrides",
+    "map_identifier",
     "parse_core_metadata",
     "parse_external_table",
     "read_external",

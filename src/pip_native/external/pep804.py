@@ -37,6 +37,7 @@ __all__ = [
     "Specs",
     "VersionRanges",
     "id_key",
+    "load_ecosystem_mapping",
     "load_known_ecosystems",
     "load_mapping_document",
     "load_registry",
@@ -924,4 +925,31 @@ def load_mapping_document(
         package_managers=doc.package_managers,
         schema_version=doc.schema_version,
         note=fetched.note,
+    )
+
+
+def load_ecosystem_mapping(
+    identifier: str,
+    known: KnownEcosystems,
+    *,
+    session: requests.Session | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+    cache_dir: Path | None = None,
+) -> MappingDocument:
+    """The mapping file ``known`` lists for ``identifier`` (``debian+12``, else ``debian``).
+
+    PEP 804: tools should try the versioned identifier, then the name alone.
+    """
+    url = known.mapping_url(identifier)
+    if url is None:
+        base = identifier.partition("+")[0]
+        tried = repr(identifier) + (f" nor {base!r}" if base != identifier else "")
+        raise MappingFileError(
+            f"The PEP 804 known-ecosystems file {known.origin} has no mapping for {tried}; "
+            f"it lists {', '.join(sorted(known.ecosystems)) or 'nothing'}.",
+            hint="Pass the ecosystem's mapping file directly, or use a listed identifier.",
+        )
+    return load_mapping_document(
+        url, session=session, offline=offline, refresh=refresh, cache_dir=cache_dir
     )
