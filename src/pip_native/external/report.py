@@ -240,8 +240,13 @@ def external_rows(
     environment: Mapping[str, str] | None = None,
     exists: ExistsFn | None = None,
     python_headers: bool = True,
+    user_files: Sequence[Path] = (),
 ) -> tuple[str, list[ReportRow]]:
-    """(origin, rows) for the report: every selected requirement and what it maps to."""
+    """(origin, rows) for the report: every selected requirement and what it maps to.
+
+    ``pypi`` is loaded (``load_mapping(ecosystem, user_files=user_files)``) only
+    when the project has build-system requirements to map.
+    """
     if category not in REPORT_CATEGORIES:
         raise UsageError(
             f"The category {category!r} is not one of {', '.join(REPORT_CATEGORIES)}.",
@@ -265,7 +270,7 @@ def external_rows(
         if pypi is None:
             from pip_native.mapping import load_mapping
 
-            pypi = load_mapping(ecosystem)
+            pypi = load_mapping(ecosystem, user_files=user_files)
         for index, text in enumerate(reqs.build_system_requires):
             if _marker_applies(Requirement(text), environment):
                 rows.append(_pypi_row(text, reqs.origin, index, ecosystem, pypi, exists))
@@ -501,10 +506,6 @@ def external_report(
         external = load_external_mapping(
             user_files=user_files, pep804_files=pep804_files, ecosystems=(ecosystem,)
         )
-    if pypi is None and category in ("build", "all"):
-        from pip_native.mapping import load_mapping
-
-        pypi = load_mapping(ecosystem, user_files=user_files)
     origin, rows = external_rows(
         project_path,
         category=category,
@@ -516,6 +517,7 @@ def external_report(
         environment=environment,
         exists=exists,
         python_headers=python_headers,
+        user_files=user_files,
     )
     chosen = external.package_manager(ecosystem, manager)
     if manager is not None and chosen is None:
