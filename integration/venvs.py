@@ -77,6 +77,7 @@ def make_venv(path: Path, *, with_pip_native: bool, pip_version: str | None = No
     venv.run(SYSTEM_PYTHON, "-m", "venv", "--system-site-packages", str(path), check=True)
     wanted = pip_version or os.environ.get("PIP_NATIVE_TEST_PIP")
     if wanted:
+        spec = ["--upgrade", "pip"] if wanted == "latest" else [f"pip=={wanted}"]
         venv.run(
             venv.python,
             "-m",
@@ -84,7 +85,7 @@ def make_venv(path: Path, *, with_pip_native: bool, pip_version: str | None = No
             "install",
             "-q",
             "--disable-pip-version-check",
-            f"pip=={wanted}",
+            *spec,
             check=True,
         )
     if with_pip_native:
