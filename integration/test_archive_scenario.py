@@ -180,3 +180,33 @@ def test_pip_config_native_from_then_plain_pip_install_matplotlib(tmp_path: Path
             assert f"the venv's pure {name}" in warnings, (name, warnings)
     finally:
         purge(installed)
+
+
+def test_local_project_with_an_external_table_installs_for_real(tmp_path: Path) -> None:
+    """PEP 725: the project's runtime library (libopenblas0) comes from apt in the same plan."""
+    project = tmp_path / "sample"
+    (project / "pntest_sample").mkdir(parents=True)
+    (project / "pntest_sample" / "__init__.py").write_text('__version__ = "1.0"\n')
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "pntest-sample"\nversion = "1.0"\ndependencies = ["idna>=3"]\n\n'
+        '[external]\ndependencies = ["dep:generic/openblas"]\n'
+    )
+    already = "\tii" in dpkg_state().get("libopenblas0", "")
+    venv = make_venv(tmp_path / "venv", with_pip_native=True)
+    report_path = tmp_path / "r.json"
+    run = venv.run(
+        venv.pip_native, "install", "--native-from=apt", str(project), "--report", str(report_path)
+    )
+    installed = _installed_by(report_path)
+    try:
+        assert run.returncode == 0, run.stderr
+        report = read_report(report_path)
+        assert report["pip_native"]["external"][0]["packages"] == ["libopenblas0"]
+        if not already:
+            assert report["native"]["requested"] == ["libopenblas0"]
+            assert "libopenblas0" in installed
+        assert "\tii" in dpkg_state()["libopenblas0"]
+        venv.run(venv.python, "-c", "import pntest_sample, idna", check=True)
+    finally:
+        purge(installed)

@@ -220,3 +220,46 @@ def test_externally_managed_target_is_refused_with_a_venv_command() -> None:
         env, replace(request, dry_run=True)
     )  # a dry run is not refused, as in pip
     check_externally_managed(env, replace(request, break_system_packages=True))
+
+
+SAMPLE_EXTERNAL = str(Path(__file__).parent / "data" / "external" / "sample")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expect"),
+    [
+        ("deb", "Build-Depends: gcc, gfortran"),
+        ("rpm", "BuildRequires: gcc"),
+        ("shell", "apt-get install"),
+        ("json", '"libopenblas-dev"'),
+        ("text", "dep:generic/openblas"),
+    ],
+)
+def test_external_command_formats(
+    fmt: str, expect: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = "dnf" if fmt == "rpm" else "apt"
+    code, out, _ = run(
+        capsys, "external", SAMPLE_EXTERNAL, f"--native-from={backend}", "--format", fmt
+    )
+    assert code == 0
+    assert expect in out
+
+
+def test_external_command_fails_listing_what_cannot_be_mapped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n[external]\ndependencies = ["dep:generic/no-such-lib-xyz"]\n'
+    )
+    code, out, _ = run(capsys, "external", str(tmp_path), "--native-from=apt")
+    assert code == 1
+    assert "dep:generic/no-such-lib-xyz" in out
+
+
+def test_map_accepts_pep725_identifiers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "map", "dep:generic/openblas", "--to", "apt")
+    assert code == 0
+    assert "run:   libopenblas0" in out and "build: libopenblas-dev" in out
+    code, out, _ = run(capsys, "map", "dep:generic/no-such-lib-xyz", "--to", "apt")
+    assert code == 1 and "dep:generic/no-such-lib-xyz" in out

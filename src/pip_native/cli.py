@@ -13,7 +13,9 @@ from typing import Any
 from pip_native import __version__
 from pip_native.errors import PipNativeError, UsageError
 from pip_native.executor import ExecutionResult, check_privileges, execute
+from pip_native.external import external_report, map_identifier
 from pip_native.index.config import IndexConfig
+from pip_native.localproject import is_local_project
 from pip_native.mapping import load_mapping
 from pip_native.native.registry import CHOICES, choose_backend
 from pip_native.planner import InstallRequest, PlannedInstall, make_plan
@@ -122,12 +124,56 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", parents=[common], help="print the plan only (same as install --dry-run)"
     )
     _add_install_options(plan)
-    mapping = sub.add_parser(
-        "map", parents=[common], help="show which system packages provide a PyPI project"
+    external = sub.add_parser(
+        "external",
+        parents=[common],
+        help="the system packages a project's [external] table (PEP 725) needs, for packagers",
     )
-    mapping.add_argument("names", nargs="+", metavar="NAME")
+    external.add_argument(
+        "path", metavar="PATH", help="project directory, pyproject.toml, sdist or wheel"
+    )
+    external.add_argument(
+        "--for",
+        dest="category",
+        default="all",
+        choices=("build", "host", "run", "all"),
+        help="which requirements: build (build+host+[build-system]), host, run, all",
+    )
+    external.add_argument(
+        "--native-from", "--to", dest="native_from", required=True, metavar="|".join(CHOICES)
+    )
+    external.add_argument(
+        "--format", default="text", choices=("text", "json", "shell", "deb", "rpm")
+    )
+    external.add_argument("--extra", action="append", default=[], metavar="EXTRA")
+    external.add_argument("--mapping", action="append", default=[], type=Path, metavar="FILE")
+    external.add_argument(
+        "--external-mapping",
+        action="append",
+        default=[],
+        metavar="FILE_OR_URL",
+        help="a PEP 804 mapping file, above the bundled table (repeatable)",
+    )
+    mapping = sub.add_parser(
+        "map",
+        parents=[common],
+        help="show which system packages provide a PyPI project or a PEP 725 identifier",
+    )
+    mapping.add_argument(
+        "names",
+        nargs="+",
+        metavar="NAME_OR_IDENTIFIER",
+        help="PyPI names, or identifiers such as dep:generic/openblas",
+    )
     mapping.add_argument("--to", required=True, metavar="|".join(CHOICES[:-1]) + "|auto")
     mapping.add_argument("--mapping", action="append", default=[], type=Path, metavar="FILE")
+    mapping.add_argument(
+        "--external-mapping",
+        action="append",
+        default=[],
+        metavar="FILE_OR_URL",
+        help="a PEP 804 mapping file, above the bundled table (repeatable)",
+    )
     return parser
 
 
@@ -157,9 +203,10 @@ def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
                 f"--report {args.report}: the folder {folder} does not exist.",
                 hint="Create it first, or give another path ('-' writes the report to stdout).",
             )
-    reqs = [parse_requirement(r) for r in args.requirements]
+    local = [r for r in args.requirements if is_local_project(r)]
+    reqs = [parse_requirement(r) for r in args.requirements if r not in local]
     reqs.extend(read_requirement_files(args.requirement))
-    if not reqs:
+    if not reqs and not local:
         raise UsageError(
             "Nothing to install: no requirements were given.",
             hint="Name projects (pip-native install --native-from=apt scikit-learn requests) or pass -r FILE.",
@@ -171,6 +218,7 @@ def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
         requirements=reqs,
         native_from=native_from,
         native_from_source=given_as,
+        local_projects=local,
         python=args.python,
         index=_index_config(args),
         mapping_files=args.mapping,
@@ -267,6 +315,21 @@ def _summary(result: ExecutionResult) -> str:
     return ("\nInstalled " + " and ".join(parts) + ".\n") if parts else "\nNothing to do.\n"
 
 
+def _external(args: argparse.Namespace) -> int:
+    backend = choose_backend(args.native_from)
+    text, code = external_report(
+        args.path,
+        category=args.category,
+        ecosystem=backend.name,
+        fmt=args.format,
+        extras=args.extra,
+        user_files=args.mapping,
+        pep804_files=args.external_mapping,
+    )
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return code
+
+
 def _map(args: argparse.Namespace) -> int:
     from packaging.utils import canonicalize_name
 
@@ -276,9 +339,24 @@ def _map(args: argparse.Namespace) -> int:
     backend = choose_backend(args.to, given_as="--to")
     table = load_mapping(backend.name, user_files=args.mapping)
     adapter = create_adapter(backend.name, dists_for_package=table.dists_for_package)
-    names = [parse_pypi_name(n) for n in args.names]
-    found = table.lookup_many(names, exists=lambda pkgs: set(adapter.query(pkgs)))
+    external_names = [n for n in args.names if ":" in n]  # dep:, pkg:, virtual: identifiers
     status = 0
+    for text in external_names:
+        try:
+            lines = map_identifier(
+                text,
+                backend.name,
+                pypi=table,
+                user_files=args.mapping,
+                pep804_files=args.external_mapping,
+            )
+        except PipNativeError as exc:
+            sys.stdout.write(f"{text}: {exc.render()}\n")
+            status = 1
+        else:
+            sys.stdout.write("\n".join(lines) + "\n")
+    names = [parse_pypi_name(n) for n in args.names if n not in external_names]
+    found = table.lookup_many(names, exists=lambda pkgs: set(adapter.query(pkgs))) if names else {}
     for name in names:
         match = found.get(canonicalize_name(name))
         if match is None:
@@ -306,6 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _install(args, dry_run=args.command == "plan" or args.dry_run)
         if args.command == "map":
             return _map(args)
+        if args.command == "external":
+            return _external(args)
         parser.print_help()
         return 2
     except PipNativeError as exc:

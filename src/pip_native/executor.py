@@ -127,34 +127,65 @@ def execute(
 
     if plan.pip_step is not None:
         pip = plan.pip_step
-        with tempfile.TemporaryDirectory(prefix="pip-native-") as tmp:
-            req_file = Path(tmp) / "requirements.txt"
-            req_file.write_text("\n".join(pip.requirement_lines) + "\n", encoding="utf-8")
-            argv = pip.command(str(req_file))
+        local_items = [i for i in plan.items if i.source == "local"]
+        if pip.requirement_lines:
+            with tempfile.TemporaryDirectory(prefix="pip-native-") as tmp:
+                req_file = Path(tmp) / "requirements.txt"
+                req_file.write_text("\n".join(pip.requirement_lines) + "\n", encoding="utf-8")
+                argv = pip.command(str(req_file))
+                try:
+                    if run_pip is not None:
+                        run_pip(pip, req_file)
+                    else:
+                        subproc.run(
+                            argv,
+                            what="install the pure wheels with pip",
+                            env=pip.env,
+                            parse_output=False,
+                            capture=not stream,
+                        )
+                except CommandFailed as exc:
+                    raise _pip_failed(plan, done, pure_items + local_items, argv, exc) from exc
+            done.pip_installed = _labels(pure_items)
+            done.steps.append({"step": "pip", "command": [redact(a) for a in argv], "ok": True})
+        if pip.local_paths:
+            argv = pip.local_command()
             try:
-                if run_pip is not None:
-                    run_pip(pip, req_file)
-                else:
-                    subproc.run(
-                        argv,
-                        what="install the pure wheels with pip",
-                        env=pip.env,
-                        parse_output=False,
-                        capture=not stream,
-                    )
+                subproc.run(
+                    argv,
+                    what="build and install the local project(s) with pip",
+                    env=pip.env,
+                    parse_output=False,
+                    capture=not stream,
+                )
             except CommandFailed as exc:
-                raise ExecutionError(
-                    "The pip step failed after the native step succeeded.",
-                    installed=[f"{plan.manager}: {p}" for p in done.native_packages]
-                    + [f"{plan.manager} (upgraded): {p}" for p in done.native_upgraded],
-                    not_installed=_labels(pure_items),
-                    command=argv,
-                    cause=exc,
-                    hint=_finish_hint(plan, done),
-                ) from exc
-        done.pip_installed = _labels(pure_items)
-        done.steps.append({"step": "pip", "command": [redact(a) for a in argv], "ok": True})
+                raise _pip_failed(plan, done, local_items, argv, exc) from exc
+            done.pip_installed += _labels(local_items)
+            done.steps.append(
+                {"step": "pip-local", "command": [redact(a) for a in argv], "ok": True}
+            )
     return done
+
+
+def _pip_failed(
+    plan: Plan,
+    done: ExecutionResult,
+    not_installed: Sequence[PlanItem],
+    argv: Sequence[str],
+    exc: CommandFailed,
+) -> ExecutionError:
+    return ExecutionError(
+        "The pip step failed after the native step succeeded."
+        if plan.native_step is not None
+        else "The pip step failed.",
+        installed=[f"{plan.manager}: {p}" for p in done.native_packages]
+        + [f"{plan.manager} (upgraded): {p}" for p in done.native_upgraded]
+        + [f"PyPI: {p}" for p in done.pip_installed],
+        not_installed=_labels(not_installed),
+        command=argv,
+        cause=exc,
+        hint=_finish_hint(plan, done),
+    )
 
 
 def _verify_native(

@@ -19,11 +19,12 @@ from pip_native.environment import TargetEnvironment
 from pip_native.errors import IndexFetchError, ResolutionConflictError, TargetEnvironmentError
 from pip_native.index.config import IndexConfig
 from pip_native.index.files import DistFile
+from pip_native.localproject import LocalProject
 from pip_native.native.base import NativeAdapter, NativeStep, ProvidedDistribution, SystemPackage
 from pip_native.resolver import Kind, Resolution
 from pip_native.resolver.model import Candidate, Source
 
-__all__ = ["Action", "PipStep", "Plan", "PlanItem", "ProvidedFn", "build_plan"]
+__all__ = ["Action", "ExternalItem", "PipStep", "Plan", "PlanItem", "ProvidedFn", "build_plan"]
 
 ProvidedFn = Callable[[Collection[SystemPackage]], Mapping[str, Sequence[ProvidedDistribution]]]
 """What PyPI distributions system packages install (the native source's corrected view)."""
@@ -79,6 +80,20 @@ PIP_STEP_ENV: Mapping[str, str | None] = {
 
 
 @dataclass(frozen=True)
+class ExternalItem:
+    """A PEP 725 external dependency of a local project, and the system packages for it."""
+
+    identifier: str
+    """As written in ``[external]`` (``dep:generic/openblas``)."""
+    category: str
+    """``build``, ``host`` or ``run``."""
+    packages: tuple[str, ...]
+    project: str
+    why: str
+    """Where it was declared and which mapping source answered."""
+
+
+@dataclass(frozen=True)
 class PipStep:
     """The one pip call that installs the pinned pure wheels, by exact file and hash."""
 
@@ -87,6 +102,9 @@ class PipStep:
     index_args: tuple[str, ...]
 
     extra_args: tuple[str, ...] = ()
+    local_paths: tuple[str, ...] = ()
+    """Local project directories, built and installed by pip (``--no-deps``) after the wheels:
+    a directory cannot be pinned by hash."""
     env: Mapping[str, str | None] = field(default_factory=lambda: dict(PIP_STEP_ENV))
     """pip's config files and index variables are off for this call: ``index_args`` carry
     the resolved settings (pip appends list options from files and ``PIP_*`` variables to the
@@ -108,6 +126,21 @@ class PipStep:
             requirements_file,
         ]
 
+    def local_command(self) -> list[str]:
+        """The pip call that builds and installs the local projects (their dependencies are planned)."""
+        return [
+            self.python,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--no-input",
+            *self.extra_args,
+            *self.index_args,
+            *self.local_paths,
+        ]
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -121,6 +154,8 @@ class Plan:
     warnings: tuple[str, ...] = ()
     pip_version: str | None = None
     """The target's pip, which runs the pip step."""
+    externals: tuple[ExternalItem, ...] = ()
+    """PEP 725 external dependencies of local projects, installed by the native step."""
 
     @property
     def needs_root(self) -> bool:
@@ -197,6 +232,8 @@ def build_plan(
     index: IndexConfig,
     break_system_packages: bool = False,
     provided: ProvidedFn | None = None,
+    externals: Sequence[ExternalItem] = (),
+    local_projects: Sequence[LocalProject] = (),
 ) -> Plan:
     """Turn a resolution into steps; simulates the native step (read-only) to list what it brings."""
     items: list[PlanItem] = []
@@ -240,9 +277,23 @@ def build_plan(
                     f"in {shadowed.location} for this environment."
                 )
 
+    for project in local_projects:
+        items.append(
+            PlanItem(
+                project.name,
+                project.version,
+                Action.INSTALL,
+                "local",
+                f"requested; built from {project.path} by pip",
+                requested=True,
+            )
+        )
     native_step: NativeStep | None = None
-    if natives:
-        native_step = adapter.plan_install(_minimal_requests(natives))
+    external_packages = [p for item in externals for p in item.packages]
+    if natives or external_packages:
+        roots = _minimal_requests(natives)
+        roots += [p for p in dict.fromkeys(external_packages) if p not in roots]
+        native_step = adapter.plan_install(roots)
         items.extend(
             _provided(
                 native_step, adapter, chosen, warnings, provided or adapter.provided_distributions
@@ -250,7 +301,8 @@ def build_plan(
         )
     pip = env.installed.get(canonicalize_name("pip"))
     pip_step: PipStep | None = None
-    if pip_lines:
+    local_paths = tuple(str(p.path) for p in local_projects)
+    if pip_lines or local_paths:
         if pip is None:
             raise TargetEnvironmentError(
                 f"The target interpreter {env.executable} has no pip, which the plan needs to "
@@ -260,7 +312,9 @@ def build_plan(
         # pip knows --break-system-packages from 23.0.1 on (older pips do not enforce PEP 668).
         knows_flag = pip.version >= Version("23.0.1")
         extra = ("--break-system-packages",) if break_system_packages and knows_flag else ()
-        pip_step = PipStep(env.executable, tuple(pip_lines), tuple(index.pip_args()), extra)
+        pip_step = PipStep(
+            env.executable, tuple(pip_lines), tuple(index.pip_args()), extra, local_paths
+        )
     return Plan(
         python=env.executable,
         manager=adapter.name,
@@ -271,6 +325,7 @@ def build_plan(
         markers=dict(env.markers),
         warnings=tuple(warnings),
         pip_version=str(pip.version) if pip is not None else None,
+        externals=tuple(externals),
     )
 
 

@@ -16,15 +16,17 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native.environment import TargetEnvironment, probe
 from pip_native.errors import ExternallyManagedError
+from pip_native.external import load_external_mapping
 from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
+from pip_native.localproject import LocalProject, read_local_project
 from pip_native.mapping import load_mapping
 from pip_native.native.base import NativeAdapter
 from pip_native.native.registry import Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
-from pip_native.plan import Plan, build_plan
+from pip_native.plan import ExternalItem, Plan, build_plan
 from pip_native.resolver import Resolution, resolve
-from pip_native.resolver.model import USER, SpecRequirement
+from pip_native.resolver.model import USER, Origin, SpecRequirement
 from pip_native.resolver.provider import SplitProvider
 from pip_native.resolver.sources import NativeSource, PyPISource
 
@@ -47,6 +49,8 @@ class InstallRequest:
     """An HTTP session to use as is (pip's own, from the pip hook)."""
     session_errors: tuple[type[Exception], ...] = ()
     """The exceptions that session raises for failed requests (pip's vendored requests')."""
+    local_projects: Sequence[str] = ()
+    """Project directories to build and install (their [external] needs join the native step)."""
     native_from_source: str = "--native-from"
     """Where ``native_from`` came from, for messages (``--native-from``, ``PIP_NATIVE_FROM``)."""
 
@@ -78,8 +82,50 @@ def check_externally_managed(env: TargetEnvironment, request: InstallRequest) ->
         )
 
 
+def _external_items(
+    projects: Sequence[LocalProject],
+    ecosystem: str,
+    env: TargetEnvironment,
+    request: InstallRequest,
+) -> list[ExternalItem]:
+    """Map every applicable ``[external]`` entry of the local projects; unknown ones fail here.
+
+    The projects are built from source, so build and host requirements count
+    as well as run-time ones.
+    """
+    entries = [
+        (project, req)
+        for project in projects
+        for req in (
+            *project.external.build_requires,
+            *project.external.host_requires,
+            *project.external.dependencies,
+        )
+        if req.applies(env.markers)
+    ]
+    if not entries:
+        return []
+    mapping = load_external_mapping(user_files=list(request.mapping_files))
+    items: list[ExternalItem] = []
+    for project, req in entries:
+        match = mapping.lookup(req.dep, ecosystem, category=req.category)
+        if match is None:
+            raise mapping.unknown_error(req.dep, ecosystem, req.category)
+        items.append(
+            ExternalItem(
+                identifier=req.raw,
+                category=req.category,
+                packages=match.packages,
+                project=project.display_name,
+                why=f"{req.where}; {match.reason}",
+            )
+        )
+    return items
+
+
 def make_plan(request: InstallRequest) -> PlannedInstall:
     """Everything up to (not including) changing the system."""
+    projects = [read_local_project(p) for p in request.local_projects]  # bad input first
     env = probe(request.python)  # first: --native-from=auto looks at the target (conda-meta/)
     backend = choose_backend(request.native_from, given_as=request.native_from_source, env=env)
     check_externally_managed(env, request)
@@ -115,6 +161,14 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
         for r in request.requirements
         if r.marker is None or r.marker.evaluate({**env.markers, "extra": ""})
     ]
+    for project in projects:
+        origin = Origin(f"{project.name} {project.version} (local)")
+        reqs += [
+            SpecRequirement.from_requirement(r, origin, allow_prereleases=request.pre)
+            for r in project.dependencies
+            if r.marker is None or r.marker.evaluate({**env.markers, "extra": ""})
+        ]
+    externals = _external_items(projects, backend.name, env, request)
     resolution = resolve(reqs, provider)
     plan = build_plan(
         resolution,
@@ -123,5 +177,7 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
         index=request.index,
         break_system_packages=request.break_system_packages,
         provided=native.provided_distributions,
+        externals=externals,
+        local_projects=projects,
     )
     return PlannedInstall(plan, resolution, env, backend, adapter, index)

@@ -136,6 +136,10 @@ def plan_json(
         pip_step = {
             "command": [redact(a) for a in plan.pip_step.command("<requirements file>")],
             "requirements": list(plan.pip_step.requirement_lines),
+            "local_projects": list(plan.pip_step.local_paths),
+            "local_command": [redact(a) for a in plan.pip_step.local_command()]
+            if plan.pip_step.local_paths
+            else None,
         }
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
@@ -150,6 +154,16 @@ def plan_json(
             "plan": [_item_json(i) for i in plan.items],
             "pip_step": pip_step,
             "index": plan.index.redacted(),
+            "external": [
+                {
+                    "identifier": e.identifier,
+                    "category": e.category,
+                    "packages": list(e.packages),
+                    "project": e.project,
+                    "why": e.why,
+                }
+                for e in plan.externals
+            ],
             "warnings": list(plan.warnings),
         },
     }
@@ -177,6 +191,13 @@ def plan_table(plan: Plan) -> str:
     lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 3)
     out = ["\n".join(line.rstrip() for line in lines)]
+    if plan.externals:
+        out.append(f"\nExternal dependencies (PEP 725), from {plan.manager}:")
+        out.extend(
+            f"  {e.identifier} ({e.category}, {e.project}): "
+            f"{' '.join(e.packages) or 'nothing to install'}  [{e.why}]"
+            for e in plan.externals
+        )
     if plan.native_step is not None:
         step = plan.native_step
         extra = len(step.new_packages)
@@ -184,10 +205,15 @@ def plan_table(plan: Plan) -> str:
         out.append(
             f"\n{step.manager} step{root}, {extra} new package(s):\n  {shown_command(step.command)}"
         )
-    if plan.pip_step is not None:
+    if plan.pip_step is not None and plan.pip_step.requirement_lines:
         out.append(
             f"\npip step, {len(plan.pip_step.requirement_lines)} pure wheel(s) by exact hash:\n  "
             + shown_command(plan.pip_step.command("<requirements file>"))
+        )
+    if plan.pip_step is not None and plan.pip_step.local_paths:
+        out.append(
+            f"\npip builds {len(plan.pip_step.local_paths)} local project(s):\n  "
+            + shown_command(plan.pip_step.local_command())
         )
     if plan.is_empty:
         out.append("\nNothing to install: every requirement is already satisfied.")

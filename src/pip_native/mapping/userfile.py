@@ -165,7 +165,11 @@ def _shown(value: object) -> str:
 
 
 def parse_user_mapping(path: Path, data: Mapping[str, Any], ecosystem: str) -> MappingLayer:
-    """Validate all of ``data`` (a parsed mapping file) and return ``ecosystem``'s entries."""
+    """Validate all of ``data`` (a parsed mapping file) and return ``ecosystem``'s entries.
+
+    ``[external.<ecosystem>]`` tables (external identifiers) belong to pip_native.external.
+    """
+    data = {section: table for section, table in data.items() if section != "external"}
     for section, table in data.items():
         if section not in ECOSYSTEMS:
             raise _error(

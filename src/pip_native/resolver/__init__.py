@@ -72,6 +72,11 @@ def resolve(
             hint="Pin some versions (for example the ones pip would pick) to narrow the search.",
         ) from exc
 
+    # Root requirements name who asked: "you", or a local project ("proj 1.0 (local)").
+    roots: dict[str, list[str]] = {}
+    for req in requirements:
+        if isinstance(req, SpecRequirement):
+            roots.setdefault(req.identifier, []).append(str(req.origin))
     candidates: dict[NormalizedName, Candidate] = {}
     extras: dict[NormalizedName, frozenset[NormalizedName]] = {}
     required_by: dict[NormalizedName, list[str]] = {}
@@ -83,10 +88,17 @@ def resolve(
         for parent in sorted(
             result.graph.iter_parents(identifier), key=lambda p: (p is not None, p or "")
         ):
-            why = "you" if parent is None else _label(result.mapping[parent])
+            whys = (
+                roots.get(identifier, ["you"])
+                if parent is None
+                else [_label(result.mapping[parent])]
+            )
             lst = required_by.setdefault(name, [])
-            if why not in lst and not (parent is not None and split_identifier(parent)[0] == name):
-                lst.append(why)
+            for why in whys:
+                if why not in lst and not (
+                    parent is not None and split_identifier(parent)[0] == name
+                ):
+                    lst.append(why)
     return Resolution(
         candidates=candidates,
         extras=extras,
