@@ -38,7 +38,7 @@ from pip_native.native.apt_output import (
     python_distributions_in,
     unmet_dependency_lines,
 )
-from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage
+from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage, provided_by
 from pip_native.native.debversion import deb_to_pep440
 
 if TYPE_CHECKING:
@@ -362,22 +362,16 @@ class AptAdapter:
                 if name not in found or raw_version is not None:
                     found[name] = version
             if not upgrading:
-                return self._as_provided(found, package)
+                return provided_by(package, found)
         if package.version is None:
-            return self._as_provided(found, package)
+            return provided_by(package, found)
         version = deb_to_pep440(package.version)
         if version is None:
             logger.debug("no PEP 440 version in %s", package.label())
-            return self._as_provided(found, package)
+            return provided_by(package, found)
         for raw_name in self._mapped_names(package.name):
             found.setdefault(canonicalize_name(raw_name), version)
-        return self._as_provided(found, package)
-
-    @staticmethod
-    def _as_provided(
-        found: Mapping[NormalizedName, Version], package: SystemPackage
-    ) -> tuple[ProvidedDistribution, ...]:
-        return tuple(ProvidedDistribution(name, v, package) for name, v in found.items())
+        return provided_by(package, found)
 
     def plan_install(self, names: Sequence[str]) -> NativeStep:
         """Simulate ``apt-get install`` of ``names`` once; return the step and what it brings.

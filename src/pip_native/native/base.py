@@ -23,6 +23,7 @@ __all__ = [
     "NativeStep",
     "ProvidedDistribution",
     "SystemPackage",
+    "provided_by",
 ]
 
 
@@ -58,6 +59,13 @@ class ProvidedDistribution:
     version: Version
     """The PEP 440 version import/metadata will report (e.g. 1.24.2 for ``1:1.24.2-1+deb12u1``)."""
     package: SystemPackage
+
+
+def provided_by(
+    package: SystemPackage, found: Mapping[NormalizedName, Version]
+) -> tuple[ProvidedDistribution, ...]:
+    """``found`` (name -> version) as the distributions ``package`` provides."""
+    return tuple(ProvidedDistribution(name, version, package) for name, version in found.items())
 
 
 @dataclass(frozen=True)

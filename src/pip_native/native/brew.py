@@ -22,7 +22,7 @@ from pip_native.errors import (
     TargetEnvironmentError,
 )
 from pip_native.mapping.debian import parse_metadata_dir
-from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage
+from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage, provided_by
 from pip_native.native.brew_json import (
     BrewHost,
     Formula,
@@ -403,7 +403,7 @@ class BrewAdapter:
                     chosen = keg_version or fallback
                     if chosen is not None:
                         found[name] = chosen
-                return self._as_provided(found, package)
+                return provided_by(package, found)
         if package.version is None:
             return ()
         pythons = formula.python_versions()
@@ -425,13 +425,7 @@ class BrewAdapter:
         if version is not None:
             for name in keg:
                 found.setdefault(name, version)
-        return self._as_provided(found, package)
-
-    @staticmethod
-    def _as_provided(
-        found: Mapping[NormalizedName, Version], package: SystemPackage
-    ) -> tuple[ProvidedDistribution, ...]:
-        return tuple(ProvidedDistribution(name, v, package) for name, v in found.items())
+        return provided_by(package, found)
 
     # -- the install step ----------------------------------------------------
 

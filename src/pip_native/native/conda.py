@@ -21,7 +21,7 @@ from pip_native.errors import (
     TargetEnvironmentError,
     UnsupportedBackendError,
 )
-from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage
+from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage, provided_by
 from pip_native.native.conda_cli import CLI_TOOLS, CliEngine, find_cli
 from pip_native.native.conda_prefix import (
     CONDA_NAME_RE,
@@ -509,26 +509,20 @@ class CondaAdapter:
                     continue
                 found.setdefault(canonicalize_name(dist.name), version)
             if not upgrading:
-                return self._as_provided(found, package)
+                return provided_by(package, found)
         if package.version is None:
-            return self._as_provided(found, package)
+            return provided_by(package, found)
         version = conda_to_pep440(package.version)
         if version is None:
             logger.debug("conda version %s of %s is not PEP 440", package.version, package.name)
-            return self._as_provided(found, package)
+            return provided_by(package, found)
         names = self._mapped_names(package.name)
         record = self._records.get((package.name, package.version))
         if not names and record is not None and record.is_python_package():
             names = [package.name]
         for raw in names:
             found.setdefault(canonicalize_name(raw), version)
-        return self._as_provided(found, package)
-
-    @staticmethod
-    def _as_provided(
-        found: Mapping[NormalizedName, Version], package: SystemPackage
-    ) -> tuple[ProvidedDistribution, ...]:
-        return tuple(ProvidedDistribution(name, v, package) for name, v in found.items())
+        return provided_by(package, found)
 
     def plan_install(self, names: Sequence[str]) -> NativeStep:
         """Solve installing ``names`` into the target once; return the one command and what it brings.
