@@ -218,3 +218,19 @@ def test_roots_are_found_when_the_mapping_names_a_provide(world: World) -> None:
             provide = f"python3dist({cand.name})"
             natives.append(dc_replace(cand, native=dc_replace(cand.native, install=(provide,))))
     assert _minimal_requests(natives) == ["python3dist(scikit-learn)"]
+
+
+def test_token_credentials_and_report_urls_are_redacted(world: World) -> None:
+    from dataclasses import replace as dc_replace
+
+    from pip_native.errors import redact
+
+    assert redact("https://tok3n@host/simple") == "https://****@host/simple"
+    assert redact("see http://u:p@h/x and https://t@h2/y") == "see http://u:****@h/x and https://****@h2/y"
+    plan = make_plan(world, "requests")
+    pypi = next(i for i in plan.items if i.file is not None)
+    assert pypi.file is not None
+    leaky = dc_replace(pypi, file=dc_replace(pypi.file, url="https://bob:pw@files.example/r.whl"))
+    plan = dc_replace(plan, items=tuple(leaky if i is pypi else i for i in plan.items))
+    text = dump(plan_json(plan))
+    assert "bob:pw" not in text and "https://bob:****@files.example/r.whl" in text

@@ -231,8 +231,15 @@ def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
 
 
 def _write_report(
-    path: str | None, planned: PlannedInstall, result: ExecutionResult | None, status: str
+    path: str | None,
+    planned: PlannedInstall,
+    result: ExecutionResult | None,
+    status: str,
+    *,
+    after_changes: bool = False,
 ) -> None:
+    """Write the report. ``after_changes``: the system already changed, so a write failure is
+    a warning; it must neither turn a finished install into a failure nor hide the real error."""
     if not path:
         return
     outcome: dict[str, Any] = {"status": status}
@@ -252,6 +259,12 @@ def _write_report(
         try:
             Path(path).expanduser().write_text(text, encoding="utf-8")
         except OSError as exc:
+            if after_changes:
+                sys.stderr.write(
+                    f"pip-native: warning: could not write the report to {path} "
+                    f"({exc.strerror or exc}); the install {status} regardless.\n"
+                )
+                return
             raise UsageError(
                 f"Could not write the report to {path}: {exc.strerror or exc}.",
                 hint="Give a writable file path for --report, or '-' for stdout.",
@@ -288,9 +301,10 @@ def _install(args: argparse.Namespace, *, dry_run: bool) -> int:
             planned,
             result,
             "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+            after_changes=True,
         )
         raise
-    _write_report(args.report, planned, result, "installed")
+    _write_report(args.report, planned, result, "installed", after_changes=True)
     if not args.quiet:
         out.write(_summary(result))
     return 0
@@ -306,13 +320,14 @@ def _summary(result: ExecutionResult) -> str:
     parts = []
     if result.native_packages:
         parts.append(f"{len(result.native_packages)} system package(s)")
-    if result.native_upgraded:
-        parts.append(f"upgraded {len(result.native_upgraded)} system package(s)")
     if result.pip_installed:
         parts.append(
             f"{len(result.pip_installed)} pure wheel(s): {', '.join(result.pip_installed)}"
         )
-    return ("\nInstalled " + " and ".join(parts) + ".\n") if parts else "\nNothing to do.\n"
+    text = ("\nInstalled " + " and ".join(parts) + ".\n") if parts else ""
+    if result.native_upgraded:
+        text += f"Upgraded {len(result.native_upgraded)} system package(s): {', '.join(result.native_upgraded)}.\n"
+    return text or "\nNothing to do.\n"
 
 
 def _external(args: argparse.Namespace) -> int:

@@ -33,12 +33,18 @@ __all__ = [
 ]
 
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*):[^/@\s]*@")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/@\s]+)@")
 
 
 def redact(text: str) -> str:
-    """Hide passwords in URLs (``https://user:****@host/``), wherever they appear in ``text``."""
-    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:****@", text)
+    """Hide credentials in URLs wherever they appear in ``text``: ``https://user:****@host/``,
+    and a lone token (``https://TOKEN@host/``) as ``https://****@host/``, as pip does."""
+
+    def hide(m: re.Match[str]) -> str:
+        user, colon, _secret = m["info"].partition(":")
+        return f"{m['scheme']}{user}:****@" if colon else f"{m['scheme']}****@"
+
+    return _USERINFO.sub(hide, text)
 
 
 def shown_command(argv: Sequence[str]) -> str:

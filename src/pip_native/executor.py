@@ -217,12 +217,15 @@ _UNDO = {"apt": ("apt-get", "remove"), "dnf": ("dnf", "remove"), "brew": ("brew"
 def _finish_hint(plan: Plan, done: ExecutionResult) -> str:
     undo = ""
     step = plan.native_step
-    if step is not None and done.native_packages:
+    # Only what this step newly installed: removing an upgraded package would remove
+    # something that was there before.
+    removable = [name for name in step.requested if name in done.native_packages] if step else []
+    if step is not None and removable:
         verb = _UNDO.get(step.manager)
         how = (
-            shlex.join([*verb, *step.requested])
+            shlex.join([*verb, *removable])
             if verb
-            else f"remove {', '.join(step.requested)} with {step.manager}"
+            else f"remove {', '.join(removable)} with {step.manager}"
         )
         undo = f" To undo the {step.manager} step instead: {how}."
     return (

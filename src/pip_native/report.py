@@ -60,7 +60,7 @@ def _install_entry(item: PlanItem, file: DistFile, md: CoreMetadata | None) -> d
     if "sha256" in hashes:
         archive["hash"] = f"sha256={hashes['sha256']}"
     entry: dict[str, Any] = {
-        "download_info": {"url": file.url, "archive_info": archive},
+        "download_info": {"url": redact(file.url), "archive_info": archive},
         "is_direct": False,
         "is_yanked": file.yanked is not None,
         "requested": item.requested,
@@ -114,7 +114,7 @@ def plan_json(
                 )
         native = {
             "manager": step.manager,
-            "command": list(step.command),
+            "command": [redact(a) for a in step.command],
             "command_line": shown_command(step.command),
             "environment": dict(step.env or {}),
             "needs_root": step.needs_root,
