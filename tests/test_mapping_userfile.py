@@ -129,6 +129,8 @@ def test_toml_date_value_is_shown(tmp_path: Path) -> None:
 
 def test_external_tables_are_left_to_the_external_mapping(tmp_path: Path) -> None:
     path = tmp_path / "both.toml"
-    path.write_text('[apt]\nfoo = ["python3-foo"]\n\n[external.apt]\n"dep:generic/openblas" = ["libopenblas0"]\n')
+    path.write_text(
+        '[apt]\nfoo = ["python3-foo"]\n\n[external.apt]\n"dep:generic/openblas" = ["libopenblas0"]\n'
+    )
     layer = load_user_file(path, "apt")
     assert [str(n) for n in layer.matches] == ["foo"]

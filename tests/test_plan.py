@@ -226,7 +226,10 @@ def test_token_credentials_and_report_urls_are_redacted(world: World) -> None:
     from pip_native.errors import redact
 
     assert redact("https://tok3n@host/simple") == "https://****@host/simple"
-    assert redact("see http://u:p@h/x and https://t@h2/y") == "see http://u:****@h/x and https://****@h2/y"
+    assert (
+        redact("see http://u:p@h/x and https://t@h2/y")
+        == "see http://u:****@h/x and https://****@h2/y"
+    )
     plan = make_plan(world, "requests")
     pypi = next(i for i in plan.items if i.file is not None)
     assert pypi.file is not None
