@@ -274,6 +274,11 @@ def test_plan_install_names_the_exact_packages(fake: FakeDnf) -> None:
     assert [c[6] for c in fake.calls[1:-1]] == ["repoquery"] * 3
     assert step.command == (*BASE, "install", "-y", WEAK, *specs)
     assert step.requested == specs
+    # the names behind the exact specs: what the report's "requested" flags and undo use
+    assert step.requested_names == (
+        "python3-pntest-app",
+        "python3-pntest-with-a-name-long-enough-to-wrap-the-table",
+    )
     assert step.needs_root and step.manager == "dnf" and step.env is None
     assert [(p.name, p.version, p.installed_version) for p in step.new_packages] == [
         ("python3-pntest-app", "2.0-1", None),

@@ -219,7 +219,7 @@ def _finish_hint(plan: Plan, done: ExecutionResult) -> str:
     step = plan.native_step
     # Only what this step newly installed: removing an upgraded package would remove
     # something that was there before.
-    removable = [name for name in step.requested if name in done.native_packages] if step else []
+    removable = [n for n in step.requested_names if n in done.native_packages] if step else []
     if step is not None and removable:
         verb = _UNDO.get(step.manager)
         how = (

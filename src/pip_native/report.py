@@ -125,7 +125,7 @@ def plan_json(
                     "version": p.version,
                     "installed_version": p.installed_version,
                     "purl": system_purl(p),
-                    "requested": p.name in step.requested,
+                    "requested": p.name in step.requested_names,
                     "provides": provides.get(p.name, []),
                 }
                 for p in step.new_packages

@@ -82,6 +82,14 @@ class NativeStep:
     needs_root: bool
     env: Mapping[str, str] | None = None
     """Extra environment for the command (e.g. ``DEBIAN_FRONTEND=noninteractive``)."""
+    requested_packages: tuple[str, ...] = ()
+    """The package names behind ``requested`` when those are not plain names (dnf names
+    exact ``name-version-release.arch`` specs); empty when ``requested`` holds names."""
+
+    @property
+    def requested_names(self) -> tuple[str, ...]:
+        """The names of the packages the command asks for."""
+        return self.requested_packages or self.requested
 
 
 @runtime_checkable

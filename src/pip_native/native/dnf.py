@@ -525,6 +525,7 @@ class DnfAdapter:
             requested=tuple(specs),
             new_packages=tuple(new),
             needs_root=True,
+            requested_packages=tuple(dict.fromkeys(r.candidate.name for r in roots)),
         )
 
     def _roots_only(self, wanted: Sequence[_Resolved]) -> list[_Resolved]:
