@@ -109,8 +109,11 @@ class LocalIndex:
         yanked: str | None = None,
         files: Mapping[str, str] | None = None,
         metadata_file: bool = True,
+        metadata_headers: Sequence[str] = (),
     ) -> Path:
         """Write a wheel to ``<root>/files`` and return its path.
+
+        ``metadata_headers`` are extra METADATA lines (``Requires-External-Dep: dep:…``).
 
         ``tag`` may be a compressed tag set (``py2.py3-none-any``). ``yanked``
         is the reason ("" = yanked without one). ``metadata_file=False`` leaves
@@ -121,7 +124,7 @@ class LocalIndex:
         dist_info = f"{dist}-{ver}.dist-info"
         tags = sorted(str(t) for t in parse_tag(tag))
         pure = all(t.endswith("-none-any") for t in tags)
-        metadata = self._metadata(name, ver, requires, requires_python, extras)
+        metadata = self._metadata(name, ver, requires, requires_python, extras, metadata_headers)
         wheel_meta = (
             "Wheel-Version: 1.0\nGenerator: localindex\n"
             f"Root-Is-Purelib: {'true' if pure else 'false'}\n"
@@ -204,12 +207,14 @@ class LocalIndex:
         requires: Sequence[str],
         requires_python: str | None,
         extras: Sequence[str],
+        headers: Sequence[str] = (),
     ) -> bytes:
         lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
         if requires_python:
             lines.append(f"Requires-Python: {requires_python}")
         lines += [f"Provides-Extra: {e}" for e in extras]
         lines += [f"Requires-Dist: {r}" for r in requires]
+        lines += list(headers)
         return ("\n".join(lines) + "\n\n").encode()
 
     def build(self) -> None:

@@ -89,3 +89,37 @@ def test_plan_puts_external_packages_in_the_native_step_and_builds_the_project(
     assert report["pip_native"]["external"][0]["packages"] == ["libopenblas0"]
     assert report["pip_native"]["pip_step"]["local_projects"] == [str(lp.path)]
     assert "my-sample" in dump(report)
+
+
+def test_run_time_externals_of_a_chosen_wheel_are_mapped(tmp_path: Path) -> None:
+    """PEP 725 Requires-External-Dep in a pure wheel's metadata: its library joins the plan."""
+    from localindex import LocalIndex
+    from pip_native.index.config import IndexConfig
+    from pip_native.planner import InstallRequest, _external_items, _wheel_externals
+    from scenario import write_mapping
+
+    idx = LocalIndex(tmp_path / "idx")
+    idx.add_wheel(
+        "blaswrap",
+        "1.0",
+        metadata_headers=[
+            "Requires-External-Dep: dep:generic/openblas",
+            "Requires-External-Dep: dep:generic/zlib; sys_platform == 'win32'",
+        ],
+    )
+    idx.build()
+    w = World(idx, write_mapping(tmp_path), tmp_path)
+    res = w.resolve("blaswrap")
+    entries = _wheel_externals(res, w.index)
+    assert {label for label, _ in entries} == {"blaswrap 1.0"}
+    assert [req.raw.split(";")[0].strip() for _, req in entries] == [
+        "dep:generic/openblas",
+        "dep:generic/zlib",
+    ]
+    request = InstallRequest(
+        requirements=[], native_from="apt", python="python", index=IndexConfig()
+    )
+    items = _external_items(entries, "apt", w.env, request)
+    assert [(i.identifier, i.packages) for i in items] == [
+        ("dep:generic/openblas", ("libopenblas0",))
+    ]

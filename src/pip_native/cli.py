@@ -89,6 +89,13 @@ def _add_install_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow installing into an externally managed (PEP 668) interpreter",
     )
+    p.add_argument(
+        "--external-mapping",
+        action="append",
+        default=[],
+        metavar="FILE_OR_URL",
+        help="a PEP 804 mapping file for [external] identifiers, above the bundled table",
+    )
     idx = p.add_argument_group("index options (default: pip's configuration)")
     idx.add_argument("-i", "--index-url", metavar="URL")
     idx.add_argument("--extra-index-url", action="append", metavar="URL")
@@ -219,6 +226,7 @@ def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
         native_from=native_from,
         native_from_source=given_as,
         local_projects=local,
+        external_mapping_files=args.external_mapping,
         python=args.python,
         index=_index_config(args),
         mapping_files=args.mapping,

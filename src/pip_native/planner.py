@@ -16,17 +16,18 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native.environment import TargetEnvironment, probe
 from pip_native.errors import ExternallyManagedError
-from pip_native.external import load_external_mapping
+from pip_native.external import ExternalRequirement, load_external_mapping
+from pip_native.external import parse_core_metadata as parse_external_metadata
 from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
-from pip_native.localproject import LocalProject, read_local_project
+from pip_native.localproject import read_local_project
 from pip_native.mapping import load_mapping
 from pip_native.native.base import NativeAdapter
 from pip_native.native.registry import Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
 from pip_native.plan import ExternalItem, Plan, build_plan
 from pip_native.resolver import Resolution, resolve
-from pip_native.resolver.model import USER, Origin, SpecRequirement
+from pip_native.resolver.model import USER, Origin, Source, SpecRequirement
 from pip_native.resolver.provider import SplitProvider
 from pip_native.resolver.sources import NativeSource, PyPISource
 
@@ -49,6 +50,8 @@ class InstallRequest:
     """An HTTP session to use as is (pip's own, from the pip hook)."""
     session_errors: tuple[type[Exception], ...] = ()
     """The exceptions that session raises for failed requests (pip's vendored requests')."""
+    external_mapping_files: Sequence[str] = ()
+    """PEP 804 mapping files (paths or URLs) above the bundled external table."""
     local_projects: Sequence[str] = ()
     """Project directories to build and install (their [external] needs join the native step)."""
     native_from_source: str = "--native-from"
@@ -83,31 +86,24 @@ def check_externally_managed(env: TargetEnvironment, request: InstallRequest) ->
 
 
 def _external_items(
-    projects: Sequence[LocalProject],
+    entries: Sequence[tuple[str, ExternalRequirement]],
     ecosystem: str,
     env: TargetEnvironment,
     request: InstallRequest,
 ) -> list[ExternalItem]:
-    """Map every applicable ``[external]`` entry of the local projects; unknown ones fail here.
+    """Map every applicable ``[external]`` entry (project label, requirement); unknown ones fail.
 
-    The projects are built from source, so build and host requirements count
-    as well as run-time ones.
+    Local projects are built from source, so their build and host requirements
+    count as well as run-time ones; wheels bring run-time ones only.
     """
-    entries = [
-        (project, req)
-        for project in projects
-        for req in (
-            *project.external.build_requires,
-            *project.external.host_requires,
-            *project.external.dependencies,
-        )
-        if req.applies(env.markers)
-    ]
-    if not entries:
+    applicable = [(label, req) for label, req in entries if req.applies(env.markers)]
+    if not applicable:
         return []
-    mapping = load_external_mapping(user_files=list(request.mapping_files))
+    mapping = load_external_mapping(
+        user_files=list(request.mapping_files), pep804_files=list(request.external_mapping_files)
+    )
     items: list[ExternalItem] = []
-    for project, req in entries:
+    for label, req in applicable:
         match = mapping.lookup(req.dep, ecosystem, category=req.category)
         if match is None:
             raise mapping.unknown_error(req.dep, ecosystem, req.category)
@@ -116,11 +112,29 @@ def _external_items(
                 identifier=req.raw,
                 category=req.category,
                 packages=match.packages,
-                project=project.display_name,
+                project=label,
                 why=f"{req.where}; {match.reason}",
             )
         )
     return items
+
+
+def _wheel_externals(
+    resolution: Resolution, index: PackageIndex
+) -> list[tuple[str, ExternalRequirement]]:
+    """Run-time ``Requires-External-Dep`` entries of the chosen pure wheels (PEP 725)."""
+    found: list[tuple[str, ExternalRequirement]] = []
+    for cand in resolution.candidates.values():
+        if cand.source is not Source.PYPI or cand.file is None:
+            continue
+        values = index.metadata(cand.file).requires_external
+        if not values:
+            continue
+        label = f"{cand.name} {cand.version}"
+        text = "".join(f"Requires-External-Dep: {v}\n" for v in values)
+        external = parse_external_metadata(text, f"{cand.file.filename} METADATA")
+        found += [(label, req) for req in external.dependencies]
+    return found
 
 
 def make_plan(request: InstallRequest) -> PlannedInstall:
@@ -168,8 +182,19 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
             for r in project.dependencies
             if r.marker is None or r.marker.evaluate({**env.markers, "extra": ""})
         ]
-    externals = _external_items(projects, backend.name, env, request)
+    local_entries = [
+        (project.display_name, req)
+        for project in projects
+        for req in (
+            *project.external.build_requires,
+            *project.external.host_requires,
+            *project.external.dependencies,
+        )
+    ]
     resolution = resolve(reqs, provider)
+    externals = _external_items(
+        [*local_entries, *_wheel_externals(resolution, index)], backend.name, env, request
+    )
     plan = build_plan(
         resolution,
         env=env,

@@ -33,6 +33,8 @@ class CoreMetadata:
     requires_dist: tuple[Requirement, ...]
     requires_python: SpecifierSet | None
     provides_extra: tuple[NormalizedName, ...]
+    requires_external: tuple[str, ...] = ()
+    """PEP 725 ``Requires-External-Dep`` values as written (parsed by pip_native.external)."""
 
     @property
     def canonical_name(self) -> NormalizedName:
@@ -48,7 +50,7 @@ def _invalid(source: str, problem: str) -> IndexFetchError:
 
 def parse_core_metadata(data: bytes, *, source: str) -> CoreMetadata:
     """Parse a ``METADATA`` file. ``source`` (a redacted URL or path) names it in errors."""
-    raw, _unparsed = parse_email(data)
+    raw, unparsed = parse_email(data)
     name = raw.get("name")
     version_text = raw.get("version")
     if not name or not version_text:
@@ -70,6 +72,7 @@ def parse_core_metadata(data: bytes, *, source: str) -> CoreMetadata:
         requires_dist=tuple(requirements),
         requires_python=parse_requires_python(raw.get("requires_python"), where=source),
         provides_extra=extras,
+        requires_external=tuple(unparsed.get("requires-external-dep", ())),
     )
 
 
