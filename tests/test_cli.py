@@ -263,3 +263,30 @@ def test_map_accepts_pep725_identifiers(capsys: pytest.CaptureFixture[str]) -> N
     assert "run:   libopenblas0" in out and "build: libopenblas-dev" in out
     code, out, _ = run(capsys, "map", "dep:generic/no-such-lib-xyz", "--to", "apt")
     assert code == 1 and "dep:generic/no-such-lib-xyz" in out
+
+
+def test_ctrl_c_during_the_install_reports_exactly_what_was_done(
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    mocker: MockerFixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PIP_NATIVE_CACHE_DIR", str(tmp_path / "cache"))
+    mocker.patch("pip_native.executor._is_root", return_value=True)
+
+    def interrupted(plan: object, *, result: object, **_: object) -> None:
+        result.native_packages = ["python3-sklearn", "python3-numpy"]  # type: ignore[attr-defined]
+        result.steps.append({"step": "apt", "command": [], "ok": True})  # type: ignore[attr-defined]
+        raise KeyboardInterrupt
+
+    mocker.patch.object(cli, "execute", interrupted)
+    report = tmp_path / "r.json"
+    code, _, err = run(
+        capsys, "install", "--native-from=apt", "scikit-learn", "--report", str(report)
+    )
+    assert code == 130
+    assert "interrupted during the install" in err
+    assert "Installed: apt: python3-sklearn, apt: python3-numpy." in err
+    assert "Finished steps: apt." in err
+    assert json.loads(report.read_text())["pip_native"]["result"]["status"] == "interrupted"

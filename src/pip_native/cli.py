@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pip_native import __version__
+from pip_native.envlock import environment_lock, prefix_of
 from pip_native.errors import PipNativeError, UsageError
 from pip_native.executor import ExecutionResult, check_privileges, execute
 from pip_native.external import external_report, map_identifier
@@ -281,6 +282,13 @@ def _write_report(
 
 def _install(args: argparse.Namespace, *, dry_run: bool) -> int:
     request = _request(args, dry_run=dry_run)
+    if dry_run:  # changes nothing: no lock needed
+        return _plan_and_run(args, request, dry_run=True)
+    with environment_lock(prefix_of(request.python)):
+        return _plan_and_run(args, request, dry_run=False)
+
+
+def _plan_and_run(args: argparse.Namespace, request: InstallRequest, *, dry_run: bool) -> int:
     planned = make_plan(request)
     plan = planned.plan
     out = sys.stderr if args.report == "-" else sys.stdout
@@ -303,19 +311,32 @@ def _install(args: argparse.Namespace, *, dry_run: bool) -> int:
             result=result,
             stream=not args.quiet,
         )
-    except BaseException as exc:
-        _write_report(
-            args.report,
-            planned,
-            result,
-            "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
-            after_changes=True,
-        )
+    except KeyboardInterrupt:
+        _write_report(args.report, planned, result, "interrupted", after_changes=True)
+        sys.stderr.write(_interrupted(plan, result))
+        return EXIT_INTERRUPTED
+    except BaseException:
+        _write_report(args.report, planned, result, "failed", after_changes=True)
         raise
     _write_report(args.report, planned, result, "installed", after_changes=True)
     if not args.quiet:
         out.write(_summary(result))
     return 0
+
+
+def _interrupted(plan: Any, result: ExecutionResult) -> str:
+    """What a Ctrl-C during the steps leaves behind, exactly."""
+    done = [f"{plan.manager}: {p}" for p in result.native_packages]
+    done += [f"{plan.manager} (upgraded): {p}" for p in result.native_upgraded]
+    done += [f"PyPI: {p}" for p in result.pip_installed]
+    started = [str(s["step"]) for s in result.steps]
+    return (
+        "pip-native: interrupted during the install.\n"
+        f"Installed: {', '.join(done) or 'nothing that finished'}.\n"
+        f"Finished steps: {', '.join(started) or 'none'}. A step that was running may have "
+        "stopped midway: run the same command again to finish (or check the package "
+        "manager, e.g. `dpkg --audit`).\n"
+    )
 
 
 def _reprobe(python: str) -> Any:

@@ -20,6 +20,7 @@ __all__ = [
     "IndexFetchError",
     "InvalidIdentifierError",
     "InvalidRequirementError",
+    "LockedError",
     "MappingFileError",
     "NoNativePackageError",
     "PipNativeError",
@@ -164,6 +165,10 @@ class CommandFailed(PipNativeError):
         if tail:
             text += "\nLast output:\n" + "\n".join("    " + redact(line) for line in tail)
         return text
+
+
+class LockedError(PipNativeError):
+    """Another pip-native run holds the target environment's lock."""
 
 
 class ExecutionError(PipNativeError):

@@ -190,6 +190,23 @@ def _wants_split_install(options: optparse.Values) -> bool:
 def _split_install(
     command: Any, original_run: Callable[..., int], options: optparse.Values, args: list[str]
 ) -> int:
+    # One pip-native run at a time per environment (a dry run changes nothing).
+    from pip_native.envlock import environment_lock
+    from pip_native.errors import PipNativeError
+
+    if getattr(options, "dry_run", False):
+        return _split_install_unlocked(command, original_run, options, args)
+    try:
+        with environment_lock(sys.prefix):
+            return _split_install_unlocked(command, original_run, options, args)
+    except PipNativeError as exc:  # the lock itself (a timeout)
+        sys.stderr.write(f"pip-native: error: {exc.render()}\n")
+        return exc.exit_code
+
+
+def _split_install_unlocked(
+    command: Any, original_run: Callable[..., int], options: optparse.Values, args: list[str]
+) -> int:
     # Everything needed is imported here, before pip's own run starts: pip >= 26.3
     # refuses new imports once installation has started (the report is dumped after it).
     from pathlib import Path
