@@ -117,6 +117,8 @@ def test_plan_install(apt_adapter: AptAdapter, apt_sandbox: AptSandbox) -> None:
     step = apt_adapter.plan_install(["python3-pntest-app", "python3-pntest-nover"])
     assert step.command == (
         "apt-get",
+        "-o",
+        "DPkg::Lock::Timeout=120",
         "install",
         "-y",
         "--no-install-recommends",

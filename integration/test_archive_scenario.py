@@ -72,6 +72,8 @@ def test_scikit_learn_and_requests_end_to_end(venv: Venv, tmp_path: Path) -> Non
         if not already:
             assert report["native"]["command"] == [
                 "apt-get",
+                "-o",
+                "DPkg::Lock::Timeout=120",
                 "install",
                 "-y",
                 "--no-install-recommends",

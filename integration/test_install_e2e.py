@@ -88,6 +88,8 @@ def test_plan_takes_what_the_native_package_brings_from_apt(cli: Cli, tmp_path: 
     report = read_report(tmp_path / "r.json")
     assert report["native"]["command"] == [
         "apt-get",
+        "-o",
+        "DPkg::Lock::Timeout=120",
         "install",
         "-y",
         "--no-install-recommends",
@@ -149,3 +151,37 @@ def test_mixed_install_for_real(cli: Cli, venv: Venv, tmp_path: Path) -> None:
     finally:
         purge(installed)
     assert "python3-pntest-app" in installed
+
+
+HOLD_DPKG_LOCK = """
+import fcntl, sys, time
+with open("/var/lib/dpkg/lock-frontend", "w") as fh:
+    fcntl.lockf(fh, fcntl.LOCK_EX)
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_dpkg_lock_held_elsewhere_waits_then_fails_clearly(cli: Cli, venv: Venv) -> None:
+    """Another apt/dpkg run holds the lock: apt waits (bounded), then a clear error, nothing changed."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_DPKG_LOCK], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        before, site_before = dpkg_state(), venv.site_packages()
+        os.environ["PIP_NATIVE_APT_LOCK_TIMEOUT"] = "3"
+        try:
+            code, _out, err = cli("install", "pntest-app")
+        finally:
+            del os.environ["PIP_NATIVE_APT_LOCK_TIMEOUT"]
+        assert code == 1
+        assert "Could not get lock /var/lib/dpkg/lock-frontend" in err
+        assert "nothing from PyPI was installed" in err
+        assert dpkg_state() == before and venv.site_packages() == site_before
+    finally:
+        holder.kill()
+        holder.wait()

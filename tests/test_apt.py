@@ -198,6 +198,8 @@ def test_plan_install(fake: FakeApt) -> None:
     assert step.manager == "apt"
     assert step.command == (
         "apt-get",
+        "-o",
+        "DPkg::Lock::Timeout=120",
         "install",
         "-y",
         "--no-install-recommends",

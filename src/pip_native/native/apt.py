@@ -22,6 +22,7 @@ from pip_native.errors import (
     NoNativePackageError,
     ResolutionConflictError,
     TargetEnvironmentError,
+    UsageError,
 )
 from pip_native.native.apt_index import (
     DPKG_QUERY_FORMAT,
@@ -46,7 +47,23 @@ if TYPE_CHECKING:
 
     from pip_native.environment import TargetEnvironment
 
-__all__ = ["SYSTEM_PYTHON", "AptAdapter"]
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "SYSTEM_PYTHON", "AptAdapter"]
+
+DEFAULT_LOCK_TIMEOUT = 120
+"""Seconds the install step waits for the dpkg lock (``PIP_NATIVE_APT_LOCK_TIMEOUT``)."""
+
+
+def _lock_timeout() -> int:
+    text = os.environ.get("PIP_NATIVE_APT_LOCK_TIMEOUT", "")
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        return max(0, int(text))
+    except ValueError as exc:
+        raise UsageError(
+            f"PIP_NATIVE_APT_LOCK_TIMEOUT={text!r} is not a whole number of seconds.",
+            hint="Set it to e.g. 120, or unset it.",
+        ) from exc
 
 logger = logging.getLogger(__name__)
 
@@ -393,7 +410,10 @@ class AptAdapter:
                     hint="Debian package names use lower-case letters, digits and + - . "
                     "(optionally name:arch or name=version).",
                 )
-        command = ("apt-get", "install", "-y", "--no-install-recommends", *requested)
+        # apt waits for the dpkg lock (held by another apt, unattended-upgrades, ...) up to
+        # this long, then fails with its own message naming the holder; nothing changes.
+        lock_wait = f"DPkg::Lock::Timeout={_lock_timeout()}"
+        command = ("apt-get", "-o", lock_wait, "install", "-y", "--no-install-recommends", *requested)
         argv = (
             "apt-get",
             "-s",
