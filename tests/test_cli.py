@@ -290,3 +290,24 @@ def test_ctrl_c_during_the_install_reports_exactly_what_was_done(
     assert "Installed: apt: python3-sklearn, apt: python3-numpy." in err
     assert "Finished steps: apt." in err
     assert json.loads(report.read_text())["pip_native"]["result"]["status"] == "interrupted"
+
+
+def test_package_lists_are_refreshed_only_when_asked(
+    planned: list[InstallRequest], capsys: pytest.CaptureFixture[str], mocker: MockerFixture
+) -> None:
+    mocker.patch("pip_native.executor._is_root", return_value=True)
+    calls = mocker.patch("pip_native.subproc.run")
+    assert run(capsys, "plan", "-q", "--native-from=apt", "requests")[0] == 0
+    assert calls.call_args_list == []  # never apt-get update on its own
+    assert run(capsys, "plan", "-q", "--native-from=apt", "--refresh", "requests")[0] == 0
+    assert [c.args[0] for c in calls.call_args_list] == [["apt-get", "update"]]
+
+
+def test_refresh_without_root_is_refused_before_anything_runs(
+    planned: list[InstallRequest], capsys: pytest.CaptureFixture[str], mocker: MockerFixture
+) -> None:
+    mocker.patch("pip_native.executor._is_root", return_value=False)
+    calls = mocker.patch("pip_native.subproc.run")
+    code, _, err = run(capsys, "plan", "--native-from=apt", "--refresh", "requests")
+    assert code == 2 and "--refresh runs apt-get update, which needs root" in err
+    assert calls.call_args_list == [] and planned == []

@@ -86,6 +86,11 @@ def _add_install_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--pre", action="store_true", help="allow pre-release versions")
     p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="update the package manager's lists first (apt-get update); never done otherwise",
+    )
+    p.add_argument(
         "--break-system-packages",
         action="store_true",
         help="allow installing into an externally managed (PEP 668) interpreter",
@@ -289,6 +294,8 @@ def _install(args: argparse.Namespace, *, dry_run: bool) -> int:
 
 
 def _plan_and_run(args: argparse.Namespace, request: InstallRequest, *, dry_run: bool) -> int:
+    if args.refresh:
+        _refresh(request, use_sudo=args.use_sudo)
     planned = make_plan(request)
     plan = planned.plan
     out = sys.stderr if args.report == "-" else sys.stdout
@@ -337,6 +344,20 @@ def _interrupted(plan: Any, result: ExecutionResult) -> str:
         "stopped midway: run the same command again to finish (or check the package "
         "manager, e.g. `dpkg --audit`).\n"
     )
+
+
+def _refresh(request: InstallRequest, *, use_sudo: bool) -> None:
+    from pip_native.executor import refresh
+    from pip_native.native.registry import REFRESH_COMMANDS
+
+    backend = choose_backend(request.native_from, given_as=request.native_from_source)
+    if backend.name not in REFRESH_COMMANDS:
+        raise UsageError(
+            f"--refresh is not supported for {backend.name}.",
+            hint=f"Update {backend.name}'s package data yourself, then run without --refresh.",
+        )
+    command, needs_root = REFRESH_COMMANDS[backend.name]
+    refresh(backend.name, command, needs_root=needs_root, use_sudo=use_sudo)
 
 
 def _reprobe(python: str) -> Any:

@@ -22,7 +22,7 @@ from pip_native.errors import CommandFailed, ExecutionError, PrivilegeError, red
 from pip_native.native.base import NativeStep
 from pip_native.plan import Action, PipStep, Plan, PlanItem
 
-__all__ = ["ExecutionResult", "PipRunner", "check_privileges", "execute", "native_argv"]
+__all__ = ["ExecutionResult", "PipRunner", "check_privileges", "execute", "native_argv", "refresh"]
 
 PipRunner = Callable[[PipStep, Path], None]
 """Installs a pip step's pinned wheels from the given requirements file."""
@@ -64,6 +64,24 @@ def check_privileges(plan: Plan, *, use_sudo: bool) -> None:
             hint="Re-run with --use-sudo to run that one command through sudo, or run it yourself "
             "as root and then re-run pip-native (it will find the packages installed).",
         )
+
+
+def refresh(manager: str, command: Sequence[str], *, needs_root: bool, use_sudo: bool) -> None:
+    """``--refresh``: update the package manager's lists (only ever when the user asked)."""
+    step = NativeStep(manager, tuple(command), (), (), needs_root)
+    if needs_root and not _is_root() and not use_sudo:
+        raise PrivilegeError(
+            f"--refresh runs {' '.join(command)}, which needs root, and pip-native is not "
+            "running as root. Nothing was changed.",
+            command=command,
+            hint="Re-run with --use-sudo, or run that command yourself and drop --refresh.",
+        )
+    subproc.run(
+        native_argv(step, use_sudo=use_sudo),
+        what=f"update {manager}'s package lists",
+        parse_output=False,
+        capture=False,
+    )
 
 
 def native_argv(step: NativeStep, *, use_sudo: bool) -> list[str]:

@@ -46,6 +46,15 @@ Every adapter class takes the keyword arguments ``dists_for_package`` and
 variables (documented on its docs/backends page)."""
 
 
+REFRESH_COMMANDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "apt": (("apt-get", "update"), True),
+    "dnf": (("dnf", "makecache"), True),
+    "brew": (("brew", "update"), False),
+}
+"""``--refresh``: the command that updates a manager's package lists, and whether it needs root.
+pip-native never runs these unless asked."""
+
+
 @dataclass(frozen=True)
 class Choice:
     name: str
