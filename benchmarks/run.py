@@ -167,14 +167,14 @@ class Bench:
         return [*cmd, *index_args(self.cfg, cert=False), str(reqfile)], env
 
     def run_tool(self, tool: str, reqs: list[str]) -> dict[str, object]:
-        cold, warm, rss = [], [], []
+        cold, warm, rss_cold, rss_warm = [], [], [], []
         last_out = ""
         for _ in range(self.runs):
             cache = self.fresh(tool) if tool == "pip-native" else None
             cmd, env = self.command(tool, reqs, cache)
             t, mb, _out, _ = measure(cmd, env)
             cold.append(t)
-            rss.append(mb)
+            rss_cold.append(mb)
             if cache is not None:
                 shutil.rmtree(cache, ignore_errors=True)
         warm_cache = self.fresh(tool)
@@ -183,13 +183,15 @@ class Bench:
         for _ in range(self.runs):
             t, mb, last_out, _ = measure(cmd, env)
             warm.append(t)
-            rss.append(mb)
+            rss_warm.append(mb)
         return {
             "cold": statistics.median(cold),
             "warm": statistics.median(warm),
             "cold_runs": cold,
             "warm_runs": warm,
-            "peak_mb": max(rss),
+            "peak_mb": max(rss_cold + rss_warm),
+            "peak_cold_mb": max(rss_cold),
+            "peak_warm_mb": max(rss_warm),
             "output": last_out,
             "warm_cmd": cmd,
             "warm_env": {k: v for k, v in env.items() if k.startswith(("PIP", "SSL"))},
@@ -316,9 +318,9 @@ def write_markdown(data: dict) -> str:
     lines += [
         f"- runs per measurement: {data['runs']} (median); cold = no cache, warm = primed cache",
         f"- index options (all three tools): `{' '.join(data['index_args'])}`",
-        "- peak MB: largest single process's max RSS over all cold and warm runs",
+        "- peak MB: largest single process's max RSS (ru_maxrss from wait4), max over the cold runs / the warm runs",
         "",
-        "| workload | tool | cold s | warm s | peak MB | cold ratio pn/pip | warm ratio pn/pip "
+        "| workload | tool | cold s | warm s | peak MB cold / warm | cold ratio pn/pip | warm ratio pn/pip "
         "| cold ratio pn/uv | warm ratio pn/uv | correctness (pip-native vs pip set) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
@@ -344,7 +346,7 @@ def write_markdown(data: dict) -> str:
                     ratios[3] = fmt_ratio(pn["warm"], uv["warm"])
                 corr = w.get("correctness", "")
             lines.append(
-                f"| {name} | {tool_label} | {r['cold']:.2f} | {r['warm']:.2f} | {r['peak_mb']:.0f} | "
+                f"| {name} | {tool_label} | {r['cold']:.2f} | {r['warm']:.2f} | {r['peak_cold_mb']:.0f} / {r['peak_warm_mb']:.0f} | "
                 + " | ".join(ratios)
                 + f" | {corr} |"
             )
