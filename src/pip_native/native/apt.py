@@ -65,6 +65,7 @@ def _lock_timeout() -> int:
             hint="Set it to e.g. 120, or unset it.",
         ) from exc
 
+
 logger = logging.getLogger(__name__)
 
 #: Debian's interpreter: the only one apt's ``python3-*`` packages serve.
@@ -413,7 +414,15 @@ class AptAdapter:
         # apt waits for the dpkg lock (held by another apt, unattended-upgrades, ...) up to
         # this long, then fails with its own message naming the holder; nothing changes.
         lock_wait = f"DPkg::Lock::Timeout={_lock_timeout()}"
-        command = ("apt-get", "-o", lock_wait, "install", "-y", "--no-install-recommends", *requested)
+        command = (
+            "apt-get",
+            "-o",
+            lock_wait,
+            "install",
+            "-y",
+            "--no-install-recommends",
+            *requested,
+        )
         argv = (
             "apt-get",
             "-s",
