@@ -110,7 +110,9 @@ def index_args(cfg: dict[str, object], *, cert: bool) -> list[str]:
     return args
 
 
-def measure(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, float, str, str]:
+def measure(
+    cmd: list[str], env: dict[str, str], stdin: str | None = None
+) -> tuple[float, float, str, str]:
     """(wall seconds, peak RSS MB, stdout, stderr) of one run; raises on failure."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
@@ -144,7 +146,9 @@ class Bench:
         path.mkdir(parents=True)
         return path
 
-    def command(self, tool: str, reqs: list[str], cache: Path | None) -> tuple[list[str], dict[str, str]]:
+    def command(
+        self, tool: str, reqs: list[str], cache: Path | None
+    ) -> tuple[list[str], dict[str, str]]:
         env = dict(self.base)
         bindir = self.pn_python.parent
         if tool == "pip-native":
@@ -200,7 +204,8 @@ class Bench:
 
 def pn_set(report: dict) -> dict[str, tuple[str, str, str]]:
     return {
-        canon(r["name"]): (r["version"], r["action"], r["source"]) for r in report["pip_native"]["plan"]
+        canon(r["name"]): (r["version"], r["action"], r["source"])
+        for r in report["pip_native"]["plan"]
     }
 
 
@@ -280,7 +285,13 @@ def profile_native(bench: Bench, reqs: list[str]) -> dict[str, object]:
 def importtime(bench: Bench) -> list[tuple[int, str]]:
     """The slowest top-level imports of ``import pip_native.cli`` (cumulative µs)."""
     err = sh(
-        [str(bench.pn_python), "-X", "importtime", "-c", "import pip_native.cli, pip_native.planner"],
+        [
+            str(bench.pn_python),
+            "-X",
+            "importtime",
+            "-c",
+            "import pip_native.cli, pip_native.planner",
+        ],
         capture_output=True,
         env=bench.base,
     ).stderr
@@ -309,7 +320,7 @@ def versions(bench: Bench) -> dict[str, str]:
 
 
 def fmt_ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}×" if b else "-"
+    return f"{a / b:.2f}×" if b else "-"  # noqa: RUF001 - the multiplication sign is meant
 
 
 def write_markdown(data: dict) -> str:
@@ -364,7 +375,10 @@ def write_markdown(data: dict) -> str:
     for name, w in data["workloads"].items():
         if w.get("diffs") is None:
             continue
-        lines.append(f"- **{name}**: " + ("identical" if not w["diffs"] else f"{len(w['diffs'])} differences"))
+        lines.append(
+            f"- **{name}**: "
+            + ("identical" if not w["diffs"] else f"{len(w['diffs'])} differences")
+        )
         lines += [f"  - {d}" for d in w["diffs"]]
     lines += ["", "## Plan composition (pip-native)", ""]
     for name, w in data["workloads"].items():
@@ -387,7 +401,11 @@ def write_markdown(data: dict) -> str:
         lines += ["", "Top own time:", ""]
         lines += [f"    {t:8.3f}  {n}" for t, n in prof["top_own"]]
     if data.get("importtime"):
-        lines += ["", "## Import time (`-X importtime`, cumulative µs, pip_native.cli + planner)", ""]
+        lines += [
+            "",
+            "## Import time (`-X importtime`, cumulative µs, pip_native.cli + planner)",
+            "",
+        ]
         lines += [f"    {us:8d}  {mod}" for us, mod in data["importtime"]]
     return "\n".join(lines) + "\n"
 
@@ -481,7 +499,12 @@ def main() -> int:
         plot_script = work / "plot.py"
         plot_script.write_text(PLOT)
         sh(
-            [str(tools_python), str(plot_script), str(RESULTS / "results.json"), str(RESULTS / "results.png")]
+            [
+                str(tools_python),
+                str(plot_script),
+                str(RESULTS / "results.json"),
+                str(RESULTS / "results.png"),
+            ]
         )
         print(text)
     finally:
