@@ -12,26 +12,13 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from pip_native.errors import LockedError, UsageError
+from pip_native.errors import LockedError
 from pip_native.paths import cache_root
+from pip_native.settings import seconds_from_env
 
 __all__ = ["DEFAULT_WAIT_SECONDS", "environment_lock", "prefix_of"]
 
 DEFAULT_WAIT_SECONDS = 120.0
-
-
-def _wait_seconds() -> float:
-    """``PIP_NATIVE_LOCK_TIMEOUT``, or :data:`DEFAULT_WAIT_SECONDS`."""
-    text = os.environ.get("PIP_NATIVE_LOCK_TIMEOUT", "")
-    if not text:
-        return DEFAULT_WAIT_SECONDS
-    try:
-        return max(0.0, float(text))
-    except ValueError as exc:
-        raise UsageError(
-            f"PIP_NATIVE_LOCK_TIMEOUT={text!r} is not a number of seconds.",
-            hint="Set it to e.g. 120, or unset it.",
-        ) from exc
 
 
 def prefix_of(python: str) -> str:
@@ -51,7 +38,11 @@ def environment_lock(prefix: str, *, timeout: float | None = None) -> Iterator[N
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.lock"
     lock = FileLock(str(path))
-    wait = _wait_seconds() if timeout is None else timeout
+    wait = (
+        seconds_from_env("PIP_NATIVE_LOCK_TIMEOUT", DEFAULT_WAIT_SECONDS)
+        if timeout is None
+        else timeout
+    )
     try:
         lock.acquire(timeout=0)
     except Timeout:

@@ -22,7 +22,6 @@ from pip_native.errors import (
     NoNativePackageError,
     ResolutionConflictError,
     TargetEnvironmentError,
-    UsageError,
 )
 from pip_native.native.apt_index import (
     DPKG_QUERY_FORMAT,
@@ -41,6 +40,7 @@ from pip_native.native.apt_output import (
 )
 from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage, provided_by
 from pip_native.native.debversion import deb_to_pep440
+from pip_native.settings import seconds_from_env
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -51,19 +51,6 @@ __all__ = ["DEFAULT_LOCK_TIMEOUT", "SYSTEM_PYTHON", "AptAdapter"]
 
 DEFAULT_LOCK_TIMEOUT = 120
 """Seconds the install step waits for the dpkg lock (``PIP_NATIVE_APT_LOCK_TIMEOUT``)."""
-
-
-def _lock_timeout() -> int:
-    text = os.environ.get("PIP_NATIVE_APT_LOCK_TIMEOUT", "")
-    if not text:
-        return DEFAULT_LOCK_TIMEOUT
-    try:
-        return max(0, int(text))
-    except ValueError as exc:
-        raise UsageError(
-            f"PIP_NATIVE_APT_LOCK_TIMEOUT={text!r} is not a whole number of seconds.",
-            hint="Set it to e.g. 120, or unset it.",
-        ) from exc
 
 
 logger = logging.getLogger(__name__)
@@ -413,7 +400,10 @@ class AptAdapter:
                 )
         # apt waits for the dpkg lock (held by another apt, unattended-upgrades, ...) up to
         # this long, then fails with its own message naming the holder; nothing changes.
-        lock_wait = f"DPkg::Lock::Timeout={_lock_timeout()}"
+        seconds = int(
+            seconds_from_env("PIP_NATIVE_APT_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT, whole=True)
+        )
+        lock_wait = f"DPkg::Lock::Timeout={seconds}"
         command = (
             "apt-get",
             "-o",
