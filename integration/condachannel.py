@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from localindex import LocalIndex
+
 __all__ = [
     "CondaChannel",
     "FakeConda",
@@ -227,3 +229,18 @@ def build_test_channel(root: Path) -> CondaChannel:
         channel.add(pkg)
     channel.index()
     return channel
+
+
+def build_pntc_index(root: Path) -> LocalIndex:
+    """Wheels matching the test channel's pntc-* packages (native ones with a platform tag)."""
+    from localindex import LocalIndex
+
+    tag = "cp311-cp311-manylinux_2_17_x86_64"
+    idx = LocalIndex(root)
+    idx.add_wheel("pntc-core", "1.0", tag=tag)
+    idx.add_wheel("pntc-app", "2.0", tag=tag)
+    idx.add_wheel("pntc-helper", "0.7")
+    idx.add_wheel("pntc-helper", "0.5")
+    idx.add_wheel("pntc-purelib", "1.0", requires=["pntc-core>=1.0"])
+    idx.build()
+    return idx

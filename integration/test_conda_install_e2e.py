@@ -30,7 +30,7 @@ import pytest
 pytest.importorskip("rattler", reason="needs py-rattler (pip install 'pip-native[conda]')")
 pytest.importorskip("rattler_build", reason="needs py-rattler-build to build the test channel")
 
-from condachannel import CondaChannel, build_test_channel, make_venv_prefix
+from condachannel import CondaChannel, build_pntc_index, build_test_channel, make_venv_prefix
 from localindex import LocalIndex
 
 if TYPE_CHECKING:
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 pytestmark = pytest.mark.integration
-
-PLATFORM_TAG = "cp311-cp311-manylinux_2_17_x86_64"
-"""Any non-pure tag: a project with only such wheels has native code."""
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +47,7 @@ def channel(tmp_path_factory: pytest.TempPathFactory) -> CondaChannel:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> LocalIndex:
-    idx = LocalIndex(tmp_path_factory.mktemp("e2e-conda-index"))
-    idx.add_wheel("pntc-core", "1.0", tag=PLATFORM_TAG)
-    idx.add_wheel("pntc-app", "2.0", tag=PLATFORM_TAG)
-    idx.add_wheel("pntc-helper", "0.7")
-    idx.add_wheel("pntc-helper", "0.5")
-    idx.add_wheel("pntc-purelib", "1.0", requires=["pntc-core>=1.0"])
-    idx.build()
-    return idx
+    return build_pntc_index(tmp_path_factory.mktemp("e2e-conda-index"))
 
 
 @pytest.fixture(scope="module")

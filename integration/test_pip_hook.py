@@ -17,10 +17,10 @@ import pytest
 
 from debrepo import AptSandbox
 from localindex import LocalIndex
+from pntest import build_pntest_index, write_pntest_mapping
 from venvs import Venv, dpkg_state, make_venv, purge, read_report
 
 Pip = Callable[..., subprocess.CompletedProcess[str]]
-PLATFORM_TAG = "cp311-cp311-manylinux_2_17_x86_64"
 
 
 @pytest.fixture(scope="module")
@@ -30,24 +30,12 @@ def venv(tmp_path_factory: pytest.TempPathFactory, apt_sandbox: AptSandbox) -> V
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> LocalIndex:
-    idx = LocalIndex(tmp_path_factory.mktemp("hook-index"))
-    idx.add_wheel("pntest-core", "1.0", tag=PLATFORM_TAG)
-    idx.add_wheel("pntest-app", "2.0", tag=PLATFORM_TAG)
-    idx.add_wheel("pntest-impl", "3.1", tag=PLATFORM_TAG)
-    idx.add_wheel("pntest-helper", "0.7")
-    idx.add_wheel("pntest-helper", "0.5")
-    idx.add_wheel("pntest-purelib", "1.0", requires=["pntest-core>=1.0"])
-    idx.add_wheel("pntest-plain", "1.0")
-    idx.build()
-    return idx
+    return build_pntest_index(tmp_path_factory.mktemp("hook-index"))
 
 
 @pytest.fixture(scope="module")
 def mapping(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("hook-map") / "pntest.toml"
-    names = ("core", "app", "impl", "helper")
-    path.write_text("[apt]\n" + "".join(f'pntest-{n} = ["python3-pntest-{n}"]\n' for n in names))
-    return path
+    return write_pntest_mapping(tmp_path_factory.mktemp("hook-map") / "pntest.toml")
 
 
 @pytest.fixture

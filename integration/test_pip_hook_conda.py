@@ -23,11 +23,9 @@ import pytest
 
 pytest.importorskip("rattler_build", reason="needs py-rattler-build to build the test channel")
 
-from condachannel import CondaChannel, build_test_channel, make_venv_prefix
+from condachannel import CondaChannel, build_pntc_index, build_test_channel, make_venv_prefix
 from localindex import LocalIndex
 from venvs import REPO
-
-PLATFORM_TAG = "cp311-cp311-manylinux_2_17_x86_64"
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +35,7 @@ def channel(tmp_path_factory: pytest.TempPathFactory) -> CondaChannel:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> LocalIndex:
-    idx = LocalIndex(tmp_path_factory.mktemp("hook-conda-index"))
-    idx.add_wheel("pntc-core", "1.0", tag=PLATFORM_TAG)
-    idx.add_wheel("pntc-app", "2.0", tag=PLATFORM_TAG)
-    idx.add_wheel("pntc-helper", "0.7")
-    idx.add_wheel("pntc-helper", "0.5")
-    idx.add_wheel("pntc-purelib", "1.0", requires=["pntc-core>=1.0"])
-    idx.build()
-    return idx
+    return build_pntc_index(tmp_path_factory.mktemp("hook-conda-index"))
 
 
 def test_pip_native_from_conda_environment_variable(
