@@ -108,6 +108,7 @@ def test_plan_takes_the_native_package_and_what_it_brings_from_conda(
     assert (rows["pntc-core"]["version"], rows["pntc-core"]["source"]) == ("1.0", "conda")
     assert [e["metadata"]["name"] for e in report["install"]] == ["pntc-purelib"]
     assert "pip_native.native.conda_install" in out
+    assert "native backend: --native-from=conda, via py-rattler " in out
     assert conda_meta(shared_venv) == before  # planning changes nothing
 
 

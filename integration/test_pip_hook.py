@@ -98,6 +98,11 @@ def test_the_three_ways_to_ask_give_the_same_plan(
         extra_env={"PIP_CONFIG_FILE": str(conf)},
     )
     assert cfg.returncode == 0, cfg.stderr
+    # the header says where the choice came from
+    assert "pip-native: Target: " in flag.stdout
+    assert "native backend: --native-from=apt, via apt-get (dpkg)" in flag.stdout
+    assert "native backend: PIP_NATIVE_FROM=apt, via apt-get (dpkg)" in var.stdout
+    assert "native backend: pip configuration: native-from=apt, via apt-get" in cfg.stdout
     plans = [read_report(tmp_path / f"{n}.json") for n in ("flag", "var", "conf")]
     for report in plans:
         assert report["native"]["command"][-1] == "python3-pntest-app"

@@ -46,6 +46,9 @@ class FakeAdapter:
             self.name, p.name, p.version, p.version if p.installed else None, "amd64"
         )
 
+    def describe(self) -> str:
+        return f"fake {self.name}"
+
     def check_target(self, env: TargetEnvironment) -> None:
         if self.refuse_target:
             raise TargetEnvironmentError(self.refuse_target)

@@ -59,6 +59,7 @@ def test_dry_run_prints_the_plan_and_runs_nothing(
     )
     assert code == 0
     execute.assert_not_called()
+    assert "; native backend: test, via fake apt\n" in out
     assert "apt-get install -y --no-install-recommends python3-sklearn" in out
     data = json.loads(report.read_text())
     assert data["pip_native"]["result"] == {"status": "dry-run"}

@@ -122,6 +122,15 @@ def test_is_a_native_adapter_and_registered(tmp_path: Path) -> None:
     assert adapter.name == "conda"
 
 
+def test_describe_names_the_engine_once_one_is_chosen(prefix: Path, mocker: MockerFixture) -> None:
+    """The plan header says which engine does the work, and asks nothing to say so."""
+    run = mocker.patch("pip_native.subproc.run")
+    assert CondaAdapter(prefix=prefix).describe() == "conda (no engine needed by this plan)"
+    adapter = CondaAdapter(prefix=prefix, engine=conda_engine())
+    assert adapter.describe() == f"the conda command {CONDA_EXE} (on PATH), given"
+    run.assert_not_called()
+
+
 # -- query ---------------------------------------------------------------------------
 
 

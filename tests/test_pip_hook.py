@@ -176,3 +176,21 @@ def test_every_added_option_has_its_environment_variable() -> None:
     )
     out = python(code, PIP_NATIVE_MAPPING="a.toml b.toml", PIP_NATIVE_USE_SUDO="yes").stdout.strip()
     assert out == "['a.toml', 'b.toml'] True"
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "source"),
+    [
+        (["--native-from=apt", "x"], {"PIP_NATIVE_FROM": "conda"}, "--native-from"),
+        (["--native-from", "apt", "x"], {}, "--native-from"),
+        (["--native-f=apt", "x"], {}, "--native-from"),
+        (["x"], {"PIP_NATIVE_FROM": "apt"}, "PIP_NATIVE_FROM"),
+        (["x"], {"PIP_NATIVE_FROM": " "}, "pip configuration: native-from"),
+        (["--native-mapping=m.toml", "x"], {}, "pip configuration: native-from"),
+        (["--", "--native-from=apt"], {}, "pip configuration: native-from"),
+    ],
+)
+def test_the_header_says_where_native_from_came_from(
+    argv: list[str], environ: dict[str, str], source: str
+) -> None:
+    assert pip_hook.native_from_source(argv, environ) == source

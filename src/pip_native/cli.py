@@ -300,10 +300,7 @@ def _plan_and_run(args: argparse.Namespace, request: InstallRequest, *, dry_run:
     plan = planned.plan
     out = sys.stderr if args.report == "-" else sys.stdout
     if not args.quiet:
-        out.write(
-            f"Target: {planned.env.executable} (Python {planned.env.version}); "
-            f"native backend: {planned.backend.reason}\n\n"
-        )
+        out.write(planned.header() + "\n")
         out.write(plan_table(plan))
     if dry_run:
         _write_report(args.report, planned, None, "dry-run")

@@ -24,7 +24,7 @@ import importlib.abc
 import optparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
@@ -187,6 +187,21 @@ def _wants_split_install(options: optparse.Values) -> bool:
     return not any(getattr(options, o, None) for o in ("target_dir", "prefix_path", "root_path"))
 
 
+def native_from_source(argv: list[str], environ: Mapping[str, str]) -> str:
+    """Where pip's option parser took --native-from from, in pip's precedence order:
+    the command line (optparse accepts unambiguous abbreviations such as ``--native-f``),
+    then ``PIP_NATIVE_FROM``, then pip's configuration files."""
+    for arg in argv:
+        if arg == "--":
+            break
+        flag = arg.split("=", 1)[0]
+        if len(flag) >= len("--native-f") and "--native-from".startswith(flag):
+            return "--native-from"
+    if environ.get("PIP_NATIVE_FROM", "").strip():
+        return "PIP_NATIVE_FROM"
+    return "pip configuration: native-from"
+
+
 def _split_install(
     command: Any, original_run: Callable[..., int], options: optparse.Values, args: list[str]
 ) -> int:
@@ -259,7 +274,7 @@ def _split_install_unlocked(
         request = InstallRequest(
             requirements=reqs,
             native_from=options.native_from,
-            native_from_source="--native-from/PIP_NATIVE_FROM",
+            native_from_source=native_from_source(sys.argv[1:], os.environ),
             python=sys.executable,
             index=_index_config(IndexConfig, options),
             mapping_files=[Path(p) for p in getattr(options, "native_mapping", None) or ()],
@@ -273,6 +288,7 @@ def _split_install_unlocked(
         planned = make_plan(request)
         if not quiet:
             out = sys.stderr if report_path == "-" else sys.stdout
+            out.write("pip-native: " + planned.header())
             out.write(plan_table(planned.plan))
         metadata = {
             i.file: planned.index.metadata(i.file) for i in planned.plan.items if i.file is not None

@@ -67,6 +67,13 @@ class PlannedInstall:
     adapter: NativeAdapter
     index: PackageIndex
 
+    def header(self) -> str:
+        """The line above the plan table: the target, the backend chosen and why, the tool."""
+        return (
+            f"Target: {self.env.executable} (Python {self.env.version}); "
+            f"native backend: {self.backend.reason}, via {self.adapter.describe()}\n"
+        )
+
 
 def check_externally_managed(env: TargetEnvironment, request: InstallRequest) -> None:
     """PEP 668, as pip applies it: only outside a venv, skipped for dry runs."""

@@ -490,6 +490,9 @@ class AptAdapter:
 
     # -- target check --------------------------------------------------------
 
+    def describe(self) -> str:
+        return "apt-get (dpkg)"
+
     def check_target(self, env: TargetEnvironment) -> None:
         """Accept Debian's ``/usr/bin/python3`` or a venv on it that sees system site-packages."""
         who = f"The Python interpreter {env.executable}"

@@ -104,6 +104,9 @@ class NativeAdapter(Protocol):
     name: str
     """``apt``, ``dnf``, ``conda`` or ``brew``; also the mapping ecosystem key."""
 
+    def describe(self) -> str:
+        """The program (and engine) doing the work, for the plan header; runs nothing."""
+
     def check_target(self, env: TargetEnvironment) -> None:
         """Raise :class:`~pip_native.errors.TargetEnvironmentError` if the
         manager's Python packages cannot serve ``env``; the message carries the

@@ -493,6 +493,9 @@ class BrewAdapter:
 
     # -- target check --------------------------------------------------------
 
+    def describe(self) -> str:
+        return self._brew
+
     def check_target(self, env: TargetEnvironment) -> None:
         """Accept Homebrew's ``python@X.Y`` or a venv made from it with the system site-packages.
 

@@ -205,6 +205,12 @@ class CondaAdapter:
                 self._records[(record.name, record.version)] = record
         return self._installed
 
+    def describe(self) -> str:
+        """The engine, once chosen (a plan with no conda package never chooses one)."""
+        if self._engine is None:
+            return "conda (no engine needed by this plan)"
+        return f"{self._engine.describe()}, {self.engine_reason}"
+
     def check_target(self, env: TargetEnvironment) -> None:
         """Accept the Python of a conda environment whose ``python`` is a conda package.
 

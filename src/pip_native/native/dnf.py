@@ -615,6 +615,10 @@ class DnfAdapter:
         python = self._under_root(SYSTEM_PYTHON)
         return f"{python} -m venv --system-site-packages {path} && . {path}/bin/activate"
 
+    def describe(self) -> str:
+        root = f" --installroot={self._root}" if self._root is not None else ""
+        return f"{self._program}{root}"
+
     def check_target(self, env: TargetEnvironment) -> None:
         """Accept the root's ``/usr/bin/python3`` or a venv on it that sees system site-packages.
 
