@@ -6,13 +6,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from fakes import FakePackage, installed, make_env
 from localindex import LocalIndex
 from pip_native.errors import ResolutionConflictError
 from pip_native.plan import build_plan
-from pip_native.resolver import Resolution, Source
+from pip_native.resolver import Resolution, Source, resolve
+from pip_native.resolver.model import USER, SpecRequirement
 from pip_native.resolver.sources import NativeSource
 from scenario import PLATFORM_TAG, World, write_mapping
 
@@ -271,3 +273,44 @@ def test_a_system_package_installed_into_the_env_itself_is_not_replaced_by_a_whe
     w2 = World(index, mapping_file, tmp_path, env=make_env(pip_joblib))
     w2.adapter.packages["python3-joblib"].installed = True
     assert sources(w2.resolve("joblib", upgrade=True))["joblib"] == ("1.4.2", "pypi")
+
+
+# -- pre-releases: pip's rule ---------------------------------------------------------
+
+
+@pytest.fixture
+def pre_world(tmp_path: Path, mapping_file: Path) -> World:
+    idx = LocalIndex(tmp_path / "pre-index")
+    idx.add_wheel("betalib", "1.0")
+    idx.add_wheel("betalib", "2.0b1")
+    idx.add_wheel("onlypre", "1.0a1")
+    idx.add_wheel("needs-newer", "1.0", requires=["betalib>1.0"])
+    idx.add_wheel("names-beta", "1.0", requires=["betalib>=2.0b1"])
+    idx.add_wheel("plain", "1.0", requires=["betalib"])
+    idx.build()
+    return World(idx, mapping_file, tmp_path)
+
+
+def resolve_pre(world: World, *reqs: str, pre: bool = False) -> dict[str, tuple[str, str]]:
+    provider = world.provider()
+    provider._pre = pre  # what --pre sets (SplitProvider(pre=True))
+    wanted = [
+        SpecRequirement.from_requirement(Requirement(r), USER, allow_prereleases=pre) for r in reqs
+    ]
+    return sources(resolve(wanted, provider))
+
+
+def test_a_pre_release_is_not_chosen_while_a_final_release_fits(pre_world: World) -> None:
+    assert resolve_pre(pre_world, "betalib")["betalib"] == ("1.0", "pypi")
+    assert resolve_pre(pre_world, "plain")["betalib"] == ("1.0", "pypi")
+
+
+def test_pre_releases_with_pre_or_a_specifier_naming_one(pre_world: World) -> None:
+    assert resolve_pre(pre_world, "betalib", pre=True)["betalib"] == ("2.0b1", "pypi")
+    assert resolve_pre(pre_world, "betalib>=2.0b1")["betalib"] == ("2.0b1", "pypi")
+    assert resolve_pre(pre_world, "names-beta")["betalib"] == ("2.0b1", "pypi")
+
+
+def test_a_pre_release_when_no_final_release_fits(pre_world: World) -> None:
+    assert resolve_pre(pre_world, "onlypre")["onlypre"] == ("1.0a1", "pypi")
+    assert resolve_pre(pre_world, "needs-newer")["betalib"] == ("2.0b1", "pypi")

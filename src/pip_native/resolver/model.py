@@ -164,13 +164,16 @@ class SpecRequirement:
     def identifier(self) -> str:
         return identifier_for(self.name, self.extras)
 
+    @property
+    def wants_prereleases(self) -> bool:
+        """``--pre``, or a specifier that names a pre-release (``>=2.0b1``), as in pip."""
+        return self.allow_prereleases or bool(self.specifier.prereleases)
+
     def is_satisfied_by(self, candidate: Candidate) -> bool:
-        pre = self.allow_prereleases or bool(self.specifier.prereleases)
-        return self.specifier.contains(candidate.version, prereleases=pre or None) or (
-            # An installed pre-release satisfies a spec that matches it, as in pip.
-            candidate.source is Source.INSTALLED
-            and self.specifier.contains(candidate.version, prereleases=True)
-        )
+        # As in pip, a pre-release satisfies a specifier that matches it: whether
+        # pre-releases are candidates at all is decided when they are listed (find_matches).
+        # Explicit, because packaging >= 25 accepts them for prereleases=None too.
+        return self.specifier.contains(candidate.version, prereleases=True)
 
     def describe(self) -> str:
         return f"{self.text} (required by {self.origin})"

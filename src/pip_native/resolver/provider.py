@@ -100,15 +100,32 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         reqs = list(requirements[identifier])
         bad = {c.key for c in incompatibilities[identifier]}
 
+        # pip's rule: pre-releases are candidates only with --pre, when a specifier names
+        # one, or when no final release matches; an installed pre-release always counts.
+        allow_pre = any(isinstance(r, SpecRequirement) and r.wants_prereleases for r in reqs)
+
         def matches() -> Iterator[Candidate]:
             seen: set[tuple[str, str, str]] = set()
+            held_back: list[Candidate] = []
+            any_final = False
             for cand in self._base_candidates(name, reqs):
                 if cand.key in bad or cand.key in seen:
                     continue
                 seen.add(cand.key)
                 cand = cand.with_extras(extras) if extras else cand
-                if all(r.is_satisfied_by(cand) for r in reqs):
-                    yield cand
+                if not all(r.is_satisfied_by(cand) for r in reqs):
+                    continue
+                if (
+                    cand.version.is_prerelease
+                    and not allow_pre
+                    and cand.source is not Source.INSTALLED
+                ):
+                    held_back.append(cand)
+                    continue
+                any_final = True
+                yield cand
+            if not any_final:
+                yield from held_back
 
         return matches
 
