@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Union
 
 from packaging.requirements import Requirement
@@ -22,6 +23,7 @@ from pip_native.native.base import ProvidedDistribution, SystemPackage
 
 __all__ = [
     "Candidate",
+    "CandidateKey",
     "NativeOrigin",
     "NativePin",
     "Origin",
@@ -66,6 +68,8 @@ class Origin:
 
 USER = Origin("you")
 
+CandidateKey = tuple[str, Version, Source]
+
 
 @dataclass(frozen=True)
 class NativeOrigin:
@@ -101,10 +105,11 @@ class Candidate:
     def identifier(self) -> str:
         return identifier_for(self.name, self.extras)
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """Identity across extras: the same project version from the same place."""
-        return (self.name, str(self.version), self.source.value)
+    @cached_property
+    def key(self) -> CandidateKey:
+        """Identity across extras: the same project version from the same place.
+        Cached: resolvelib compares candidates millions of times on a deep backtrack."""
+        return (self.name, self.version, self.source)
 
     def with_extras(self, extras: frozenset[NormalizedName]) -> Candidate:
         return Candidate(

@@ -14,6 +14,7 @@ from pip_native.environment import TargetEnvironment
 from pip_native.errors import IndexFetchError
 from pip_native.resolver.model import (
     Candidate,
+    CandidateKey,
     NativeOrigin,
     NativePin,
     Origin,
@@ -105,7 +106,7 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         allow_pre = any(isinstance(r, SpecRequirement) and r.wants_prereleases for r in reqs)
 
         def matches() -> Iterator[Candidate]:
-            seen: set[tuple[str, str, str]] = set()
+            seen: set[CandidateKey] = set()
             held_back: list[Candidate] = []
             any_final = False
             for cand in self._base_candidates(name, reqs):
