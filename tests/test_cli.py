@@ -304,6 +304,27 @@ def test_package_lists_are_refreshed_only_when_asked(
     assert [c.args[0] for c in calls.call_args_list] == [["apt-get", "update"]]
 
 
+def test_dnf_refresh_uses_the_dnf_the_plan_uses(
+    tmp_path: Path,
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    mocker: MockerFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On Fedora 41+ (dnf is dnf5), --refresh must update dnf 4's cache, which the plan reads."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for command in ("dnf5", "dnf-3"):
+        (bin_dir / command).write_text("#!/bin/sh\nexit 99\n")
+        (bin_dir / command).chmod(0o755)
+    (bin_dir / "dnf").symlink_to("dnf5")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    mocker.patch("pip_native.executor._is_root", return_value=True)
+    calls = mocker.patch("pip_native.subproc.run")
+    assert run(capsys, "plan", "-q", "--native-from=dnf", "--refresh", "requests")[0] == 0
+    assert [c.args[0] for c in calls.call_args_list] == [["dnf-3", "makecache"]]
+
+
 def test_refresh_without_root_is_refused_before_anything_runs(
     planned: list[InstallRequest], capsys: pytest.CaptureFixture[str], mocker: MockerFixture
 ) -> None:

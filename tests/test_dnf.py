@@ -23,6 +23,7 @@ from pip_native.errors import (
     TargetEnvironmentError,
     UnsupportedBackendError,
 )
+from pip_native.executor import native_argv
 from pip_native.native.base import NativeAdapter, SystemPackage
 from pip_native.native.dnf import DnfAdapter
 from pip_native.native.registry import create_adapter
@@ -77,9 +78,11 @@ def test_is_a_native_adapter_and_registered() -> None:
 # -- settings -------------------------------------------------------------------
 
 
-def test_settings_from_the_environment() -> None:
+def test_settings_from_the_environment(tmp_path: Path) -> None:
+    nothing = {"PATH": str(tmp_path)}  # no dnf5 on PATH, whatever the host has
     dnf = DnfAdapter(
         environ={
+            **nothing,
             "PIP_NATIVE_DNF_INSTALLROOT": "/srv/root/",
             "PIP_NATIVE_DNF_OPTIONS": "--releasever=40 '--setopt=reposdir=/my repos'",
             "PIP_NATIVE_DNF": "dnf-3",
@@ -92,8 +95,8 @@ def test_settings_from_the_environment() -> None:
         "--setopt=reposdir=/my repos",
     ]
     assert dnf.root == "/srv/root"
-    assert DnfAdapter(environ={}).dnf_base() == ["dnf"]
-    assert DnfAdapter(environ={}).root == "/"
+    assert DnfAdapter(environ=nothing).dnf_base() == ["dnf"]
+    assert DnfAdapter(environ=nothing).root == "/"
 
 
 @pytest.mark.parametrize(
@@ -112,14 +115,140 @@ def test_bad_settings_are_config_errors(environ: dict[str, str], problem: str) -
     assert info.value.hint
 
 
-def test_dnf5_is_refused_before_running_anything(mocker: MockerFixture) -> None:
-    mocker.patch("pip_native.native.dnf.shutil.which", return_value="/usr/bin/dnf")
-    mocker.patch("pip_native.native.dnf.os.path.realpath", return_value="/usr/bin/dnf5")
+# -- dnf5: dnf 4 next to it, or a refusal ------------------------------------------
+
+
+def bin_dir(tmp_path: Path, *commands: str, links: dict[str, str] | None = None) -> str:
+    """A PATH directory of stand-in executables (never run) and symlinks, as Fedora lays them
+    out: e.g. ``dnf -> dnf5`` (Fedora 41+) or ``dnf -> dnf-3`` (dnf 4 systems)."""
+    where = tmp_path / "bin"
+    where.mkdir()
+    for command in commands:
+        (where / command).write_text("#!/bin/sh\nexit 99\n")
+        (where / command).chmod(0o755)
+    for link, target in (links or {}).items():
+        (where / link).symlink_to(target)
+    return str(where)
+
+
+def fedora_41(tmp_path: Path) -> str:
+    """Fedora 41+ with python3-dnf installed: dnf is dnf5; dnf4 links to dnf-3, which is dnf 4."""
+    return bin_dir(tmp_path, "dnf5", "dnf-3", "rpm", links={"dnf": "dnf5", "dnf4": "dnf-3"})
+
+
+NOTE = "dnf is dnf5, which pip-native does not read yet"
+
+
+def test_dnf5_system_uses_dnf4_for_everything(tmp_path: Path) -> None:
+    path = fedora_41(tmp_path)
+    dnf = DnfAdapter(environ={"PATH": path})
+    assert dnf.program == "dnf4"
+    assert dnf.dnf_base() == ["dnf4"]
+    assert dnf.describe() == f"dnf4 ({NOTE})"
+    rooted = DnfAdapter(environ={"PATH": path, "PIP_NATIVE_DNF_INSTALLROOT": "/srv/root"})
+    assert rooted.describe() == f"dnf4 --installroot=/srv/root ({NOTE})"
+
+
+def test_refresh_updates_the_metadata_the_plan_reads(tmp_path: Path) -> None:
+    """--refresh runs makecache with dnf 4's command, the installroot and the user's options."""
+    environ = {
+        "PATH": fedora_41(tmp_path),
+        "PIP_NATIVE_DNF_INSTALLROOT": "/srv/root",
+        "PIP_NATIVE_DNF_OPTIONS": "--releasever=40",
+    }
+    assert DnfAdapter(environ=environ).refresh_command() == (
+        "dnf4",
+        "--installroot=/srv/root",
+        "--releasever=40",
+        "makecache",
+    )
+    only_dnf5 = tmp_path / "dnf5-only"
+    only_dnf5.mkdir()
+    with pytest.raises(UnsupportedBackendError):
+        DnfAdapter(
+            environ={"PATH": bin_dir(only_dnf5, "dnf5", links={"dnf": "dnf5"})}
+        ).refresh_command()
+
+
+def test_dnf5_system_with_only_dnf_3_uses_it(tmp_path: Path) -> None:
+    path = bin_dir(tmp_path, "dnf5", "dnf-3", links={"dnf": "dnf5"})
+    dnf = DnfAdapter(environ={"PATH": path})
+    assert dnf.program == "dnf-3"
+    assert dnf.describe() == f"dnf-3 ({NOTE})"
+
+
+def test_a_dnf4_that_is_dnf5_itself_is_skipped(tmp_path: Path) -> None:
+    path = bin_dir(tmp_path, "dnf5", "dnf-3", links={"dnf": "dnf5", "dnf4": "dnf"})
+    assert DnfAdapter(environ={"PATH": path}).program == "dnf-3"
+
+
+def test_dnf_4_systems_keep_dnf(tmp_path: Path) -> None:
+    path = bin_dir(tmp_path, "dnf-3", links={"dnf": "dnf-3", "dnf4": "dnf-3"})
+    dnf = DnfAdapter(environ={"PATH": path})
+    assert dnf.program == "dnf"
+    assert dnf.describe() == "dnf"
+
+
+def test_explicit_program_is_used_as_given(tmp_path: Path) -> None:
+    path = fedora_41(tmp_path)
+    dnf = DnfAdapter(environ={"PATH": path, "PIP_NATIVE_DNF": "dnf-3"})
+    assert dnf.program == "dnf-3"
+    assert dnf.describe() == "dnf-3"  # chosen by the user: no note
+
+
+def test_dnf5_without_dnf4_is_refused_before_running_anything(
+    tmp_path: Path, mocker: MockerFixture
+) -> None:
+    path = bin_dir(tmp_path, "dnf5", "rpm", links={"dnf": "dnf5"})
     run = mocker.patch("pip_native.subproc.run")
-    with pytest.raises(UnsupportedBackendError, match="dnf5") as info:
-        DnfAdapter(environ={}).query(["python3dist(numpy)"])
+    dnf = DnfAdapter(environ={"PATH": path})
+    with pytest.raises(UnsupportedBackendError) as info:
+        dnf.query(["python3dist(numpy)"])
     assert run.call_count == 0
-    assert info.value.hint is not None and "PIP_NATIVE_DNF=dnf-3" in info.value.hint
+    assert info.value.message == (
+        f"dnf is dnf5 ({path}/dnf5) and no dnf 4 command (dnf4, dnf-3) is on PATH; "
+        "pip-native's dnf backend reads dnf 4's output and does not support dnf5 yet."
+    )
+    hint = info.value.hint or ""
+    assert "`sudo dnf install python3-dnf`" in hint and "set PIP_NATIVE_DNF" in hint
+    with pytest.raises(UnsupportedBackendError, match="no dnf 4 command"):
+        dnf.check_target(target())  # the target check refuses too, before asking anything
+    with pytest.raises(UnsupportedBackendError, match="no dnf 4 command"):
+        dnf.plan_install(["python3-numpy"])
+    assert run.call_count == 0
+
+
+def test_explicit_dnf5_is_refused_even_with_dnf4_installed(
+    tmp_path: Path, mocker: MockerFixture
+) -> None:
+    path = fedora_41(tmp_path)
+    run = mocker.patch("pip_native.subproc.run")
+    for given in ("dnf", "dnf5"):
+        dnf = DnfAdapter(environ={"PATH": path, "PIP_NATIVE_DNF": given})
+        with pytest.raises(UnsupportedBackendError) as info:
+            dnf.query(["python3dist(numpy)"])
+        assert info.value.message.startswith(f"PIP_NATIVE_DNF={given} is dnf5 ({path}/dnf5); ")
+        assert info.value.hint == (
+            f"Set PIP_NATIVE_DNF=dnf4 (dnf 4, found at {path}/dnf4), or unset PIP_NATIVE_DNF: "
+            "pip-native then uses it by itself."
+        )
+    assert run.call_count == 0
+
+
+def test_dnf5_system_plans_and_installs_with_dnf4(tmp_path: Path, mocker: MockerFixture) -> None:
+    # every dnf command, the simulation and the install command, runs dnf4: the recordings
+    # answer only when they start with dnf4 instead of the dnf they were recorded with
+    fake = FakeDnf()
+    fake.results = {(("dnf4", *a[1:]) if a[0] == "dnf" else a): r for a, r in fake.results.items()}
+    mocker.patch("pip_native.subproc.run", side_effect=fake)
+    path = fedora_41(tmp_path)
+    dnf = DnfAdapter(installroot=RECORDED_ROOT, options=RECORDED_OPTIONS, environ={"PATH": path})
+    step = dnf.plan_install(["python3-pntest-core"])
+    base = ("dnf4", *BASE[1:])
+    assert fake.calls[-1] == (*base, "install", "--assumeno", WEAK, *step.requested)
+    assert step.command == (*base, "install", "-y", WEAK, "python3-pntest-core-1.0-1.noarch")
+    assert native_argv(step, use_sudo=False) == list(step.command)
+    assert [c[0] for c in fake.calls] == ["rpm"] + ["dnf4"] * (len(fake.calls) - 1)
 
 
 # -- query / closure --------------------------------------------------------------

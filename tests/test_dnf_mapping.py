@@ -145,6 +145,7 @@ def test_native_source_answers_pypi_names_with_real_packages(
 ) -> None:
     fake = FakeDnf()
     mocker.patch("pip_native.subproc.run", side_effect=fake)
+    mocker.patch("pip_native.native.dnf.shutil.which", return_value="/usr/bin/dnf-3")  # not dnf5
     mapping_file = tmp_path / "pntest.toml"
     mapping_file.write_text(SOURCE_MAPPING)
     native: NativeSource | None = None

@@ -354,6 +354,11 @@ def _refresh(request: InstallRequest, *, use_sudo: bool) -> None:
             hint=f"Update {backend.name}'s package data yourself, then run without --refresh.",
         )
     command, needs_root = REFRESH_COMMANDS[backend.name]
+    if backend.name == "dnf":
+        from pip_native.native.dnf import DnfAdapter
+
+        # dnf 4's own command where dnf is dnf5, with PIP_NATIVE_DNF_INSTALLROOT and options.
+        command = DnfAdapter().refresh_command()
     refresh(backend.name, command, needs_root=needs_root, use_sudo=use_sudo)
 
 

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from pip_native.environment import TargetEnvironment
 
 __all__ = [
+    "DNF4_COMMANDS",
+    "DNF4_PACKAGE",
     "ENV_INSTALLROOT",
     "ENV_OPTIONS",
     "ENV_PROGRAM",
@@ -60,8 +62,13 @@ logger = logging.getLogger(__name__)
 ENV_INSTALLROOT = "PIP_NATIVE_DNF_INSTALLROOT"
 #: Extra dnf options (shell words) for every dnf command: ``--releasever=40 -C``, repositories.
 ENV_OPTIONS = "PIP_NATIVE_DNF_OPTIONS"
-#: The dnf 4 command (default ``dnf``), e.g. ``dnf-3`` or ``dnf4`` where ``dnf`` is dnf5.
+#: The dnf 4 command, e.g. ``dnf-3``. Unset: ``dnf``, or where that is dnf5, :data:`DNF4_COMMANDS`.
 ENV_PROGRAM = "PIP_NATIVE_DNF"
+#: dnf 4's own commands, tried in this order when ``dnf`` is dnf5 and :data:`ENV_PROGRAM` is unset
+#: (Fedora 41+ ships ``/usr/bin/dnf-3`` and its link ``dnf4`` next to dnf5's ``dnf``).
+DNF4_COMMANDS = ("dnf4", "dnf-3")
+#: The Fedora package with dnf 4's commands (``dnf-3``, ``dnf4``) once dnf5 provides ``dnf``.
+DNF4_PACKAGE = "python3-dnf"
 
 #: The interpreter dnf's ``python3-*`` packages serve (under the installroot, if any).
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -79,6 +86,22 @@ _MAX_ROUNDS = 100
 _NEEDS_ROOT = "has to be run with superuser privileges"
 _PYTHON_NAME = re.compile(r"^python(\d+\.\d+)$")
 _MACHINE_ARCH = {"amd64": "x86_64", "arm64": "aarch64"}
+
+
+@dataclass(frozen=True)
+class _Program:
+    """The dnf command every dnf call starts with, and why (for :meth:`DnfAdapter.describe`)."""
+
+    command: str
+    note: str = ""
+    """Set when pip-native picked the command itself: ``dnf is dnf5, …``."""
+    refusal: UnsupportedBackendError | None = None
+    """Set when the command is dnf5 and no dnf 4 can stand in: raised before anything runs."""
+
+
+def _is_dnf5(path: str) -> bool:
+    """dnf5 is recognised by the name its command resolves to (links followed): ``dnf5…``."""
+    return Path(os.path.realpath(path)).name.startswith("dnf5")
 
 
 @dataclass(frozen=True)
@@ -101,6 +124,9 @@ class DnfAdapter:
 
     Settings come from the keyword arguments or, when not given, from the
     environment: :data:`ENV_INSTALLROOT`, :data:`ENV_OPTIONS`, :data:`ENV_PROGRAM`.
+    Commands are looked up on the environment's ``PATH``. Where ``dnf`` is dnf5
+    and no command was given, dnf 4's own command (:data:`DNF4_COMMANDS`) runs
+    every dnf call, the install included; without one, dnf5 is refused.
 
     Names may be package names (``python3-numpy``) or provides
     (``python3dist(numpy)``, ``python(abi)``): a provide stands for the package
@@ -135,14 +161,16 @@ class DnfAdapter:
                     "would change dnf's output.",
                     hint=f"Remove it; set {ENV_INSTALLROOT} for an installroot.",
                 )
-        self._program = program or environ.get(ENV_PROGRAM, "").strip() or "dnf"
+        self._given_program = program or environ.get(ENV_PROGRAM, "").strip() or None
+        self._given_as = self._given_program if program else f"{ENV_PROGRAM}={self._given_program}"
+        self._path = environ.get("PATH")  # where commands are looked up (None: os.environ's)
+        self._chosen: _Program | None = None
         self._index: RpmIndex | None = None
         self._resolved: dict[str, _Resolved | None] = {}
         self._closures: dict[tuple[str, str, str, bool], tuple[SystemPackage, ...] | PipNativeError]
         self._closures = {}
         self._provided: dict[SystemPackage, tuple[ProvidedDistribution, ...]] = {}
         self._prefetched: set[str] = set()
-        self._program_checked = False
 
     @staticmethod
     def _check_root(root: str) -> str:
@@ -173,9 +201,16 @@ class DnfAdapter:
         """The installroot, or ``/`` for the running system."""
         return self._root or "/"
 
+    @property
+    def program(self) -> str:
+        """The dnf 4 command in use: :data:`ENV_PROGRAM`, else ``dnf``, else (``dnf`` is dnf5)
+        the first of :data:`DNF4_COMMANDS` on PATH that is not dnf5 itself."""
+        return self._program().command
+
     def dnf_base(self) -> list[str]:
-        """``dnf`` with the installroot and the user's options: the start of every dnf command."""
-        argv = [self._program]
+        """The dnf 4 command with the installroot and the user's options: the start of every
+        dnf command, the install command included."""
+        argv = [self.program]
         if self._root is not None:
             argv.append(f"--installroot={self._root}")
         argv.extend(self._options)
@@ -184,19 +219,71 @@ class DnfAdapter:
     def _rpm_base(self) -> list[str]:
         return ["rpm", f"--root={self._root}"] if self._root is not None else ["rpm"]
 
-    def _check_program(self) -> None:
-        """Refuse dnf5 (different output formats), once, without running anything."""
-        if self._program_checked:
-            return
-        found = shutil.which(self._program)
-        if found is not None and Path(os.path.realpath(found)).name.startswith("dnf5"):
-            raise UnsupportedBackendError(
-                f"{self._program} is dnf5 ({os.path.realpath(found)}); pip-native's dnf backend "
-                "reads dnf 4's output and does not support dnf5 yet.",
-                hint=f"If dnf 4 is installed as well (command dnf-3 or dnf4), set "
-                f"{ENV_PROGRAM} to it, e.g. {ENV_PROGRAM}=dnf-3.",
+    def _which(self, command: str) -> str | None:
+        return shutil.which(command, path=self._path)
+
+    def _program(self) -> _Program:
+        """Choose the dnf command once, from PATH only (nothing is run)."""
+        if self._chosen is None:
+            self._chosen = self._choose_program()
+        return self._chosen
+
+    def _choose_program(self) -> _Program:
+        name = self._given_program or "dnf"
+        found = self._which(name)
+        if found is None or not _is_dnf5(found):
+            return _Program(name)  # not on PATH at all: check_target (or running it) says so
+        dnf5 = os.path.realpath(found)
+        dnf4 = self._find_dnf4()
+        if self._given_program is None and dnf4 is not None:
+            command, path = dnf4
+            logger.info("dnf backend: dnf is dnf5 (%s); using %s (%s), dnf 4", dnf5, command, path)
+            return _Program(command, note="dnf is dnf5, which pip-native does not read yet")
+        problem = "pip-native's dnf backend reads dnf 4's output and does not support dnf5 yet"
+        if self._given_program is not None:
+            message = f"{self._given_as} is dnf5 ({dnf5}); {problem}."
+            if dnf4 is not None:
+                hint = (
+                    f"Set {ENV_PROGRAM}={dnf4[0]} (dnf 4, found at {dnf4[1]}), or unset "
+                    f"{ENV_PROGRAM}: pip-native then uses it by itself."
+                )
+            else:
+                hint = self._install_dnf4_hint()
+        else:
+            message = (
+                f"dnf is dnf5 ({dnf5}) and no dnf 4 command ({', '.join(DNF4_COMMANDS)}) is on "
+                f"PATH; {problem}."
             )
-        self._program_checked = True
+            hint = self._install_dnf4_hint()
+        return _Program(name, refusal=UnsupportedBackendError(message, hint=hint))
+
+    def _find_dnf4(self) -> tuple[str, str] | None:
+        """The first of :data:`DNF4_COMMANDS` on PATH that is not dnf5, and where it is."""
+        for command in DNF4_COMMANDS:
+            found = self._which(command)
+            if found is not None and not _is_dnf5(found):
+                return command, found
+        return None
+
+    @staticmethod
+    def _install_dnf4_hint() -> str:
+        return (
+            f"Install dnf 4 next to dnf5 (on Fedora: `sudo dnf install {DNF4_PACKAGE}`, which "
+            f"ships the {' and '.join(DNF4_COMMANDS)} commands); pip-native then uses it by "
+            f"itself. To name a dnf 4 command explicitly, set {ENV_PROGRAM} to it."
+        )
+
+    def refresh_command(self) -> tuple[str, ...]:
+        """``--refresh``: ``makecache`` with the same command, installroot and options as every
+        query, so it updates the metadata the plan reads (dnf 4's, not dnf5's, on Fedora 41+)."""
+        self._check_program()
+        return (*self.dnf_base(), "makecache")
+
+    def _check_program(self) -> None:
+        """Refuse dnf5 (different output formats) without running anything."""
+        refusal = self._program().refusal
+        if refusal is not None:
+            raise refusal
 
     def _run(
         self, argv: Sequence[str], *, what: str, check: bool = True, timeout: float = 600
@@ -412,8 +499,9 @@ class DnfAdapter:
             "available from the enabled repositories (as a package name or a provide).",
             hint="Check with `"
             + shlex.join([*self.dnf_base(), "repoquery", "--whatprovides", first])
-            + "`; run `dnf makecache` if the metadata is old, or install the project from "
-            "PyPI instead.",
+            + "`; run `"
+            + shlex.join([*self.dnf_base(), "makecache"])
+            + "` if the metadata is old, or install the project from PyPI instead.",
         )
 
     def provided_distributions(
@@ -593,8 +681,9 @@ class DnfAdapter:
                 command=result.argv,
                 hint="Check with `"
                 + shlex.join([*self.dnf_base(), "repoquery", missing[0]])
-                + "`; run `dnf makecache` if the metadata is old, or install the project from "
-                "PyPI instead.",
+                + "`; run `"
+                + shlex.join([*self.dnf_base(), "makecache"])
+                + "` if the metadata is old, or install the project from PyPI instead.",
             )
         raise CommandFailed(
             f"dnf cannot install {' '.join(specs)}: {detail}",
@@ -616,8 +705,12 @@ class DnfAdapter:
         return f"{python} -m venv --system-site-packages {path} && . {path}/bin/activate"
 
     def describe(self) -> str:
+        """The dnf command with its installroot; and why, when pip-native chose ``dnf4``/``dnf-3``
+        because ``dnf`` is dnf5."""
+        chosen = self._program()
         root = f" --installroot={self._root}" if self._root is not None else ""
-        return f"{self._program}{root}"
+        note = f" ({chosen.note})" if chosen.note else ""
+        return f"{chosen.command}{root}{note}"
 
     def check_target(self, env: TargetEnvironment) -> None:
         """Accept the root's ``/usr/bin/python3`` or a venv on it that sees system site-packages.
@@ -627,7 +720,7 @@ class DnfAdapter:
         own interpreter may not run on this host).
         """
         who = f"The Python interpreter {env.executable}"
-        missing = [t for t in (self._program, "rpm") if shutil.which(t) is None]
+        missing = [t for t in (self.program, "rpm") if self._which(t) is None]
         if missing:
             raise TargetEnvironmentError(
                 f"{who} cannot use dnf packages: {', '.join(missing)} not found on PATH, so this "
