@@ -57,6 +57,9 @@ def resolve(
 ) -> Resolution:
     """Resolve ``requirements`` jointly; raise :class:`ResolutionConflictError` when impossible."""
     direct = [r.name for r in requirements if isinstance(r, SpecRequirement)]
+    for req in requirements:
+        if isinstance(req, SpecRequirement):
+            provider.requested_order.setdefault(req.identifier, len(provider.requested_order))
     provider.prefetch(direct)
     provider.native.prefetch(direct)
     resolver: Resolver[ResolverRequirement, Candidate, str] = Resolver(

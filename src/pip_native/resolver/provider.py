@@ -64,6 +64,11 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         self._pre = pre
         self._kinds: dict[NormalizedName, Kind] = {}
         self._pypi_candidates: dict[NormalizedName, list[Candidate]] = {}
+        self._dependency_cache: dict[
+            tuple[CandidateKey, frozenset[NormalizedName]], list[ResolverRequirement]
+        ] = {}
+        self.requested_order: dict[str, int] = {}
+        """Identifiers the user asked for, in their order (pip's tie-break)."""
         self.unusable: dict[str, str] = {}
         """Candidates dropped because their metadata could not be read, with why."""
 
@@ -77,6 +82,28 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
     def identify(self, requirement_or_candidate: ResolverRequirement | Candidate) -> str:
         return requirement_or_candidate.identifier
 
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[RequirementInformation[ResolverRequirement, Candidate]]],
+        backtrack_causes: Sequence[RequirementInformation[ResolverRequirement, Candidate]],
+    ) -> Iterable[str]:
+        """As pip does: the causes of the current backtrack (and their parents) first.
+
+        A conflict cannot be solved while its causes stay pinned, and finding them
+        here is linear; in :meth:`get_preference` it would be quadratic.
+        """
+        causes: set[str] = set()
+        for info in backtrack_causes:
+            causes.add(info.requirement.identifier)
+            if info.parent is not None:
+                causes.add(info.parent.identifier)
+        names = list(identifiers)
+        narrowed = [n for n in names if n in causes]
+        return narrowed or names
+
     def get_preference(
         self,
         identifier: str,
@@ -85,11 +112,29 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         information: Mapping[str, Iterator[RequirementInformation[ResolverRequirement, Candidate]]],
         backtrack_causes: Sequence[RequirementInformation[ResolverRequirement, Candidate]],
     ) -> Any:
-        infos = list(information[identifier])
-        pinned = any(isinstance(i.requirement, (NativePin, SameCandidate)) for i in infos)
-        direct = any(i.parent is None for i in infos)
-        causes = {c.requirement.identifier for c in backtrack_causes}
-        return (not pinned, identifier not in causes, not direct, identifier)
+        """pip's order, after the exact pins that system packages impose (they have one choice):
+        requested directly, ``==`` pinned, upper-bounded, the user's order, constrained at all."""
+        system_pinned = False
+        direct = False
+        operators: list[str] = []
+        for info in information[identifier]:
+            req = info.requirement
+            if isinstance(req, (NativePin, SameCandidate)):
+                system_pinned = True
+            elif isinstance(req, SpecRequirement):
+                operators.extend(spec.operator for spec in req.specifier)
+            direct = direct or info.parent is None
+        pinned = any(op[:2] == "==" for op in operators)
+        upper_bounded = any(op in ("<", "<=", "~=") or op[:2] == "==" for op in operators)
+        return (
+            not system_pinned,
+            not direct,
+            not pinned,
+            not upper_bounded,
+            self.requested_order.get(identifier, len(self.requested_order)),
+            not operators,
+            identifier,
+        )
 
     def find_matches(
         self,
@@ -134,8 +179,14 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         return requirement.is_satisfied_by(candidate)
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[ResolverRequirement]:
+        # Asked again each time a backtrack re-pins the candidate: its dependencies never change.
+        key = (candidate.key, candidate.extras)
+        cached = self._dependency_cache.get(key)
+        if cached is not None:
+            return cached
         try:
-            return self._dependencies(candidate)
+            deps = self._dependency_cache[key] = self._dependencies(candidate)
+            return deps
         except IndexFetchError as exc:
             # Unreadable metadata makes this one candidate unusable, not the whole run:
             # resolvelib moves on to the next candidate (and reports it if all fail).
@@ -186,19 +237,19 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         # A system package's files in the target itself (conda installs into the env's own
         # site-packages) are never replaced by a PyPI wheel: pip would overwrite them.
         owned_here = in_target and installed.is_system_provided  # type: ignore[union-attr]
-        if kind is Kind.PURE and not pinned and not owned_here:
+        from_pypi = kind is Kind.PURE and not pinned and not owned_here
+        if from_pypi:
             others.extend(self._pypi(name))
         if installed is None:
             yield from others
-            return
-        if not self._upgrade(name):
+        elif not self._upgrade(name):
             yield installed
             yield from others
-            return
-        # Upgrading: newer versions first, then the installed one (never a reinstall of it).
-        yield from (c for c in others if c.version > installed.version)
-        yield installed
-        yield from (c for c in others if c.version < installed.version)
+        else:
+            # Upgrading: newer versions first, then the installed one (never a reinstall of it).
+            yield from (c for c in others if c.version > installed.version)
+            yield installed
+            yield from (c for c in others if c.version < installed.version)
 
     def _pypi(self, name: NormalizedName) -> list[Candidate]:
         if name not in self._pypi_candidates:
