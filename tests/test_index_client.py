@@ -15,9 +15,13 @@ from packaging.version import Version
 from localindex import LocalIndex
 from pip_native.errors import IndexFetchError
 from pip_native.index import IndexConfig, PackageIndex, pure_wheels
+from pip_native.index import client as client_module
+from pip_native.index.client import METADATA_CACHE
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from pytest_mock import MockerFixture
 
     from pip_native.index.files import DistFile
 
@@ -250,6 +254,49 @@ def test_wheel_download_when_there_is_no_metadata_file(
         assert [str(r) for r in idx.metadata(file).requires_dist] == ["dep"]
     assert local_index.requests["/files/demo-1.0-py3-none-any.whl"] == 1
     assert local_index.requests["/files/demo-1.0-py3-none-any.whl.metadata"] == 0
+
+
+def test_metadata_read_out_of_a_wheel_is_kept_by_its_hash(
+    local_index: LocalIndex, http_cache: Path, mocker: MockerFixture
+) -> None:
+    """Indexes without PEP 658 files: the next run reads the kept METADATA, not the wheel."""
+    local_index.add_wheel("demo", "1.0", requires=["dep"], metadata_file=False)
+    local_index.build()
+    with local_index.serve() as url:
+        with open_index(url, http_cache) as idx:
+            (file,) = idx.project_files(DEMO)
+            first = idx.metadata(file)
+        kept = list((http_cache / METADATA_CACHE).rglob("*.metadata"))
+        assert [k.name for k in kept] == [f"{file.hashes['sha256']}.metadata"]
+        unzip = mocker.spy(client_module, "wheel_metadata_file")
+        with open_index(url, http_cache) as idx:
+            (file,) = idx.project_files(DEMO)
+            assert idx.metadata(file) == first
+        assert unzip.call_count == 0
+        kept[0].write_bytes(b"Metadata-Version: 2.1\nName: other\nVersion: 9\n")  # damaged
+        with open_index(url, http_cache) as idx:
+            (file,) = idx.project_files(DEMO)
+            assert idx.metadata(file) == first
+        assert unzip.call_count == 1  # read from the wheel again, and kept again
+        assert kept[0].read_bytes().startswith(b"Metadata-Version")
+        assert b"Name: demo" in kept[0].read_bytes()
+
+
+def test_a_local_wheel_changed_after_its_metadata_was_kept_is_checked_again(
+    tmp_path: Path, http_cache: Path
+) -> None:
+    index = LocalIndex(tmp_path / "index")
+    wheel = index.add_wheel("demo", "1.0", metadata_file=False)
+    index.build()
+    url = index.file_url
+    with open_index(url, http_cache) as idx:
+        (file,) = idx.project_files(DEMO)
+        assert idx.metadata(file).version == Version("1.0")
+    wheel.write_bytes(wheel.read_bytes() + b"\0")
+    with open_index(url, http_cache) as idx:
+        (file,) = idx.project_files(DEMO)
+        with pytest.raises(IndexFetchError, match="does not match"):
+            idx.metadata(file)
 
 
 def test_declared_but_missing_metadata_file_falls_back_to_the_wheel(

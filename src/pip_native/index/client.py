@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
+import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +19,7 @@ from pip_native.errors import IndexFetchError
 from pip_native.index.config import IndexConfig, redact_url
 from pip_native.index.files import SUPPORTED_HASHES, DistFile, check_hash
 from pip_native.index.findlinks import FindLinks, as_url
-from pip_native.index.metadata import CoreMetadata, parse_core_metadata, read_wheel_metadata
+from pip_native.index.metadata import CoreMetadata, parse_core_metadata, wheel_metadata_file
 from pip_native.index.pages import ACCEPT_SIMPLE, PageError, parse_page
 from pip_native.index.transport import Fetched, Transport, file_url_to_path
 
@@ -35,6 +37,11 @@ _DAMAGED_HINT = (
     "The index, a proxy or the local cache serves damaged or tampered files. Retry; if it "
     "persists, report it to the index operator."
 )
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: Under the HTTP cache: METADATA read out of whole wheels, by the wheel's sha256.
+METADATA_CACHE = "wheel-metadata"
 
 
 def default_cache_dir() -> Path:
@@ -107,9 +114,11 @@ class PackageIndex:
         max_workers: int = 10,
     ) -> None:
         self.config = config
+        cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+        self._metadata_dir = cache_dir / METADATA_CACHE
         self._transport = Transport(
             config,
-            cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+            cache_dir=cache_dir,
             session=session,
             session_errors=session_errors,
             pool_size=max(max_workers, 10),
@@ -265,21 +274,77 @@ class PackageIndex:
         return result
 
     def _wheel_metadata(self, file: DistFile) -> CoreMetadata:
+        """METADATA out of the whole wheel (no PEP 658 file): kept by the wheel's sha256, so
+        a later run reads a few kilobytes instead of the wheel (indexes without PEP 658)."""
         source = redact_url(file.url)
+        cached = self._metadata_cache_path(file)
+        if cached is not None:
+            found = self._cached_metadata(cached, file, source)
+            if found is not None:
+                return found
         if file.url.startswith("file:"):  # read in place: local wheels can be huge
             path = file_url_to_path(file.url)
             self._check_local_hash(path, file)
             try:
                 with path.open("rb") as fh:
-                    return read_wheel_metadata(fh, file.project, source=source)
+                    data, member = wheel_metadata_file(fh, file.project, source=source)
             except OSError as exc:
                 raise IndexFetchError(
                     f"Could not read the wheel {path}: {exc.strerror or exc}.",
                     hint="Check the --find-links/--index-url path and its permissions.",
                 ) from exc
-        data = self._verified(file.url, file.hashes, what=f"the wheel {file.filename}")
-        assert data is not None
-        return read_wheel_metadata(data, file.project, source=source)
+        else:
+            wheel = self._verified(file.url, file.hashes, what=f"the wheel {file.filename}")
+            assert wheel is not None
+            data, member = wheel_metadata_file(wheel, file.project, source=source)
+        result = parse_core_metadata(data, source=f"{source} ({member})")
+        if cached is not None:
+            self._store_metadata(cached, data)
+        return result
+
+    def _metadata_cache_path(self, file: DistFile) -> Path | None:
+        """Where METADATA of ``file`` is kept: by its index sha256 (a local file's size and
+        mtime too, so a wheel changed on disk is read and hash-checked again)."""
+        digest = file.hashes.get("sha256", "").lower()
+        if not _SHA256.match(digest):  # the index's text becomes a file name: hex only
+            return None
+        if file.url.startswith("file:"):
+            try:
+                st = file_url_to_path(file.url).stat()
+            except OSError:
+                return None
+            digest = hashlib.sha256(
+                f"{digest}\0{st.st_size}\0{st.st_mtime_ns}".encode()
+            ).hexdigest()
+        return self._metadata_dir / digest[:2] / f"{digest}.metadata"
+
+    @staticmethod
+    def _cached_metadata(path: Path, file: DistFile, source: str) -> CoreMetadata | None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            found = parse_core_metadata(data, source=f"{source} (cached METADATA)")
+        except IndexFetchError:
+            found = None
+        if found is None or (
+            canonicalize_name(found.name) != file.project or found.version != file.version
+        ):
+            logger.debug("ignoring damaged cached metadata %s", path)
+            path.unlink(missing_ok=True)
+            return None
+        return found
+
+    @staticmethod
+    def _store_metadata(path: Path, data: bytes) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except OSError as exc:
+            logger.debug("could not keep metadata in %s: %s", path, exc)
 
     @staticmethod
     def _check_local_hash(path: Path, file: DistFile) -> None:

@@ -19,7 +19,7 @@ from pip_native.index.files import parse_requires_python
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
-__all__ = ["CoreMetadata", "parse_core_metadata", "read_wheel_metadata"]
+__all__ = ["CoreMetadata", "parse_core_metadata", "read_wheel_metadata", "wheel_metadata_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +92,23 @@ def read_wheel_metadata(
     wheel: bytes | IO[bytes], project: NormalizedName, *, source: str
 ) -> CoreMetadata:
     """The core metadata inside a wheel (bytes or a seekable binary file)."""
+    data, member = wheel_metadata_file(wheel, project, source=source)
+    return parse_core_metadata(data, source=f"{source} ({member})")
+
+
+def wheel_metadata_file(
+    wheel: bytes | IO[bytes], project: NormalizedName, *, source: str
+) -> tuple[bytes, str]:
+    """The raw ``.dist-info/METADATA`` of a wheel, and its name inside the archive."""
     fileobj = io.BytesIO(wheel) if isinstance(wheel, bytes) else wheel
     try:
         with zipfile.ZipFile(fileobj) as archive:
             member = _metadata_member(archive, project)
             if member is None:
                 raise _invalid(source, "the wheel has no single .dist-info/METADATA")
-            data = archive.read(member)
+            return archive.read(member), member
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise IndexFetchError(
             f"Could not read the wheel {source}: {exc}.",
             hint="The download may be truncated; retry, or clear pip-native's HTTP cache.",
         ) from exc
-    return parse_core_metadata(data, source=f"{source} ({member})")
