@@ -68,7 +68,7 @@ class Origin:
 
 USER = Origin("you")
 
-CandidateKey = tuple[str, Version, Source]
+CandidateKey = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,10 @@ class Candidate:
     @cached_property
     def key(self) -> CandidateKey:
         """Identity across extras: the same project version from the same place.
-        Cached: resolvelib compares candidates millions of times on a deep backtrack."""
-        return (self.name, self.version, self.source)
+
+        Strings, and cached: on a deep backtrack the provider hashes keys millions of times,
+        and a str caches its hash where a :class:`Version` computes it in Python each time."""
+        return (self.name, str(self.version), self.source.value)
 
     def with_extras(self, extras: frozenset[NormalizedName]) -> Candidate:
         return Candidate(
@@ -151,6 +153,8 @@ class SpecRequirement:
     origin: Origin
     text: str
     allow_prereleases: bool = False
+    _answers: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """is_satisfied_by per version: a backtrack asks the same question over and over."""
 
     @classmethod
     def from_requirement(
@@ -178,7 +182,13 @@ class SpecRequirement:
         # As in pip, a pre-release satisfies a specifier that matches it: whether
         # pre-releases are candidates at all is decided when they are listed (find_matches).
         # Explicit, because packaging >= 25 accepts them for prereleases=None too.
-        return self.specifier.contains(candidate.version, prereleases=True)
+        version = candidate.key[1]
+        answer = self._answers.get(version)
+        if answer is None:
+            answer = self._answers[version] = self.specifier.contains(
+                candidate.version, prereleases=True
+            )
+        return answer
 
     def describe(self) -> str:
         return f"{self.text} (required by {self.origin})"
