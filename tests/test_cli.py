@@ -293,6 +293,31 @@ def test_ctrl_c_during_the_install_reports_exactly_what_was_done(
     assert json.loads(report.read_text())["pip_native"]["result"]["status"] == "interrupted"
 
 
+def test_ctrl_c_during_planning_changes_nothing_and_frees_the_environment(
+    world: World,
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    mocker: MockerFixture,
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C while the resolver asks the native side: exit 130, no step, no report, no lock."""
+    execute = mocker.patch.object(cli, "execute")
+    commands = mocker.patch("pip_native.subproc.run")
+    closure = world.adapter.closure
+    mocker.patch.object(world.adapter, "closure", side_effect=KeyboardInterrupt)
+    report = tmp_path / "r.json"
+    code, out, err = run(
+        capsys, "install", "--native-from=apt", "scikit-learn", "requests", "--report", str(report)
+    )
+    assert code == 130
+    assert err == "pip-native: interrupted.\n" and out == ""
+    assert execute.call_count == 0 and commands.call_args_list == [] and not report.exists()
+    # The environment's lock was released: the next run plans at once.
+    mocker.patch.object(world.adapter, "closure", closure)
+    mocker.patch.dict("os.environ", {"PIP_NATIVE_LOCK_TIMEOUT": "0"})
+    assert run(capsys, "plan", "-q", "--native-from=apt", "scikit-learn")[0] == 0
+
+
 def test_package_lists_are_refreshed_only_when_asked(
     planned: list[InstallRequest], capsys: pytest.CaptureFixture[str], mocker: MockerFixture
 ) -> None:

@@ -459,6 +459,25 @@ def test_connection_refused_raises_index_fetch_error(http_cache: Path) -> None:
     assert "--index-url" in (info.value.hint or "")
 
 
+def test_unreachable_index_plans_from_cached_pages_and_says_so(
+    local_index: LocalIndex, http_cache: Path
+) -> None:
+    """Offline: pages fetched earlier are used however old, and recorded as stale."""
+    demo_index(local_index)
+    with local_index.serve() as url:
+        first = _run_once(url, http_cache)
+    # The server is gone now: revalidating the page cannot connect.
+    with open_index(url, http_cache, retries=0, timeout=2.0) as idx:
+        assert idx.stale_pages == {}
+        files = idx.project_files(DEMO)
+        assert [idx.metadata(f) for f in files if f.is_wheel] == first
+        assert list(idx.stale_pages) == [f"{url}/demo/"]
+        assert "GMT" in idx.stale_pages[f"{url}/demo/"]  # the cached copy's Date
+        # A page never fetched before still fails clearly.
+        with pytest.raises(IndexFetchError, match="could not connect"):
+            idx.project_files(canonicalize_name("never-seen"))
+
+
 def test_invalid_json_page_raises_index_fetch_error(
     local_index: LocalIndex, http_cache: Path
 ) -> None:

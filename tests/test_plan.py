@@ -237,3 +237,24 @@ def test_token_credentials_and_report_urls_are_redacted(world: World) -> None:
     plan = dc_replace(plan, items=tuple(leaky if i is pypi else i for i in plan.items))
     text = dump(plan_json(plan))
     assert "bob:pw" not in text and "https://bob:****@files.example/r.whl" in text
+
+
+def test_offline_warning_names_the_pages_and_the_age_of_the_copies() -> None:
+    """The plan says when it was made from cached pages because the index was unreachable."""
+    from types import SimpleNamespace
+
+    from pip_native.planner import _offline_warning
+
+    index = SimpleNamespace(
+        stale_pages={
+            "https://pypi.org/simple/b/": "Tue, 01 Dec 2026 10:00:00 GMT",
+            "https://pypi.org/simple/a/": "Mon, 30 Nov 2026 09:00:00 GMT",
+            "https://pypi.org/simple/c/": "Tue, 01 Dec 2026 10:00:00 GMT",
+            "https://pypi.org/simple/d/": "Wed, 02 Dec 2026 08:00:00 GMT",
+        }
+    )
+    text = _offline_warning(index)  # type: ignore[arg-type]
+    assert text.startswith("The index could not be reached for 4 page(s) (")
+    assert "https://pypi.org/simple/a/, https://pypi.org/simple/b/, " in text
+    assert "and 1 more" in text
+    assert "fetched Mon, 30 Nov 2026 09:00:00 GMT to Wed, 02 Dec 2026 08:00:00 GMT" in text

@@ -5,9 +5,10 @@ Shared by the ``pip-native`` command and the pip hook, so both give identical pl
 
 from __future__ import annotations
 
+import email.utils
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import requests
@@ -212,4 +213,27 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
         externals=externals,
         local_projects=projects,
     )
+    if index.stale_pages:
+        plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
     return PlannedInstall(plan, resolution, env, backend, adapter, index)
+
+
+def _offline_warning(index: PackageIndex) -> str:
+    pages = index.stale_pages
+    listed = ", ".join(sorted(pages)[:3]) + (
+        f" and {len(pages) - 3} more" if len(pages) > 3 else ""
+    )
+    dates = sorted(set(pages.values()), key=_http_date_key)
+    return (
+        f"The index could not be reached for {len(pages)} page(s) ({listed}); they were read "
+        f"from pip-native's cache (fetched {dates[0]}"
+        + (f" to {dates[-1]}" if len(dates) > 1 else "")
+        + "). Newer releases are not seen: plan again when the index is reachable."
+    )
+
+
+def _http_date_key(date: str) -> float:
+    try:
+        return email.utils.parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return float("inf")

@@ -230,6 +230,12 @@ class PackageIndex:
 
     # -- metadata ------------------------------------------------------------------------
 
+    @property
+    def stale_pages(self) -> dict[str, str]:
+        """Index pages planned from the cache because the index could not be reached
+        (redacted URL -> the cached copy's date)."""
+        return {redact_url(url): date for url, date in self._transport.stale.items()}
+
     def metadata(self, file: DistFile) -> CoreMetadata:
         """The core metadata of a wheel: its PEP 658 ``.metadata`` file, else from the wheel."""
         future, mine = self._metadata.claim(file.url)

@@ -27,6 +27,7 @@ from pip_native import __version__
 from pip_native.errors import IndexFetchError
 from pip_native.index.config import IndexConfig, redact_url
 from pip_native.index.pages import JSON_CONTENT_TYPE
+from pip_native.index.pagestore import PageStore, StoredPage
 
 __all__ = ["OFFLINE_HINT", "Fetched", "Transport", "file_url_to_path"]
 
@@ -37,6 +38,7 @@ OFFLINE_HINT = (
     "pip's configuration); without network, use --no-index with --find-links pointing at "
     "a local directory of wheels."
 )
+
 
 #: Statuses worth retrying (pip retries the same ones).
 _RETRY_STATUSES = (500, 502, 503, 504, 520, 527)
@@ -213,6 +215,12 @@ class Transport:
         self._files_session = session or _build_session(
             config, cache_dir, pool_size, immutable=True
         )
+        #: The last good copy of every index page, for when the index cannot be reached
+        #: (cachecontrol keeps none of a page served without caching headers).
+        self._pages = PageStore(cache_dir / "pages") if self._own_session else None
+        self.stale: dict[str, str] = {}
+        """Pages served from the cache because the index could not be reached: URL -> the
+        cached copy's Date header."""
         self._credentials = {
             parts.hostname: parts.netloc.rpartition("@")[0]
             for parts in map(urlsplit, (*config.sources(), *config.find_links))
@@ -272,17 +280,52 @@ class Transport:
             self.forget(url)
             response = self._request(url, headers, hash_checked, what=what)
         except self._request_errors as exc:
-            raise self._request_error(url, exc, what) from exc
+            copy = self._offline_copy(url, exc, what=what) if revalidate else None
+            if copy is None:
+                raise self._request_error(url, exc, what) from exc
+            return copy
         if response.status_code in (404, 410) and missing_ok:
             return None
         if response.status_code >= 400:
             raise self._http_error(url, response, what)
-        return Fetched(
+        fetched = Fetched(
             url=response.url or url,
             content=response.content,
             content_type=response.headers.get("Content-Type", ""),
             from_cache=bool(getattr(response, "from_cache", False)),
         )
+        if revalidate and self._pages is not None:  # fetched or revalidated: current now
+            self._pages.store(
+                url,
+                StoredPage(
+                    fetched.url, fetched.content_type, fetched.content, formatdate(usegmt=True)
+                ),
+            )
+        return fetched
+
+    def _offline_copy(self, url: str, exc: Exception, *, what: str) -> Fetched | None:
+        """The last copy of a page however old, when the index cannot be reached (no
+        connection, no answer in time, or 5xx after every retry): plan offline, and say so.
+
+        Never after a TLS failure (a setting to fix, not an outage). Nothing is sent.
+        """
+        unreachable = (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.RetryError,
+        )
+        if (
+            self._pages is None
+            or not isinstance(exc, unreachable)
+            or isinstance(exc, requests.exceptions.SSLError)
+        ):
+            return None
+        page = self._pages.load(url)
+        if page is None:
+            return None
+        self.stale[url] = page.date
+        logger.info("could not fetch %s; using the copy from %s", what, page.date)
+        return Fetched(page.url, page.content, page.content_type, from_cache=True)
 
     def _send(self, url: str, headers: dict[str, str], hash_checked: bool) -> requests.Response:
         kwargs: dict[str, Any] = {"headers": headers, "timeout": self.config.timeout}
