@@ -78,6 +78,15 @@ def test_native_project_without_system_package_is_a_clear_error(world: World) ->
     assert "--mapping FILE" in text  # the hint says how to map it
 
 
+def test_a_name_nothing_knows_gets_a_spelling_hint(world: World) -> None:
+    """A likely typo: no index and no system package knows the name."""
+    with pytest.raises(ResolutionConflictError) as err:
+        world.resolve("reqeusts")
+    hint = err.value.hint or ""
+    assert "No configured index and no apt package knows reqeusts: check its spelling" in hint
+    assert "--mapping FILE" not in hint
+
+
 def test_requires_python_filters_pure_wheels(world: World) -> None:
     assert sources(world.resolve("future-only"))["future-only"] == ("0.9", "pypi")
 

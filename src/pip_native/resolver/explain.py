@@ -69,7 +69,12 @@ def conflict_error(
     hints = []
     for name in by_name:
         if provider.kind(name) is not Kind.PURE and provider.native.candidate(name) is None:
-            if provider.native.match(name) is None:
+            if provider.kind(name) is Kind.ABSENT and provider.native.match(name) is None:
+                hints.append(
+                    f"No configured index and no {manager} package knows {name}: check its "
+                    "spelling (the name on PyPI), and the --index-url/--extra-index-url in use."
+                )
+            elif provider.native.match(name) is None:
                 hints.append(provider.native.mapping.unknown_error(name).hint or "")
             else:
                 hints.append(
