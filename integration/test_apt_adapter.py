@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ from pip_native.native.base import SystemPackage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from pytest_mock import MockerFixture
 
     from debrepo import AptSandbox
 
@@ -144,11 +147,20 @@ def test_plan_install_unknown(apt_adapter: AptAdapter) -> None:
         apt_adapter.plan_install(["python3-pntest-nonexistent"])
 
 
-def test_real_install_and_purge(apt_adapter: AptAdapter, apt_sandbox: AptSandbox) -> None:
-    """Run the exact NativeStep command, check dpkg and the adapter's view, purge."""
+def test_real_install_and_purge(
+    apt_adapter: AptAdapter, apt_sandbox: AptSandbox, tmp_path: Path
+) -> None:
+    """Run the exact NativeStep command, check dpkg and the adapter's view, purge.
+
+    The adapters share a cache directory across the install: nothing planned
+    before it (index, simulation, apt's binary cache) may be served after it.
+    """
     names = ["python3-pntest-core", "python3-pntest-nover"]
     before = dpkg_status(*names)
     assert all(s != "ii" for s, _ in before.values()), f"left over from a run: {before}"
+    cached = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
+    assert cached.plan_install(names) == apt_adapter.plan_install(names)
+    assert not any(p.is_installed for p in cached.closure("python3-pntest-core"))
     step = apt_adapter.plan_install(names)
     assert {p.name for p in step.new_packages} == set(names)
     try:
@@ -168,7 +180,7 @@ def test_real_install_and_purge(apt_adapter: AptAdapter, apt_sandbox: AptSandbox
             what="import the installed test modules",
         )
 
-        fresh = AptAdapter(env=apt_sandbox.env, dists_for_package=lambda _: [])
+        fresh = AptAdapter(env=apt_sandbox.env, dists_for_package=lambda _: [], cache_dir=tmp_path)
         found = fresh.query(names)
         assert found["python3-pntest-core"].installed_version == "1.0"
         provided = fresh.provided_distributions(list(found.values()))
@@ -180,6 +192,7 @@ def test_real_install_and_purge(apt_adapter: AptAdapter, apt_sandbox: AptSandbox
 
         with pytest.raises(ResolutionConflictError, match=r"python3-pntest-core 1\.0"):
             fresh.plan_install(["python3-pntest-core2"])  # would remove python3-pntest-core
+        assert fresh.plan_install(names).new_packages == ()  # not the simulation from before
     finally:
         subproc.run(
             ["dpkg", "--purge", *names],
@@ -195,9 +208,50 @@ def test_real_install_and_purge(apt_adapter: AptAdapter, apt_sandbox: AptSandbox
 def test_index_cache_survives_adapters(apt_sandbox: AptSandbox, tmp_path: Path) -> None:
     first = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
     expected = first.query(["python3-pntest-app"])
-    assert len(list(tmp_path.glob("apt-index-*.marshal"))) == 1
+    assert len(list(tmp_path.glob("apt-index-*.sqlite"))) == 1
     second = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
     assert second.query(["python3-pntest-app"]) == expected
+    plain = AptAdapter(env=apt_sandbox.env)  # no cache: everything in memory
+    for name in ("python3-pntest-app", "pntest-virtual", "libpntest0", "dpkg"):
+        assert second.closure(name) == plain.closure(name)
+
+
+def test_apt_binary_cache_and_simulation_cache(
+    apt_sandbox: AptSandbox, tmp_path: Path, mocker: MockerFixture
+) -> None:
+    """The sandbox switches apt's pkgcache off (like Docker): pip-native keeps one."""
+    run = mocker.spy(subproc, "run")
+    adapter = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
+    names = ["python3-pntest-app", "python3-pntest-nover"]
+    step = adapter.plan_install(names)
+    assert (tmp_path / "pkgcache.bin").is_file()
+    assert (tmp_path / "srcpkgcache.bin").is_file()
+    (simulate,) = [c.args[0] for c in run.call_args_list if c.args[0][0] == "apt-get"]
+    assert f"Dir::Cache::pkgcache={tmp_path / 'pkgcache.bin'}" in simulate
+    assert not any("Dir::Cache" in arg for arg in step.command)  # the real install: never
+    assert step == AptAdapter(env=apt_sandbox.env).plan_install(names)  # same answer without
+
+    run.reset_mock()
+    again = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path).plan_install(names)
+    assert again == step
+    assert [c.args[0][0] for c in run.call_args_list] == ["apt-config"]  # no apt-get -s
+
+
+def test_concurrent_adapters_share_the_caches(apt_sandbox: AptSandbox, tmp_path: Path) -> None:
+    """Runs starting at once with an empty cache directory all build and read it safely."""
+
+    def plan(_: int) -> tuple[object, ...]:
+        adapter = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
+        closure = adapter.closure("python3-pntest-app")
+        step = adapter.plan_install(["python3-pntest-app"])
+        return closure, step
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(plan, range(6)))
+    assert all(result == results[0] for result in results)
+    assert len(list(tmp_path.glob("apt-index-*.sqlite"))) == 1
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".") or ".bin." in p.name]
+    assert leftovers == []
 
 
 # -- check_target with real interpreters ---------------------------------------

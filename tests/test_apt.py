@@ -36,9 +36,7 @@ SIMULATE = ("apt-get", "-s", "-o", "Debug::NoLocking=1", "install", "--no-instal
 
 @pytest.fixture
 def fake(mocker: MockerFixture) -> FakeApt:
-    apt = FakeApt()
-    mocker.patch("pip_native.subproc.run", side_effect=apt)
-    return apt
+    return FakeApt().patch(mocker)
 
 
 def mapping(package: str) -> list[str]:
@@ -69,7 +67,7 @@ def test_query_many_names_in_three_processes(fake: FakeApt) -> None:
     adapter = AptAdapter(env=ENV)
     names = fifty_names()
     found = adapter.query(names)
-    assert fake.calls == [APT_CONFIG, DUMPAVAIL, DPKG_W]
+    assert fake.calls == [APT_CONFIG, DPKG_W, DUMPAVAIL]
     assert all(env == ENV for env in fake.envs)
     assert "no-such-package" not in found
     assert "python3-numpy-abi9" not in found  # virtual: no version of its own
@@ -93,7 +91,7 @@ def test_closure_for_many_names_costs_no_further_process(fake: FakeApt) -> None:
     adapter = AptAdapter()
     names = ["python3-sklearn", "python3-yaml", "python3-requests", "python3-lxml"]
     closures = {name: adapter.closure(name) for name in names}
-    assert fake.calls == [APT_CONFIG, DUMPAVAIL, DPKG_W]
+    assert fake.calls == [APT_CONFIG, DPKG_W, DUMPAVAIL]
     sklearn = closures["python3-sklearn"]
     assert sklearn[0] == SystemPackage("apt", "python3-sklearn", "1.2.1+dfsg-1", None, "all")
     by_name = {p.name: p for p in sklearn}
@@ -290,16 +288,15 @@ def apt_state(tmp_path: Path, mocker: MockerFixture) -> tuple[FakeApt, Path]:
             admin: load_recording("dpkg-query-W"),
         }
     )
-    mocker.patch("pip_native.subproc.run", side_effect=apt)
-    return apt, tmp_path
+    return apt.patch(mocker), tmp_path
 
 
 def test_index_cache_on_disk(apt_state: tuple[FakeApt, Path]) -> None:
     apt, tmp = apt_state
     cache = tmp / "cache"
     first = AptAdapter(cache_dir=cache).query(["python3-numpy", "python3-yaml"])
-    assert [c[0] for c in apt.calls] == ["apt-config", "apt-cache", "dpkg-query"]
-    assert len(list(cache.glob("apt-index-*.marshal"))) == 1
+    assert [c[0] for c in apt.calls] == ["apt-config", "dpkg-query", "apt-cache"]
+    assert len(list(cache.glob("apt-index-*.sqlite"))) == 1
 
     apt.calls.clear()
     warm = AptAdapter(cache_dir=cache)
@@ -313,8 +310,8 @@ def test_index_cache_on_disk(apt_state: tuple[FakeApt, Path]) -> None:
     lists_file.write_text("changed")
     os.utime(lists_file, ns=(1, 1))
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    assert [c[0] for c in apt.calls] == ["apt-config", "apt-cache", "dpkg-query"]
-    assert len(list(cache.glob("apt-index-*.marshal"))) == 1
+    assert [c[0] for c in apt.calls] == ["apt-config", "dpkg-query", "apt-cache"]
+    assert len(list(cache.glob("apt-index-*.sqlite"))) == 1
 
     # so does a dpkg status change (something was installed)
     apt.calls.clear()
@@ -327,11 +324,45 @@ def test_index_cache_corrupt_file_is_rebuilt(apt_state: tuple[FakeApt, Path]) ->
     apt, tmp = apt_state
     cache = tmp / "cache"
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    (path,) = cache.glob("apt-index-*.marshal")
-    path.write_bytes(b"\x00garbage")
-    apt.calls.clear()
-    assert AptAdapter(cache_dir=cache).query(["python3-numpy"])["python3-numpy"].version
-    assert "apt-cache" in [c[0] for c in apt.calls]
+    (path,) = cache.glob("apt-index-*.sqlite")
+    good = path.read_bytes()
+    for damaged in (b"\x00garbage", good[: len(good) // 2], b""):
+        path.write_bytes(damaged)
+        apt.calls.clear()
+        assert AptAdapter(cache_dir=cache).query(["python3-numpy"])["python3-numpy"].version
+        assert "apt-cache" in [c[0] for c in apt.calls]
+        assert path.read_bytes() == good  # rebuilt in place, from the same recording
+
+
+def test_index_cache_replaces_legacy_marshal_file(apt_state: tuple[FakeApt, Path]) -> None:
+    _, tmp = apt_state
+    cache = tmp / "cache"
+    cache.mkdir()
+    legacy = cache / "apt-index-0123456789abcdef0123456789abcdef.marshal"
+    legacy.write_bytes(b"old format")
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])
+    assert not legacy.exists()
+    assert len(list(cache.glob("apt-index-*.sqlite"))) == 1
+
+
+def test_warm_index_reads_only_what_it_needs(apt_state: tuple[FakeApt, Path]) -> None:
+    """The stored index answers like the in-memory one, without loading every record."""
+    _, tmp = apt_state
+    cache = tmp / "cache"
+    roots = ["python3-sklearn", "python3-yaml", "python3-requests", "python3-lxml", "adduser"]
+    in_memory = AptAdapter()
+    expected = {root: in_memory.closure(root) for root in roots}
+    cold = AptAdapter(cache_dir=cache)
+    assert {root: cold.closure(root) for root in roots} == expected
+    warm = AptAdapter(cache_dir=cache)
+    assert {root: warm.closure(root) for root in roots} == expected
+    assert warm.query(roots) == in_memory.query(roots)
+    small = AptAdapter(cache_dir=cache)
+    assert small.closure("libyaml-0-2") == in_memory.closure("libyaml-0-2")
+    available = small.index().available
+    assert not isinstance(available, dict)
+    loaded = available._known  # type: ignore[attr-defined]  # looked up so far (hits and misses)
+    assert 0 < len(loaded) < len(in_memory.index().available) // 4
 
 
 def test_index_cache_unwritable_dir_is_ignored(apt_state: tuple[FakeApt, Path]) -> None:
@@ -339,6 +370,195 @@ def test_index_cache_unwritable_dir_is_ignored(apt_state: tuple[FakeApt, Path]) 
     blocker = tmp / "file"
     blocker.write_text("")
     assert AptAdapter(cache_dir=blocker / "cache").query(["python3-numpy"])
+
+
+# -- apt's binary cache in the adapter's cache directory -------------------------
+
+
+def with_config(apt: FakeApt, tmp: Path, extra: str) -> None:
+    """Let apt-config also report ``extra`` (``VAR='value'`` lines)."""
+    recorded = apt.results[APT_CONFIG]
+    apt.results[APT_CONFIG] = CommandResult(APT_CONFIG, 0, recorded.stdout + extra, "")
+
+
+def cache_options(cache: Path, *, src: bool = True) -> tuple[str, ...]:
+    options = ("-o", f"Dir::Cache::pkgcache={cache / 'pkgcache.bin'}")
+    if src:
+        options += ("-o", f"Dir::Cache::srcpkgcache={cache / 'srcpkgcache.bin'}")
+    return options
+
+
+def test_disabled_apt_cache_is_kept_in_cache_dir(apt_state: tuple[FakeApt, Path]) -> None:
+    """Docker's docker-clean sets pkgcache "": read-only apt commands get a cache of ours."""
+    apt, tmp = apt_state
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    cache = tmp / "cache"
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.query(["python3-numpy"])
+    step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
+    options = cache_options(cache)
+    dumpavail = next(c for c in apt.calls if c[0] == "apt-cache")
+    simulate = next(c for c in apt.calls if c[0] == "apt-get")
+    assert dumpavail == ("apt-cache", *options, "dumpavail")
+    assert simulate == (
+        *SIMULATE[:4],
+        *options,
+        "install",
+        "--no-install-recommends",
+        "python3-sklearn",
+        "python3-yaml",
+    )
+    # never in the real install command
+    assert not any(arg.startswith("Dir::Cache") for arg in step.command)
+    assert step.command[:4] == ("apt-get", "-o", "DPkg::Lock::Timeout=120", "install")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("", ()),  # not reported: leave apt alone
+        ("PKGCACHE='/var/cache/apt/pkgcache.bin'\nSRCPKGCACHE='/var/cache/apt/src.bin'\n", ()),
+        ("PKGCACHE='/var/cache/apt/pkgcache.bin'\nSRCPKGCACHE=''\n", ()),  # system's cache on
+        ("PKGCACHE=''\nSRCPKGCACHE='/var/cache/apt/srcpkgcache.bin'\n", "pkgcache only"),
+    ],
+)
+def test_apt_cache_options_only_when_apt_cache_is_off(
+    apt_state: tuple[FakeApt, Path], extra: str, expected: object
+) -> None:
+    apt, tmp = apt_state
+    with_config(apt, tmp, extra)
+    cache = tmp / "cache"
+    AptAdapter(cache_dir=cache).plan_install(["python3-sklearn", "python3-yaml"])
+    (simulate,) = [c for c in apt.calls if c[0] == "apt-get"]
+    options = cache_options(cache, src=False) if expected else ()
+    assert simulate[4:-4] == options
+
+
+def test_apt_cache_options_need_a_writable_cache_dir(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    blocker = tmp / "file"
+    blocker.write_text("")
+    AptAdapter(cache_dir=blocker / "cache").plan_install(["python3-sklearn", "python3-yaml"])
+    AptAdapter().plan_install(["python3-sklearn", "python3-yaml"])  # no cache dir at all
+    simulations = [c for c in apt.calls if c[0] == "apt-get"]
+    assert simulations == [(*SIMULATE, "python3-sklearn", "python3-yaml")] * 2
+    if os.geteuid() != 0:  # root writes anywhere
+        readonly = tmp / "readonly"
+        readonly.mkdir(mode=0o500)
+        AptAdapter(cache_dir=readonly).plan_install(["python3-sklearn", "python3-yaml"])
+        assert apt.calls[-1] == (*SIMULATE, "python3-sklearn", "python3-yaml")
+
+
+def test_left_over_apt_cache_temporaries_are_removed(apt_state: tuple[FakeApt, Path]) -> None:
+    _, tmp = apt_state
+    cache = tmp / "cache"
+    cache.mkdir()
+    old = [
+        cache / "pkgcache.bin.Ab12Cd",
+        cache / "srcpkgcache.bin.Xy34Zw",
+        cache / ".apt-index-x.tmp",
+    ]
+    new = cache / "pkgcache.bin.Fresh1"
+    for path in [*old, new]:
+        path.write_bytes(b"partial")
+    for path in old:
+        os.utime(path, (1, 1))
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])
+    assert not any(path.exists() for path in old)
+    assert new.exists()  # maybe another run's apt is writing it right now
+
+
+# -- the apt-get -s result cache ------------------------------------------------
+
+
+def simulations(apt: FakeApt) -> int:
+    return sum(1 for c in apt.calls if c[0] == "apt-get")
+
+
+def test_simulation_is_reused_in_the_same_apt_state(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    names = ["python3-sklearn", "python3-yaml"]
+    first = AptAdapter(cache_dir=cache).plan_install(names)
+    assert simulations(apt) == 1
+    assert len(list(cache.glob("apt-sim-*.json"))) == 1
+    again = AptAdapter(cache_dir=cache).plan_install(names)
+    assert again == first
+    assert simulations(apt) == 1
+    # another request, or another environment for apt, is another entry
+    AptAdapter(cache_dir=cache).plan_install(["libcurl4-gnutls-dev"])
+    AptAdapter(cache_dir=cache, env={"PNTEST_FLAG": "1"}).plan_install(names)
+    assert simulations(apt) == 3
+    assert len(list(cache.glob("apt-sim-*.json"))) == 3
+    # removals are an answer too (exit status 0): cached, and refused again
+    for _ in range(2):
+        with pytest.raises(ResolutionConflictError):
+            AptAdapter(cache_dir=cache).plan_install(["ntpsec"])
+    assert simulations(apt) == 4
+
+
+def test_simulation_cache_follows_the_apt_state(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    names = ["python3-sklearn", "python3-yaml"]
+    AptAdapter(cache_dir=cache).plan_install(names)
+    AptAdapter(cache_dir=cache).plan_install(["libcurl4-gnutls-dev"])
+    (tmp / "dpkg" / "status").write_text("Package: installed-meanwhile\n")
+    AptAdapter(cache_dir=cache).plan_install(names)
+    assert simulations(apt) == 3
+    assert len(list(cache.glob("apt-sim-*.json"))) == 1  # the old state's entries are gone
+
+
+def test_failed_simulation_is_not_cached(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    for _ in range(2):
+        with pytest.raises(NoNativePackageError):
+            AptAdapter(cache_dir=cache).plan_install(["no-such-pkg-xyz", "python3-numpy"])
+        with pytest.raises(CommandFailed):
+            AptAdapter(cache_dir=cache).plan_install(["ntpsec", "systemd-timesyncd"])
+    assert simulations(apt) == 4
+    assert list(cache.glob("apt-sim-*.json")) == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"{not json",
+        b"[1, 2]",
+        b'{"format": 1}',
+        b'{"format": 999, "key": "x", "argv": [], "env": [], "stdout": "", "stderr": ""}',
+    ],
+)
+def test_damaged_or_foreign_simulation_entry_is_ignored(
+    apt_state: tuple[FakeApt, Path], damage: bytes
+) -> None:
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    names = ["python3-sklearn", "python3-yaml"]
+    expected = AptAdapter(cache_dir=cache).plan_install(names)
+    (entry,) = cache.glob("apt-sim-*.json")
+    entry.write_bytes(damage)
+    assert AptAdapter(cache_dir=cache).plan_install(names) == expected
+    assert simulations(apt) == 2
+    assert AptAdapter(cache_dir=cache).plan_install(names) == expected  # rewritten
+    assert simulations(apt) == 2
+
+
+def test_simulation_entry_of_another_command_is_ignored(apt_state: tuple[FakeApt, Path]) -> None:
+    """An entry whose content names another command (a hash collision, a copied file)."""
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    AptAdapter(cache_dir=cache).plan_install(["libcurl4-gnutls-dev"])
+    (other,) = cache.glob("apt-sim-*.json")
+    names = ["python3-sklearn", "python3-yaml"]
+    expected = AptAdapter(cache_dir=cache).plan_install(names)
+    (entry,) = set(cache.glob("apt-sim-*.json")) - {other}
+    entry.write_bytes(other.read_bytes())
+    assert AptAdapter(cache_dir=cache).plan_install(names) == expected
+    assert simulations(apt) == 3
 
 
 # -- check_target --------------------------------------------------------------

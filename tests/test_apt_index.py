@@ -10,6 +10,7 @@ from pip_native.native.apt_index import (
     Record,
     Relation,
     UnsatisfiableDependency,
+    iter_dumpavail,
     parse_dependency_field,
     parse_dpkg_query,
     parse_dumpavail,
@@ -363,3 +364,33 @@ def test_installed_dependent_outside_the_closure_is_upgraded_when_broken() -> No
     )
     closure = {s.key: (s.record.version, s.installed_version) for s in idx.closure("app")}
     assert closure == {"app": ("1.0", None), "lib": ("2", "1"), "user": ("2", "1")}
+
+
+# -- streamed dumpavail parsing ------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1, 7, 100, 4096, 1 << 20])
+def test_iter_dumpavail_any_chunking_gives_the_same_records(size: int) -> None:
+    data = load_recording("dumpavail-excerpt").stdout.encode()
+    whole = parse_dumpavail(data, "amd64")
+    chunks = (data[i : i + size] for i in range(0, len(data), size))
+    streamed = list(iter_dumpavail(chunks, "amd64"))
+    assert dict(streamed) == whole
+    assert [key for key, _ in streamed] == list(whole)  # the same order
+    assert parse_dumpavail(data.decode(), "amd64") == whole  # text in, same records
+
+
+def test_iter_dumpavail_edges() -> None:
+    text = (
+        b"Package: first\nVersion: 1\nDepends: a,\n b\n\n\n\n"  # several blank lines
+        b"Package: bad-utf8\nVersion: 1\nDescription: caf\xe9\n \xff\xfe\nDepends: c\n\n"
+        b"Package: last\nVersion: 2\nArchitecture: i386"  # no final newline
+    )
+    for size in (1, 3, len(text)):
+        chunks = [text[i : i + size] for i in range(0, len(text), size)]
+        records = dict(iter_dumpavail(chunks, "amd64"))
+        assert set(records) == {"first", "bad-utf8", "last:i386"}
+        assert records["first"].depends == "a, b"
+        assert records["bad-utf8"].depends == "c"
+    assert list(iter_dumpavail([], "amd64")) == []
+    assert list(iter_dumpavail([b"\n\n", b""], "amd64")) == []

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import time
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pip_native import subproc
 from pip_native.errors import CommandFailed
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_env_overrides_and_removes_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,3 +51,60 @@ def test_streamed_output_goes_to_stderr_not_stdout(capfd: pytest.CaptureFixture[
     subproc.run([sys.executable, "-c", "print('progress')"], what="stream", capture=False)
     out, err = capfd.readouterr()
     assert out == "" and "progress" in err
+
+
+# -- stream --------------------------------------------------------------------
+
+
+def test_stream_yields_stdout_bytes_in_chunks() -> None:
+    code = "import sys; sys.stdout.buffer.write(b'x' * 10000 + b'\\xff end')"
+    chunks = list(subproc.stream([sys.executable, "-c", code], what="print", chunk_size=4096))
+    assert b"".join(chunks) == b"x" * 10000 + b"\xff end"
+    assert all(len(c) <= 4096 for c in chunks)
+    assert len(chunks) >= 3
+
+
+def test_stream_environment_like_run() -> None:
+    code = "import os; print(os.environ['LC_ALL'], os.environ.get('PN_NEW'))"
+    out = b"".join(subproc.stream([sys.executable, "-c", code], what="print", env={"PN_NEW": "n"}))
+    assert out.split() == [b"C.UTF-8", b"n"]
+
+
+def test_stream_failure_after_output_carries_stderr() -> None:
+    code = "import sys; print('partial'); sys.stderr.write('E: broken\\n'); sys.exit(3)"
+    received: list[bytes] = []
+    with pytest.raises(CommandFailed) as err:
+        for chunk in subproc.stream([sys.executable, "-c", code], what="dump", hint="fix it"):
+            received.append(chunk)
+    assert b"".join(received) == b"partial\n"
+    assert err.value.returncode == 3
+    text = err.value.render()
+    assert "Could not dump: the command exited with status 3" in text
+    assert "E: broken" in text and "Hint: fix it" in text
+
+
+def test_stream_missing_program() -> None:
+    with pytest.raises(CommandFailed, match="was not found"):
+        list(subproc.stream(["pip-native-no-such-program"], what="run it"))
+
+
+def test_stream_timeout_kills_the_command() -> None:
+    code = "import sys, time; print('start', flush=True); time.sleep(30)"
+    with pytest.raises(CommandFailed, match=r"did not finish within 0\.5 s") as err:
+        list(subproc.stream([sys.executable, "-c", code], what="wait", timeout=0.5))
+    assert err.value.returncode is None
+
+
+def test_stream_closed_early_kills_the_command(tmp_path: Path) -> None:
+    marker = tmp_path / "finished"
+    code = (
+        "import sys, time, pathlib\n"
+        "sys.stdout.write('x' * 100000); sys.stdout.flush(); time.sleep(30)\n"
+        f"pathlib.Path({str(marker)!r}).write_text('done')\n"
+    )
+    chunks = subproc.stream([sys.executable, "-c", code], what="wait", chunk_size=1000)
+    start = time.monotonic()
+    with contextlib.closing(chunks):
+        assert next(chunks) == b"x" * 1000
+    assert time.monotonic() - start < 10
+    assert not marker.exists()

@@ -10,12 +10,14 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+import threading
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 
 from pip_native.errors import CommandFailed, shown_command
 
-__all__ = ["CommandResult", "run"]
+__all__ = ["CommandResult", "run", "stream"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,27 @@ class CommandResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+
+def _environment(env: Mapping[str, str | None] | None, parse_output: bool) -> dict[str, str]:
+    full_env = dict(os.environ)
+    if parse_output:
+        full_env.update(PARSE_ENV)
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    return full_env
+
+
+def _not_found(args: tuple[str, ...], what: str, hint: str | None) -> CommandFailed:
+    return CommandFailed(
+        f"Could not {what}: {args[0]!r} was not found.",
+        command=args,
+        returncode=None,
+        hint=hint or f"Install the program that provides {args[0]!r}, or check PATH.",
+    )
 
 
 def run(
@@ -60,14 +83,7 @@ def run(
     A missing executable, a timeout or (with ``check``) a non-zero exit raise
     :class:`CommandFailed`.
     """
-    full_env = dict(os.environ)
-    if parse_output:
-        full_env.update(PARSE_ENV)
-    for key, value in (env or {}).items():
-        if value is None:
-            full_env.pop(key, None)
-        else:
-            full_env[key] = value
+    full_env = _environment(env, parse_output)
     args = tuple(argv)
     logger.debug("running: %s", shown_command(args))
     try:
@@ -83,12 +99,7 @@ def run(
             check=False,
         )
     except FileNotFoundError as exc:
-        raise CommandFailed(
-            f"Could not {what}: {args[0]!r} was not found.",
-            command=args,
-            returncode=None,
-            hint=hint or f"Install the program that provides {args[0]!r}, or check PATH.",
-        ) from exc
+        raise _not_found(args, what, hint) from exc
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
         raise CommandFailed(
@@ -108,3 +119,74 @@ def run(
             hint=hint,
         )
     return result
+
+
+def stream(
+    argv: Sequence[str],
+    *,
+    what: str,
+    env: Mapping[str, str | None] | None = None,
+    parse_output: bool = True,
+    timeout: float | None = None,
+    hint: str | None = None,
+    chunk_size: int = 1 << 20,
+) -> Generator[bytes, None, None]:
+    """Run ``argv`` and yield its standard output as it comes, in chunks of bytes.
+
+    For output too large to hold (and decode) at once: nothing is buffered
+    beyond one chunk, and nothing is decoded. ``what``, ``env``,
+    ``parse_output``, ``timeout`` (for the whole command) and ``hint`` work as
+    in :func:`run`; stderr is kept in a temporary file for the error message.
+    A missing executable, a timeout or a non-zero exit raise
+    :class:`CommandFailed`, the last two after the chunks read so far.
+    Closing the generator early (``contextlib.closing``) kills the command.
+    """
+    full_env = _environment(env, parse_output)
+    args = tuple(argv)
+    logger.debug("running (streamed): %s", shown_command(args))
+    with tempfile.TemporaryFile() as errfile:
+        try:
+            proc = subprocess.Popen(
+                args, env=full_env, stdout=subprocess.PIPE, stderr=errfile, stdin=subprocess.DEVNULL
+            )
+        except FileNotFoundError as exc:
+            raise _not_found(args, what, hint) from exc
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, expire) if timeout is not None else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            assert proc.stdout is not None
+            while chunk := proc.stdout.read(chunk_size):
+                yield chunk
+            returncode = proc.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if expired.is_set():
+            raise CommandFailed(
+                f"Could not {what}: the command did not finish within {timeout:g} s.",
+                command=args,
+                returncode=None,
+                hint=hint,
+            )
+        if returncode != 0:
+            errfile.seek(0)
+            raise CommandFailed(
+                f"Could not {what}: the command exited with status {returncode}.",
+                command=args,
+                returncode=returncode,
+                output=errfile.read().decode(errors="replace"),
+                hint=hint,
+            )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-import marshal
 import os
 import re
 import shlex
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,12 +24,13 @@ from pip_native.errors import (
     ResolutionConflictError,
     TargetEnvironmentError,
 )
+from pip_native.native import apt_store
 from pip_native.native.apt_index import (
     DPKG_QUERY_FORMAT,
     AptIndex,
     Record,
+    iter_dumpavail,
     parse_dpkg_query,
-    parse_dumpavail,
 )
 from pip_native.native.apt_output import (
     apt_messages,
@@ -43,7 +45,7 @@ from pip_native.native.debversion import deb_to_pep440
 from pip_native.settings import seconds_from_env
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
     from pip_native.environment import TargetEnvironment
 
@@ -59,8 +61,7 @@ logger = logging.getLogger(__name__)
 SYSTEM_PYTHON = "/usr/bin/python3"
 SYSTEM_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 
-_CACHE_FORMAT = 3
-_CACHE_PREFIX = "apt-index-"
+_CACHE_FORMAT = apt_store.INDEX_FORMAT
 _TOOLS = ("apt-get", "apt-cache", "apt-config", "dpkg", "dpkg-query")
 _PACKAGE_NAME = re.compile(
     r"^[a-z0-9][a-z0-9+.\-]+(?::[a-z0-9][a-z0-9\-]*)?(?:=[A-Za-z0-9.+~:\-]+)?$"
@@ -82,7 +83,18 @@ _CONFIG_KEYS = {
     "PREFERENCEPARTS": "Dir::Etc::preferencesparts/d",
     "PARTS": "Dir::Etc::parts/d",
     "MAIN": "Dir::Etc::main/f",
+    "EXTENDED": "Dir::State::extended_states/f",
+    "PKGCACHE": "Dir::Cache::pkgcache/f",
+    "SRCPKGCACHE": "Dir::Cache::srcpkgcache/f",
 }
+#: apt's binary caches of the lists (``Dir::Cache::pkgcache``/``srcpkgcache``), in the
+#: adapter's cache directory when the system's are switched off (set to "").
+_APT_CACHE_FILES = {"PKGCACHE": "pkgcache.bin", "SRCPKGCACHE": "srcpkgcache.bin"}
+_APT_CACHE_OPTIONS = {"PKGCACHE": "Dir::Cache::pkgcache", "SRCPKGCACHE": "Dir::Cache::srcpkgcache"}
+_HINT = (
+    "Check that apt works: `apt-get check` should succeed (run `apt-get update` "
+    "if the package lists are missing)."
+)
 
 
 def _venv_hint(path: str = "~/.venvs/myproject") -> str:
@@ -94,9 +106,13 @@ class AptAdapter:
 
     The index (``apt-cache dumpavail`` for apt's candidate versions plus
     ``dpkg-query -W`` for what is installed) is read once per adapter and, with
-    ``cache_dir``, stored on disk keyed by the state of the package lists,
-    sources, preferences, apt configuration and dpkg status, so a later
-    adapter loads it without running apt-cache.
+    ``cache_dir``, stored on disk (an SQLite database, see
+    :mod:`~pip_native.native.apt_store`) keyed by the state of the package
+    lists, sources, preferences, apt configuration and dpkg status, so a later
+    adapter looks up the records it needs without running apt-cache. The
+    ``apt-get -s`` result of :meth:`plan_install` is stored under the same key.
+    When the system switched apt's own binary cache off, the read-only apt
+    commands keep one in ``cache_dir`` (apt validates it against the lists).
 
     Virtual package names are absent from :meth:`query` (they have no version
     of their own); :meth:`closure` and :meth:`plan_install` resolve them
@@ -116,6 +132,8 @@ class AptAdapter:
         self._env: dict[str, str] = dict(env or {})
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._config: dict[str, str] | None = None
+        self._cache_dir_checked = False
+        self._usable_cache_dir: Path | None = None
         self._index: AptIndex | None = None
         self._file_lists: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
         self._provided: dict[SystemPackage, tuple[ProvidedDistribution, ...]] = {}
@@ -132,8 +150,7 @@ class AptAdapter:
             env=self._env,
             parse_output=True,
             timeout=timeout,
-            hint="Check that apt works: `apt-get check` should succeed (run `apt-get update` "
-            "if the package lists are missing).",
+            hint=_HINT,
         )
 
     def _missing_tools(self) -> list[str]:
@@ -166,7 +183,7 @@ class AptAdapter:
             files.append(directory)
             files.extend(e.path for e in entries if e.name not in ("lock", "partial"))
 
-        for var in ("SOURCELIST", "PREFERENCES", "MAIN", "STATUS"):
+        for var in ("SOURCELIST", "PREFERENCES", "MAIN", "STATUS", "EXTENDED"):
             if config.get(var):
                 files.append(config[var])
         for var in ("LISTS", "SOURCEPARTS", "PREFERENCEPARTS", "PARTS"):
@@ -190,73 +207,91 @@ class AptAdapter:
                 digest.update(f"{path}\0-\n".encode())
         return digest.hexdigest()[:32]
 
-    def _load_cached(self, key: str, arch: str) -> AptIndex | None:
-        if self._cache_dir is None:
-            return None
-        path = self._cache_dir / f"{_CACHE_PREFIX}{key}.marshal"
-        try:
-            # marshal.load(fh) reads in small chunks: loads(read_bytes()) is 5x faster
-            payload = marshal.loads(path.read_bytes())
-            fmt, stored_key, available, installed, providers = payload
-            if fmt != _CACHE_FORMAT or stored_key != key:
-                return None
-            return AptIndex(
-                {k: Record._make(v) for k, v in available.items()},
-                {k: Record._make(v) for k, v in installed.items()},
-                arch,
-                providers,
-            )
-        except FileNotFoundError:
-            return None
-        except (OSError, EOFError, ValueError, TypeError) as exc:
-            logger.debug("ignoring unreadable apt index cache %s: %s", path, exc)
-            return None
+    def _writable_cache_dir(self) -> Path | None:
+        """``cache_dir``, created if needed, when this process can write there; else None."""
+        if not self._cache_dir_checked:
+            self._cache_dir_checked = True
+            usable: Path | None = None
+            if self._cache_dir is not None:
+                try:
+                    self._cache_dir.mkdir(parents=True, exist_ok=True)
+                    if os.access(self._cache_dir, os.W_OK | os.X_OK):
+                        usable = self._cache_dir
+                except OSError as exc:
+                    logger.debug("apt cache directory %s is not usable: %s", self._cache_dir, exc)
+            if usable is not None:
+                patterns = [f"{name}.*" for name in _APT_CACHE_FILES.values()]
+                apt_store.remove_stale_temporaries(usable, *patterns)
+            self._usable_cache_dir = usable
+        return self._usable_cache_dir
 
-    def _store_cached(self, key: str, index: AptIndex) -> None:
-        if self._cache_dir is None:
-            return
-        path = self._cache_dir / f"{_CACHE_PREFIX}{key}.marshal"
-        payload = (
-            _CACHE_FORMAT,
-            key,
-            {k: tuple(v) for k, v in index.available.items()},
-            {k: tuple(v) for k, v in index.installed.items()},
-            dict(index.provider_table()),
-        )
-        try:
-            self._cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps(payload))
-            tmp.replace(path)
-            for old in self._cache_dir.glob(f"{_CACHE_PREFIX}*.marshal"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-        except OSError as exc:
-            logger.debug("could not write apt index cache %s: %s", path, exc)
+    def _apt_cache_options(self) -> tuple[str, ...]:
+        """``-o Dir::Cache::pkgcache=…`` options for read-only apt commands (maybe none).
 
-    def _read_index(self, config: Mapping[str, str]) -> tuple[dict[str, Record], dict[str, Record]]:
-        arch = config.get("ARCH", "")
-        dumpavail = self._run(["apt-cache", "dumpavail"], what="read apt's package index")
+        Only when the system's configuration switched apt's binary cache off
+        (``Dir::Cache::pkgcache ""``, as Docker images do), so that apt does not
+        rebuild it in memory on every call, and only when ``cache_dir`` is
+        writable. apt checks the file against the package lists and the dpkg
+        status itself and writes it atomically (a temporary file renamed).
+        """
+        cache_dir = self._writable_cache_dir()
+        if cache_dir is None:
+            return ()
+        config = self._apt_config()
+        if config.get("PKGCACHE") != "":
+            return ()  # enabled (or unknown): apt's own cache serves
+        options: list[str] = []
+        for var, option in _APT_CACHE_OPTIONS.items():
+            if config.get(var) == "":
+                options += ["-o", f"{option}={cache_dir / _APT_CACHE_FILES[var]}"]
+        return tuple(options)
+
+    def _read_installed(self, config: Mapping[str, str]) -> dict[str, Record]:
         argv = ["dpkg-query"]
         status = config.get("STATUS")
         if status and str(Path(status).parent) != "/var/lib/dpkg":
             argv.append(f"--admindir={Path(status).parent}")
         argv += ["-W", f"-f={DPKG_QUERY_FORMAT}"]
         installed = self._run(argv, what="list installed packages", timeout=120)
-        return parse_dumpavail(dumpavail.stdout, arch), parse_dpkg_query(installed.stdout, arch)
+        return parse_dpkg_query(installed.stdout, config.get("ARCH", ""))
+
+    def _read_available(self, arch: str) -> Iterator[tuple[str, Record]]:
+        """apt's candidates, parsed while ``apt-cache dumpavail`` writes them (50 MB on Debian)."""
+        chunks = subproc.stream(
+            ["apt-cache", *self._apt_cache_options(), "dumpavail"],
+            what="read apt's package index",
+            env=self._env,
+            timeout=600,
+            hint=_HINT,
+        )
+        with contextlib.closing(chunks):
+            yield from iter_dumpavail(chunks, arch)
 
     def index(self) -> AptIndex:
-        """The package index (read on first use, then kept for the adapter's lifetime)."""
+        """The package index (read on first use, then kept for the adapter's lifetime).
+
+        With a writable ``cache_dir`` the records stay in the database and are
+        read as closures need them; without one they are all kept in memory.
+        """
         if self._index is None:
             config = self._apt_config()
             arch = config.get("ARCH", "")
             key = self._cache_key(config)
-            index = self._load_cached(key, arch)
-            if index is None:
-                available, installed = self._read_index(config)
-                index = AptIndex(available, installed, arch)
-                self._store_cached(key, index)
-            self._index = index
+            cache_dir = self._writable_cache_dir()
+            stored = apt_store.load_index(cache_dir, key) if cache_dir is not None else None
+            if stored is None:
+                installed = self._read_installed(config)
+                if cache_dir is not None:
+                    try:
+                        stored = apt_store.write_index(
+                            cache_dir, key, self._read_available(arch), installed
+                        )
+                    except (OSError, sqlite3.Error) as exc:
+                        logger.debug("could not write the apt index cache: %s", exc)
+                if stored is None:
+                    self._index = AptIndex(dict(self._read_available(arch)), installed, arch)
+                    return self._index
+            self._index = AptIndex(stored.available, stored.installed, arch, stored.providers)
         return self._index
 
     # -- NativeAdapter -------------------------------------------------------
@@ -418,11 +453,12 @@ class AptAdapter:
             "-s",
             "-o",
             "Debug::NoLocking=1",
+            *self._apt_cache_options(),
             "install",
             "--no-install-recommends",
             *requested,
         )
-        result = self._run(argv, what="simulate the apt installation", check=False)
+        result = self._simulate(argv)
         if not result.ok:
             self._raise_simulation_error(requested, result)
         simulation = parse_simulation(result.stdout)
@@ -456,6 +492,21 @@ class AptAdapter:
             needs_root=True,
             env=env,
         )
+
+    def _simulate(self, argv: tuple[str, ...]) -> subproc.CommandResult:
+        """Run the ``apt-get -s`` command ``argv``, or reuse its result from the same apt state."""
+        cache_dir = self._writable_cache_dir()
+        if cache_dir is None:
+            return self._run(argv, what="simulate the apt installation", check=False)
+        config = self._apt_config()
+        key = self._cache_key(config)
+        cached = apt_store.load_simulation(cache_dir, key, argv, self._env)
+        if cached is not None:
+            return cached
+        result = self._run(argv, what="simulate the apt installation", check=False)
+        if result.ok and self._cache_key(config) == key:  # the state did not change meanwhile
+            apt_store.store_simulation(cache_dir, key, result, self._env)
+        return result
 
     def _raise_simulation_error(
         self, requested: Sequence[str], result: subproc.CommandResult

@@ -12,7 +12,7 @@ from pip_native.errors import NoNativePackageError
 from pip_native.native.debversion import compare_versions, version_satisfies
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
 __all__ = [
     "DPKG_QUERY_FORMAT",
@@ -22,6 +22,7 @@ __all__ = [
     "Relation",
     "Selected",
     "UnsatisfiableDependency",
+    "iter_dumpavail",
     "parse_dependency_field",
     "parse_dpkg_query",
     "parse_dumpavail",
@@ -41,10 +42,11 @@ DPKG_QUERY_FORMAT = (
 #: on disk (installed, or unpacked / half-configured / awaiting triggers).
 INSTALLED_STATES = frozenset("iUFWt")
 
+#: A kept field of a dumpavail stanza (with its continuation lines), or the blank line
+#: ending a stanza: both start at a newline, so the search skips to newlines quickly.
 _STANZA_FIELD = re.compile(
-    r"^(?:(Package|Version|Architecture|Pre-Depends|Depends|Provides|Priority|Source):[ \t]*"
-    r"([^\n]*(?:\n[ \t][^\n]*)*)|\n)",
-    re.M,
+    rb"\n(?:(Package|Version|Architecture|Pre-Depends|Depends|Provides|Priority|Source):[ \t]*"
+    rb"([^\n]*(?:\n[ \t][^\n]*)*)|(?=\n))"
 )
 
 _ALTERNATIVE = re.compile(
@@ -122,45 +124,74 @@ def _record_key(name: str, arch: str, native_arch: str) -> str:
     return f"{name}:{arch}"
 
 
-def parse_dumpavail(text: str, native_arch: str) -> dict[str, Record]:
+def _field_text(value: bytes) -> str:
+    text = value.decode("utf-8", "replace")
+    if "\n" in text:
+        text = " ".join(part.strip() for part in text.split("\n"))
+    return text.strip()
+
+
+def _stanza_record(fields: Mapping[bytes, bytes], native_arch: str) -> tuple[str, Record] | None:
+    name = _field_text(fields.get(b"Package", b""))
+    version = _field_text(fields.get(b"Version", b""))
+    if not name or not version:
+        return None
+    arch = _field_text(fields.get(b"Architecture", b""))
+    return _record_key(name, arch, native_arch), Record(
+        name,
+        version,
+        arch,
+        _field_text(fields.get(b"Pre-Depends", b"")),
+        _field_text(fields.get(b"Depends", b"")),
+        _field_text(fields.get(b"Provides", b"")),
+        _field_text(fields.get(b"Priority", b"")),
+        _source(_field_text(fields.get(b"Source", b"")), name, version),
+    )
+
+
+def iter_dumpavail(chunks: Iterable[bytes], native_arch: str) -> Iterator[tuple[str, Record]]:
+    """``(key, record)`` for each stanza of ``apt-cache dumpavail`` output given in chunks.
+
+    The output is read as bytes, one run of whole stanzas at a time, and
+    only the kept fields are decoded: memory stays at about one chunk
+    however large the index is. The key is the package name, qualified with
+    ``:arch`` for foreign architectures. Stanzas without Package or Version
+    are skipped. Keys are unique in apt's output; a repeated key would be
+    yielded again, and consumers keep the last record (as a dict does).
+    """
+    fields: dict[bytes, bytes] = {}
+    pending = b"\n"  # a newline before the first line: every match starts at one
+
+    def records_in(block: bytes) -> Iterator[tuple[str, Record]]:
+        nonlocal fields
+        for field, value in _STANZA_FIELD.findall(block):
+            if field:
+                fields[field] = value
+            elif fields:
+                found = _stanza_record(fields, native_arch)
+                if found is not None:
+                    yield found
+                fields = {}
+
+    for chunk in chunks:
+        pending += chunk
+        end = pending.rfind(b"\n\n")
+        if end < 0:
+            continue
+        # up to the end of the last complete stanza; the blank line after it starts the rest
+        yield from records_in(pending[: end + 1])
+        pending = pending[end:]
+    yield from records_in(pending + b"\n\n")
+
+
+def parse_dumpavail(text: str | bytes, native_arch: str) -> dict[str, Record]:
     """Parse ``apt-cache dumpavail`` (one candidate stanza per package) into records by key.
 
     The key is the package name, qualified with ``:arch`` for foreign
     architectures. Stanzas without Package or Version are skipped.
     """
-    records: dict[str, Record] = {}
-    fields: dict[str, str] = {}
-
-    def flush() -> None:
-        name = fields.get("Package")
-        version = fields.get("Version")
-        if name and version:
-            arch = fields.get("Architecture", "")
-            records[_record_key(name, arch, native_arch)] = Record(
-                name,
-                version,
-                arch,
-                fields.get("Pre-Depends", ""),
-                fields.get("Depends", ""),
-                fields.get("Provides", ""),
-                fields.get("Priority", ""),
-                _source(fields.get("Source", ""), name, version),
-            )
-
-    for match in _STANZA_FIELD.finditer(text):
-        field = match.group(1)
-        if field is None:
-            if fields:
-                flush()
-                fields = {}
-            continue
-        value = match.group(2)
-        if "\n" in value:
-            value = " ".join(part.strip() for part in value.split("\n"))
-        fields[field] = value.strip()
-    if fields:
-        flush()
-    return records
+    data = text.encode() if isinstance(text, str) else text
+    return dict(iter_dumpavail([data], native_arch))
 
 
 def parse_dpkg_query(text: str, native_arch: str) -> dict[str, Record]:
@@ -245,7 +276,10 @@ class AptIndex:
 
     ``available`` holds apt's candidate version of every package (from
     ``apt-cache dumpavail``), ``installed`` what dpkg has on disk. Both are
-    keyed by package name (``name:arch`` for foreign architectures).
+    keyed by package name (``name:arch`` for foreign architectures). Any
+    mapping will do: the adapter passes dicts, or mappings that read records
+    from the on-disk index as they are asked for (with its ``providers``
+    table), and closures only look up the names they reach.
     """
 
     def __init__(

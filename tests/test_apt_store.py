@@ -1,0 +1,222 @@
+"""Tests for pip_native.native.apt_store: the SQLite index and the apt-get -s result cache."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pip_native.errors import IndexFetchError
+from pip_native.native import apt_store
+from pip_native.native.apt_index import AptIndex, Record, parse_dpkg_query, parse_dumpavail
+from pip_native.subproc import CommandResult
+from test_apt_recordings import load_recording
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+KEY = "0123456789abcdef0123456789abcdef"
+#: The roots whose closures the dumpavail excerpt holds (tests/data/apt/record.py).
+ROOTS = (
+    "python3-sklearn",
+    "python3-yaml",
+    "python3-requests",
+    "python3-cryptography",
+    "python3-lxml",
+    "python3-pandas",
+)
+
+
+@pytest.fixture(scope="module")
+def recorded() -> tuple[dict[str, Record], dict[str, Record]]:
+    available = parse_dumpavail(load_recording("dumpavail-excerpt").stdout, "amd64")
+    installed = parse_dpkg_query(load_recording("dpkg-query-W").stdout, "amd64")
+    return available, installed
+
+
+def store(
+    cache: Path, recorded: tuple[dict[str, Record], dict[str, Record]], key: str = KEY
+) -> apt_store.StoredIndex:
+    available, installed = recorded
+    return apt_store.write_index(cache, key, iter(available.items()), installed)
+
+
+def test_round_trip(tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]) -> None:
+    available, installed = recorded
+    written = store(tmp_path, recorded)
+    assert written.path == tmp_path / f"apt-index-{KEY}.sqlite"
+    assert [p.name for p in tmp_path.iterdir()] == [written.path.name]  # no temporaries left
+    loaded = apt_store.load_index(tmp_path, KEY)
+    assert loaded is not None
+    assert loaded.installed == installed
+    assert list(loaded.installed) == list(installed)
+    # the lazy mapping behaves like the dict it replaces
+    stored = loaded.available
+    assert stored["python3-numpy"] == available["python3-numpy"]
+    assert stored.get("python3-numpy") == available["python3-numpy"]
+    assert stored.get("no-such-package") is None
+    assert stored.get("no-such-package", "default") == "default"
+    assert "python3-numpy" in stored
+    assert "no-such-package" not in stored
+    assert 42 not in stored
+    with pytest.raises(KeyError):
+        stored["no-such-package"]
+    assert list(stored) == list(available)
+    assert len(stored) == len(available)
+    assert dict(stored.items()) == available
+
+
+def test_provider_table_matches_in_memory_index(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
+) -> None:
+    available, installed = recorded
+    table = AptIndex(available, installed, "amd64").provider_table()
+    loaded = store(tmp_path, recorded)
+    providers = loaded.providers
+    assert dict(providers.items()) == dict(table)
+    assert list(providers) == list(table)
+    assert len(providers) == len(table)
+    virtual = next(iter(table))
+    assert providers[virtual] == table[virtual]
+    assert virtual in providers
+    assert providers.get("no-such-virtual") is None
+    assert providers.get("no-such-virtual", []) == []
+    assert "no-such-virtual" not in providers
+    with pytest.raises(KeyError):
+        providers["no-such-virtual"]
+
+
+def test_closures_from_the_store_equal_in_memory_closures(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
+) -> None:
+    available, installed = recorded
+    memory = AptIndex(available, installed, "amd64")
+    loaded = store(tmp_path, recorded)
+    lazy = AptIndex(loaded.available, loaded.installed, "amd64", loaded.providers)
+    roots = [*ROOTS, *sorted(available)]
+    for root in roots:
+        assert lazy.closure(root) == memory.closure(root), root
+
+
+def test_duplicate_keys_behave_like_a_dict(tmp_path: Path) -> None:
+    a1 = Record("a", "1", "all", "", "", "virt", "optional", "a 1")
+    b = Record("b", "1", "all", "", "", "", "optional", "b 1")
+    a2 = a1._replace(version="2", provides="other")
+    pairs = [("a", a1), ("b", b), ("a", a2)]
+    loaded = apt_store.write_index(tmp_path, KEY, iter(pairs), {})
+    assert list(loaded.available.items()) == list(dict(pairs).items())
+    assert dict(loaded.providers.items()) == {"other": [("a", None, False)]}
+
+
+def test_other_key_or_format_is_ignored(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
+) -> None:
+    written = store(tmp_path, recorded)
+    foreign = tmp_path / "apt-index-ffffffffffffffffffffffffffffffff.sqlite"
+    written.path.rename(foreign)
+    assert apt_store.load_index(tmp_path, "f" * 32) is None  # its content says KEY
+    store(tmp_path, recorded)
+    assert not foreign.exists()  # a new index replaces the others
+    with sqlite3.connect(tmp_path / f"apt-index-{KEY}.sqlite") as connection:
+        connection.execute("UPDATE meta SET value = '3' WHERE name = 'format'")
+    connection.close()
+    assert apt_store.load_index(tmp_path, KEY) is None
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "no tables"])
+def test_damaged_database_is_ignored(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]], damage: str
+) -> None:
+    path = store(tmp_path, recorded).path
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"\x00garbage" * 100)
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        path.unlink()
+        sqlite3.connect(path).close()
+    assert apt_store.load_index(tmp_path, KEY) is None
+    assert apt_store.load_index(tmp_path / "missing", KEY) is None
+
+
+def test_read_error_during_a_run_is_a_pip_native_error(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
+) -> None:
+    loaded = store(tmp_path, recorded)
+    loaded.available._db._connection.close()  # type: ignore[attr-defined]
+    with pytest.raises(IndexFetchError) as info:
+        loaded.available.get("python3-numpy")
+    assert str(loaded.path) in info.value.message
+    assert info.value.hint and "Delete" in info.value.hint
+
+
+def test_failed_write_leaves_nothing_behind(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
+) -> None:
+    available, installed = recorded
+
+    def broken() -> Iterator[tuple[str, Record]]:
+        yield from list(available.items())[:10]
+        raise OSError("apt-cache went away")
+
+    with pytest.raises(OSError, match="went away"):
+        apt_store.write_index(tmp_path, KEY, broken(), installed)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_concurrent_writers(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
+) -> None:
+    """Runs building the same (or another) index at once all get a usable one."""
+    results: list[apt_store.StoredIndex] = []
+    errors: list[BaseException] = []
+
+    def build(key: str) -> None:
+        try:
+            results.append(store(tmp_path, recorded, key))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(k,)) for k in [KEY] * 4 + ["e" * 32] * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for loaded in results:  # even those whose file another writer removed meanwhile
+        assert loaded.available["python3-numpy"].version == "1:1.24.2-1+deb12u1"
+    assert len(list(tmp_path.glob("apt-index-*.sqlite"))) in (1, 2)
+    assert list(tmp_path.glob(".apt-index-*")) == []
+
+
+# -- apt-get -s results --------------------------------------------------------
+
+ARGV = ("apt-get", "-s", "install", "python3-numpy")
+
+
+def test_simulation_round_trip(tmp_path: Path) -> None:
+    result = CommandResult(ARGV, 0, "Inst python3-numpy (1 Debian:12/stable [amd64])\n", "W: x\n")
+    assert apt_store.load_simulation(tmp_path, KEY, ARGV, {}) is None
+    apt_store.store_simulation(tmp_path, KEY, result, {})
+    assert apt_store.load_simulation(tmp_path, KEY, ARGV, {}) == result
+    assert apt_store.load_simulation(tmp_path, KEY, ARGV, {"APT_CONFIG": "/x"}) is None
+    assert apt_store.load_simulation(tmp_path, KEY, (*ARGV, "more"), {}) is None
+    assert apt_store.load_simulation(tmp_path, "f" * 32, ARGV, {}) is None
+
+
+def test_failed_simulation_is_not_stored(tmp_path: Path) -> None:
+    apt_store.store_simulation(tmp_path, KEY, CommandResult(ARGV, 100, "", "E: x"), {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulation_store_failure_is_ignored(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    apt_store.store_simulation(blocker / "cache", KEY, CommandResult(ARGV, 0, "", ""), {})
+    assert apt_store.load_simulation(blocker / "cache", KEY, ARGV, {}) is None
