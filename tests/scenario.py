@@ -3,10 +3,12 @@ system universe shaped like Debian bookworm's, and a mapping file linking them."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from packaging import tags
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from fakes import FakeAdapter, FakePackage, make_env
 from localindex import LocalIndex
@@ -15,7 +17,7 @@ from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
 from pip_native.mapping import load_mapping
 from pip_native.resolver import Resolution, resolve
-from pip_native.resolver.model import USER, SpecRequirement
+from pip_native.resolver.model import USER, Constraint, SpecRequirement
 from pip_native.resolver.provider import SplitProvider
 from pip_native.resolver.sources import NativeSource, PyPISource
 
@@ -129,14 +131,22 @@ class World:
         self.config = IndexConfig(index_url=index.file_url)
         self.index = PackageIndex(self.config, cache_dir=tmp_path / "cache")
 
-    def provider(self, *, upgrade: bool = False) -> SplitProvider:
+    def provider(self, *, upgrade: bool = False, constraints: Sequence[str] = ()) -> SplitProvider:
         return SplitProvider(
             env=self.env,
             pypi=PyPISource(self.index, self.env),
             native=self.native,
             upgrade=lambda _n: upgrade,
+            constraints={
+                canonicalize_name(Requirement(c).name): Constraint.of(
+                    Requirement(c), "c.txt, line 1"
+                )
+                for c in constraints
+            },
         )
 
-    def resolve(self, *reqs: str, upgrade: bool = False) -> Resolution:
+    def resolve(
+        self, *reqs: str, upgrade: bool = False, constraints: Sequence[str] = ()
+    ) -> Resolution:
         wanted = [SpecRequirement.from_requirement(Requirement(r), USER) for r in reqs]
-        return resolve(wanted, self.provider(upgrade=upgrade))
+        return resolve(wanted, self.provider(upgrade=upgrade, constraints=constraints))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -316,6 +317,23 @@ def test_ctrl_c_during_planning_changes_nothing_and_frees_the_environment(
     mocker.patch.object(world.adapter, "closure", closure)
     mocker.patch.dict("os.environ", {"PIP_NATIVE_LOCK_TIMEOUT": "0"})
     assert run(capsys, "plan", "-q", "--native-from=apt", "scikit-learn")[0] == 0
+
+
+def test_constraints_from_c_and_from_pip_configuration_reach_the_plan(
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    configured = tmp_path / "configured.txt"
+    configured.write_text("idna<4\n")
+    given = tmp_path / "given.txt"
+    given.write_text("urllib3<2\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_CONSTRAINT", str(configured))
+    code, _, _ = run(capsys, "plan", "-q", "--native-from=apt", "-c", str(given), "requests")
+    assert code == 0
+    assert [str(r) for r, _ in planned[-1].constraints] == ["idna<4", "urllib3<2"]
 
 
 def test_package_lists_are_refreshed_only_when_asked(

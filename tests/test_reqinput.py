@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pip_native.errors import InvalidRequirementError
-from pip_native.reqinput import parse_requirement, read_requirement_files
+from pip_native.reqinput import parse_requirement, read_input_files, read_requirement_files
 
 
 def test_valid_requirement_keeps_extras_specifier_and_marker() -> None:
@@ -71,3 +71,27 @@ def test_nested_include_cycle_terminates(tmp_path: Path) -> None:
     (tmp_path / "b.txt").write_text("-r a.txt\ncertifi\n")
     names = [r.name for r in read_requirement_files([str(tmp_path / "a.txt")])]
     assert sorted(set(names)) == ["certifi", "idna"]
+
+
+def test_constraints_files_and_c_inside_requirements_files_as_pip_reads_them(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pins.txt").write_text("urllib3<2\n-r more.txt\n")
+    (tmp_path / "more.txt").write_text("idna\n")  # -r inside a constraints file: requirements
+    (tmp_path / "req.txt").write_text("-c pins.txt\nrequests\n")
+    (tmp_path / "extra.txt").write_text("certifi>=2024 ; python_version >= '3'\n")
+    reqs, constraints = read_input_files([str(tmp_path / "req.txt")], [str(tmp_path / "extra.txt")])
+    assert [str(r) for r, _ in reqs] == ["idna", "requests"]
+    assert [(str(r), where) for r, where in constraints] == [
+        ("urllib3<2", f"{tmp_path / 'pins.txt'}, line 1"),
+        ('certifi>=2024; python_version >= "3"', f"{tmp_path / 'extra.txt'}, line 1"),
+    ]
+    with pytest.raises(InvalidRequirementError, match="is a constraint"):
+        read_requirement_files([str(tmp_path / "req.txt")])
+
+
+def test_a_constraint_with_extras_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text("requests[socks]<3\n")
+    with pytest.raises(InvalidRequirementError) as err:
+        read_input_files((), [str(tmp_path / "c.txt")])
+    assert "has extras" in err.value.message and "requests<3" in (err.value.hint or "")

@@ -87,6 +87,23 @@ def test_a_name_nothing_knows_gets_a_spelling_hint(world: World) -> None:
     assert "--mapping FILE" not in hint
 
 
+def test_constraints_limit_versions_without_adding_projects(world: World) -> None:
+    res = world.resolve("requests", constraints=["urllib3<2", "pysocks==1.7.1"])
+    assert sources(res)["urllib3"] == ("1.26.20", "pypi")
+    assert "pysocks" not in res.candidates  # a constraint never adds a project
+
+
+def test_a_constraint_also_limits_the_system_package(world: World) -> None:
+    """numpy can only come from apt (1.24.2): a constraint excluding it is a clear conflict."""
+    with pytest.raises(ResolutionConflictError) as err:
+        world.resolve("scikit-learn", constraints=["numpy>=2"])
+    assert "constraint numpy>=2 (c.txt, line 1)" in err.value.message
+    assert sources(world.resolve("scikit-learn", constraints=["numpy<2"]))["numpy"] == (
+        "1.24.2",
+        "native",
+    )
+
+
 def test_requires_python_filters_pure_wheels(world: World) -> None:
     assert sources(world.resolve("future-only"))["future-only"] == ("0.9", "pypi")
 

@@ -21,7 +21,7 @@ from pip_native.mapping import load_mapping
 from pip_native.native.registry import CHOICES, choose_backend
 from pip_native.planner import InstallRequest, PlannedInstall, make_plan
 from pip_native.report import dump, plan_json, plan_table
-from pip_native.reqinput import parse_requirement, read_requirement_files
+from pip_native.reqinput import parse_requirement, read_input_files
 
 __all__ = ["main"]
 
@@ -47,6 +47,15 @@ def _add_install_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="install from a requirements file (repeatable)",
+    )
+    p.add_argument(
+        "-c",
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="limit versions with a constraints file, as pip does (repeatable; added to the "
+        "'constraint' of pip's configuration)",
     )
     p.add_argument(
         "--native-from",
@@ -190,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configured_constraints() -> list[str]:
+    """The constraints files of pip's configuration (pip.conf or PIP_CONSTRAINT): the last
+    setting wins, as in pip."""
+    from pip_native.index.pipconf import read_pip_options
+
+    files: list[str] = []
+    for option, raw in read_pip_options():
+        if option == "constraint":
+            files = raw.split()
+    return files
+
+
 def _index_config(args: argparse.Namespace) -> IndexConfig:
     return IndexConfig.from_pip_configuration(
         index_url=args.index_url,
@@ -218,7 +239,11 @@ def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
             )
     local = [r for r in args.requirements if is_local_project(r)]
     reqs = [parse_requirement(r) for r in args.requirements if r not in local]
-    reqs.extend(read_requirement_files(args.requirement))
+    # As pip: -c files, plus the 'constraint' of pip's configuration (PIP_CONSTRAINT, pip.conf).
+    from_files, constraints = read_input_files(
+        args.requirement, [*_configured_constraints(), *args.constraint]
+    )
+    reqs.extend(req for req, _ in from_files)
     if not reqs and not local:
         raise UsageError(
             "Nothing to install: no requirements were given.",
@@ -229,6 +254,7 @@ def _request(args: argparse.Namespace, *, dry_run: bool) -> InstallRequest:
         native_from, given_as = os.environ["PIP_NATIVE_FROM"], "PIP_NATIVE_FROM"
     return InstallRequest(
         requirements=reqs,
+        constraints=constraints,
         native_from=native_from,
         native_from_source=given_as,
         local_projects=local,

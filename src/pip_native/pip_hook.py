@@ -61,7 +61,6 @@ REQUIRED_OPTIONS = (
 #: Requirement sources pip-native does not handle yet, refused with a clear message.
 UNSUPPORTED_OPTIONS = {
     "editables": "-e/--editable",
-    "constraints": "-c/--constraint",
     "dependency_groups": "--group",
     "requirements_from_scripts": "--requirements-from-script",
 }
@@ -232,7 +231,7 @@ def _split_install_unlocked(
     from pip_native.index.config import IndexConfig
     from pip_native.planner import InstallRequest, make_plan
     from pip_native.report import dump, plan_json, plan_table
-    from pip_native.reqinput import parse_requirement, read_requirement_files
+    from pip_native.reqinput import parse_requirement, read_input_files
 
     missing = missing_options(options)
     if missing:
@@ -264,7 +263,11 @@ def _split_install_unlocked(
                 hint="Drop --no-deps, or use --native-from=none.",
             )
         reqs = [parse_requirement(a) for a in args]
-        reqs.extend(read_requirement_files(list(options.requirements or [])))
+        # pip has already added its configuration's 'constraint' to options.constraints.
+        from_files, constraints = read_input_files(
+            list(options.requirements or []), list(options.constraints or [])
+        )
+        reqs.extend(req for req, _ in from_files)
         if not reqs:
             raise UsageError(
                 "Nothing to install: no requirements were given.",
@@ -273,6 +276,7 @@ def _split_install_unlocked(
         session = command.get_default_session(options)
         request = InstallRequest(
             requirements=reqs,
+            constraints=constraints,
             native_from=options.native_from,
             native_from_source=native_from_source(sys.argv[1:], os.environ),
             python=sys.executable,

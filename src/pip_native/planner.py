@@ -28,7 +28,7 @@ from pip_native.native.registry import Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
 from pip_native.plan import ExternalItem, Plan, build_plan
 from pip_native.resolver import Resolution, resolve
-from pip_native.resolver.model import USER, Origin, Source, SpecRequirement
+from pip_native.resolver.model import USER, Constraint, Origin, Source, SpecRequirement
 from pip_native.resolver.provider import SplitProvider
 from pip_native.resolver.sources import NativeSource, PyPISource
 
@@ -57,6 +57,8 @@ class InstallRequest:
     """Project directories to build and install (their [external] needs join the native step)."""
     native_from_source: str = "--native-from"
     """Where ``native_from`` came from, for messages (``--native-from``, ``PIP_NATIVE_FROM``)."""
+    constraints: Sequence[tuple[Requirement, str]] = ()
+    """pip's constraints (``-c`` files, pip's configuration), each with where it was written."""
 
 
 @dataclass
@@ -177,6 +179,7 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
         native=native,
         upgrade=(lambda name: name in direct) if request.upgrade else (lambda _n: False),
         pre=request.pre,
+        constraints=_constraints(request.constraints, env),
     )
     reqs = [
         SpecRequirement.from_requirement(r, USER, allow_prereleases=request.pre)
@@ -216,6 +219,19 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
     if index.stale_pages:
         plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
     return PlannedInstall(plan, resolution, env, backend, adapter, index)
+
+
+def _constraints(
+    given: Sequence[tuple[Requirement, str]], env: TargetEnvironment
+) -> dict[NormalizedName, Constraint]:
+    """One constraint per project (specifiers intersected), for the target's markers."""
+    out: dict[NormalizedName, Constraint] = {}
+    for req, where in given:
+        if req.marker is not None and not req.marker.evaluate({**env.markers, "extra": ""}):
+            continue
+        name = canonicalize_name(req.name)
+        out[name] = out[name].narrowed(req, where) if name in out else Constraint.of(req, where)
+    return out
 
 
 def _offline_warning(index: PackageIndex) -> str:

@@ -10,7 +10,12 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from pip_native.errors import InvalidRequirementError
 
-__all__ = ["parse_requirement", "read_requirement_files"]
+__all__ = [
+    "Located",
+    "parse_requirement",
+    "read_input_files",
+    "read_requirement_files",
+]
 
 _UNSUPPORTED_HINT = (
     "pip-native installs named requirements (PEP 508, e.g. 'scikit-learn>=1.2'); "
@@ -63,36 +68,88 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
         yield start, buffer.strip()
 
 
-def read_requirement_files(
-    paths: Sequence[str], *, _seen: frozenset[Path] = frozenset()
-) -> list[Requirement]:
-    """Read requirements files (``-r``), following nested ``-r``; other options are refused."""
-    out: list[Requirement] = []
+Located = tuple[Requirement, str]
+"""A requirement and where it was written (``FILE, line N``)."""
+
+
+def read_requirement_files(paths: Sequence[str]) -> list[Requirement]:
+    """Read requirements files (``-r``), following nested ``-r``; other options are refused.
+
+    A ``-c`` inside them is refused too: :func:`read_input_files` reads both.
+    """
+    requirements, constraints = read_input_files(paths, ())
+    if constraints:
+        raise InvalidRequirementError(
+            f"{constraints[0][1]} is a constraint; it cannot be read as a requirement here.",
+            hint="Pass the file with -r/--requirement to pip-native install or plan.",
+        )
+    return [req for req, _ in requirements]
+
+
+def read_input_files(
+    requirement_files: Sequence[str], constraint_files: Sequence[str]
+) -> tuple[list[Located], list[Located]]:
+    """Requirements and constraints from ``-r`` and ``-c`` files, each line with where it is.
+
+    As in pip, ``-r FILE`` inside any of them adds requirements and ``-c FILE``
+    adds constraints. A constraint only limits versions: a name, a specifier and
+    markers, no extras.
+    """
+    requirements: list[Located] = []
+    constraints: list[Located] = []
+    _read_files(requirement_files, False, frozenset(), requirements, constraints)
+    _read_files(constraint_files, True, frozenset(), requirements, constraints)
+    for req, where in constraints:
+        if req.extras:
+            raise InvalidRequirementError(
+                f"Constraint {str(req)!r} in {where} has extras; constraints only limit versions.",
+                hint=f"Write it without the extras: {req.name}{req.specifier}.",
+            )
+    return requirements, constraints
+
+
+def _read_files(
+    paths: Sequence[str],
+    constraint: bool,
+    seen: frozenset[Path],
+    requirements: list[Located],
+    constraints: list[Located],
+) -> None:
+    kind, flag = (
+        ("constraints", "-c/--constraint") if constraint else ("requirements", "-r/--requirement")
+    )
     for name in paths:
         path = Path(name).expanduser()
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise InvalidRequirementError(
-                f"Cannot read requirements file {name!r}: {exc.strerror or exc}.",
-                hint="Check the path given to -r/--requirement.",
+                f"Cannot read {kind} file {name!r}: {exc.strerror or exc}.",
+                hint=f"Check the path given to {flag} (or in pip's configuration).",
             ) from exc
         resolved = path.resolve()
-        if resolved in _seen:
+        if resolved in seen:
             continue
         for number, line in _logical_lines(text):
             where = f"{name}, line {number}"
             if line.startswith("-"):
                 words = shlex.split(line)
-                if words[0] in ("-r", "--requirement") and len(words) == 2:
+                if words[0] in _NESTED and len(words) == 2:
                     nested = str(path.parent / words[1])
-                    out.extend(read_requirement_files([nested], _seen=_seen | {resolved}))
+                    _read_files(
+                        [nested], _NESTED[words[0]], seen | {resolved}, requirements, constraints
+                    )
                     continue
                 raise InvalidRequirementError(
-                    f"Option {words[0]!r} in {where} is not supported in requirements files "
+                    f"Option {words[0]!r} in {where} is not supported in {kind} files "
                     "given to pip-native.",
                     hint="Give index options on the command line (--index-url, --extra-index-url, "
                     "--find-links) or in pip's configuration; pip-native honours both.",
                 )
-            out.append(parse_requirement(line, where=where))
-    return out
+            (constraints if constraint else requirements).append(
+                (parse_requirement(line, where=where), where)
+            )
+
+
+#: Options that name another file inside a requirements or constraints file: is it constraints?
+_NESTED = {"-r": False, "--requirement": False, "-c": True, "--constraint": True}

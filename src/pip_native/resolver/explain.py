@@ -61,6 +61,9 @@ def conflict_error(
         )
     parts = []
     for name, lines in by_name.items():
+        constraint = provider.constraints.get(name)
+        if constraint is not None:
+            lines = [*lines, constraint.describe()]
         parts.append(f"{name}: " + "; ".join(lines) + f". Available: {_offers(provider, name)}.")
     for what, why in unusable.items():
         parts.append(f"Skipped {what}: {why}")
@@ -100,8 +103,13 @@ def conflict_error(
             "to take everything from PyPI (wheels with native code included)."
         )
     elif not hints:
+        what = (
+            "requirements or constraints"
+            if any(n in provider.constraints for n in by_name)
+            else "requirements"
+        )
         hints.append(
-            f"Relax the requirements on {names} to accept a version that PyPI's pure wheels "
+            f"Relax the {what} on {names} to accept a version that PyPI's pure wheels "
             f"or {manager} offer, or use plain pip to take everything from PyPI."
         )
     hint = " ".join(h for h in hints if h)

@@ -24,6 +24,7 @@ from pip_native.native.base import ProvidedDistribution, SystemPackage
 __all__ = [
     "Candidate",
     "CandidateKey",
+    "Constraint",
     "NativeOrigin",
     "NativePin",
     "Origin",
@@ -242,6 +243,31 @@ class SameCandidate:
 
     def describe(self) -> str:
         return f"{self.base.describe()} (base of extras)"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """pip's constraint on a project: limits its versions wherever it comes from, never adds it."""
+
+    specifier: SpecifierSet
+    where: tuple[str, ...]
+    """Where each part was written (``constraints.txt, line 3``), for messages."""
+    text: str
+
+    @classmethod
+    def of(cls, req: Requirement, where: str) -> Constraint:
+        return cls(req.specifier, (where,), f"{req.name}{req.specifier}")
+
+    def narrowed(self, req: Requirement, where: str) -> Constraint:
+        return Constraint(
+            self.specifier & req.specifier, (*self.where, where), f"{self.text}, {req.specifier}"
+        )
+
+    def allows(self, version: Version) -> bool:
+        return self.specifier.contains(version, prereleases=True)
+
+    def describe(self) -> str:
+        return f"constraint {self.text} ({'; '.join(self.where)})"
 
 
 ResolverRequirement = Union[SpecRequirement, NativePin, SameCandidate]

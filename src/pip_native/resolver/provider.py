@@ -15,6 +15,7 @@ from pip_native.errors import IndexFetchError
 from pip_native.resolver.model import (
     Candidate,
     CandidateKey,
+    Constraint,
     NativeOrigin,
     NativePin,
     Origin,
@@ -56,8 +57,11 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         native: NativeSource,
         upgrade: Callable[[NormalizedName], bool] = lambda _name: False,
         pre: bool = False,
+        constraints: Mapping[NormalizedName, Constraint] | None = None,
     ) -> None:
         self.env = env
+        self.constraints: Mapping[NormalizedName, Constraint] = constraints or {}
+        """pip's constraints: every candidate of the project, from any source, must fit."""
         self.pypi = pypi
         self.native = native
         self._upgrade = upgrade
@@ -149,6 +153,9 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         # pip's rule: pre-releases are candidates only with --pre, when a specifier names
         # one, or when no final release matches; an installed pre-release always counts.
         allow_pre = any(isinstance(r, SpecRequirement) and r.wants_prereleases for r in reqs)
+        constraint = self.constraints.get(name)
+        if constraint is not None and constraint.specifier.prereleases:
+            allow_pre = True
 
         def matches() -> Iterator[Candidate]:
             seen: set[CandidateKey] = set()
@@ -160,6 +167,8 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
                 seen.add(cand.key)
                 cand = cand.with_extras(extras) if extras else cand
                 if not all(r.is_satisfied_by(cand) for r in reqs):
+                    continue
+                if constraint is not None and not constraint.allows(cand.version):
                     continue
                 if (
                     cand.version.is_prerelease
