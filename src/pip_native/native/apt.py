@@ -225,8 +225,13 @@ class AptAdapter:
             self._usable_cache_dir = usable
         return self._usable_cache_dir
 
-    def _apt_cache_options(self) -> tuple[str, ...]:
+    def _apt_cache_options(self, *, build: bool = True) -> tuple[str, ...]:
         """``-o Dir::Cache::pkgcache=…`` options for read-only apt commands (maybe none).
+
+        With ``build=False``, only once the cache file exists: building it costs more
+        than one uncached ``apt-cache dumpavail`` (1.25 s vs 0.53 s here), so the first
+        ``apt-get -s``, which gains from it, builds it; a plan with no native project
+        never pays for it.
 
         Only when the system's configuration switched apt's binary cache off
         (``Dir::Cache::pkgcache ""``, as Docker images do), so that apt does not
@@ -240,6 +245,8 @@ class AptAdapter:
         config = self._apt_config()
         if config.get("PKGCACHE") != "":
             return ()  # enabled (or unknown): apt's own cache serves
+        if not build and not (cache_dir / _APT_CACHE_FILES["PKGCACHE"]).is_file():
+            return ()
         options: list[str] = []
         for var, option in _APT_CACHE_OPTIONS.items():
             if config.get(var) == "":
@@ -258,7 +265,7 @@ class AptAdapter:
     def _read_available(self, arch: str) -> Iterator[tuple[str, Record]]:
         """apt's candidates, parsed while ``apt-cache dumpavail`` writes them (50 MB on Debian)."""
         chunks = subproc.stream(
-            ["apt-cache", *self._apt_cache_options(), "dumpavail"],
+            ["apt-cache", *self._apt_cache_options(build=False), "dumpavail"],
             what="read apt's package index",
             env=self._env,
             timeout=600,
