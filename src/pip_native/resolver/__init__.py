@@ -61,7 +61,10 @@ def resolve(
         if isinstance(req, SpecRequirement):
             provider.requested_order.setdefault(req.identifier, len(provider.requested_order))
     provider.prefetch(direct)
-    provider.native.prefetch(direct)
+    # One batched native lookup for the direct requirements that cannot come from PyPI (their
+    # pages are being fetched in parallel): a plan with nothing native never reads the
+    # package manager's index.
+    provider.native.prefetch([n for n in direct if provider.kind(n) is not Kind.PURE])
     resolver: Resolver[ResolverRequirement, Candidate, str] = Resolver(
         provider, reporter or BaseReporter()
     )
