@@ -77,9 +77,11 @@ def sh(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
 def setup(work: Path) -> tuple[Path, Path]:
     pn, tools = work / "pn", work / "tools"
     pip_q = ["-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    if not (pn / "bin" / "pip-native").exists():
+    if not (pn / "bin" / "python").exists():
         sh([SYSTEM_PYTHON, "-m", "venv", "--system-site-packages", str(pn)])
-        sh([str(pn / "bin" / "python"), *pip_q, str(REPO)])
+    # Always this checkout's pip-native, also in a reused --workdir (its dependencies stay).
+    sh([str(pn / "bin" / "python"), *pip_q, "--force-reinstall", "--no-deps", str(REPO)])
+    sh([str(pn / "bin" / "python"), *pip_q, str(REPO)])
     if not (tools / "bin" / "uv").exists() or not (tools / "bin" / "python").exists():
         sh([SYSTEM_PYTHON, "-m", "venv", str(tools)])
         sh([str(tools / "bin" / "python"), *pip_q, "uv", "matplotlib"])
