@@ -88,6 +88,8 @@ def build_index(tmp_path: Path) -> LocalIndex:
     idx.add_wheel("plotlib", "1.0", requires=["numpy>=1.20"])
     idx.add_wheel("needs-new-joblib", "1.0", requires=["joblib>=1.4"])
     idx.add_wheel("compiledonly", "1.0", tag=PLATFORM_TAG)
+    idx.add_wheel("needs-compiled", "2.0", requires=["compiledonly"])
+    idx.add_wheel("needs-compiled", "1.0")
     idx.add_wheel("future-only", "1.0", requires_python=">=3.99")
     idx.add_wheel("future-only", "0.9")
     idx.build()

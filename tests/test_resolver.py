@@ -104,6 +104,20 @@ def test_a_constraint_also_limits_the_system_package(world: World) -> None:
     )
 
 
+def test_a_search_that_runs_out_names_the_native_projects_the_system_lacks(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Normally: the release needing the unavailable native project is passed over.
+    assert sources(world.resolve("needs-compiled"))["needs-compiled"] == ("1.0", "pypi")
+    monkeypatch.setattr("pip_native.resolver.MAX_ROUNDS", 1)
+    with pytest.raises(ResolutionConflictError) as err:
+        world.resolve("needs-compiled")
+    assert "did not finish after 1 rounds" in err.value.message
+    assert "no pure wheel and no apt package here" in err.value.message
+    assert "compiledonly (required by needs-compiled 2.0)" in err.value.message
+    assert "--mapping FILE" in (err.value.hint or "")
+
+
 def test_requires_python_filters_pure_wheels(world: World) -> None:
     assert sources(world.resolve("future-only"))["future-only"] == ("0.9", "pypi")
 

@@ -73,10 +73,7 @@ def resolve(
     except ResolutionImpossible as exc:
         raise conflict_error(provider, list(exc.causes), provider.unusable) from exc
     except ResolutionTooDeep as exc:
-        raise ResolutionConflictError(
-            f"The resolution did not finish after {exc.round_count} rounds.",
-            hint="Pin some versions (for example the ones pip would pick) to narrow the search.",
-        ) from exc
+        raise _too_deep(provider, exc.round_count) from exc
 
     # Root requirements name who asked: "you", or a local project ("proj 1.0 (local)").
     roots: dict[str, list[str]] = {}
@@ -112,6 +109,28 @@ def resolve(
         requested=tuple(r for r in requirements if isinstance(r, SpecRequirement)),
         kinds={n: provider.kind(n) for n in candidates},
         skipped=dict(provider.unusable),
+    )
+
+
+def _too_deep(provider: SplitProvider, rounds: int) -> ResolutionConflictError:
+    manager = provider.native.adapter.name
+    if not provider.unavailable:
+        return ResolutionConflictError(
+            f"The resolution did not finish after {rounds} rounds.",
+            hint="Pin some versions (for example the ones pip would pick) to narrow the search.",
+        )
+    listed = []
+    for name, askers in sorted(provider.unavailable.items()):
+        more = f" and {len(askers) - 3} more" if len(askers) > 3 else ""
+        listed.append(f"{name} (required by {', '.join(askers[:3])}{more})")
+    return ResolutionConflictError(
+        f"The resolution did not finish after {rounds} rounds. These projects have no pure "
+        f"wheel and no {manager} package here, so every release that needs them was ruled out: "
+        + "; ".join(listed)
+        + ".",
+        hint=f"If a {manager} package provides one of them, map it in a file passed with "
+        "--mapping FILE; otherwise pin the projects that need them to releases that do not "
+        "(or that fit what the system has).",
     )
 
 

@@ -71,6 +71,9 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         self._dependency_cache: dict[
             tuple[CandidateKey, frozenset[NormalizedName]], list[ResolverRequirement]
         ] = {}
+        self.unavailable: dict[NormalizedName, list[str]] = {}
+        """Native projects (no pure wheel) the system cannot provide, with who asked for them:
+        every candidate needing one fails, which is what makes a search long."""
         self.requested_order: dict[str, int] = {}
         """Identifiers the user asked for, in their order (pip's tie-break)."""
         self.unusable: dict[str, str] = {}
@@ -243,6 +246,8 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             native = self.native.candidate(name)
             if native is not None:
                 others.append(native)
+            elif kind is Kind.NATIVE and installed is None:
+                self._note_unavailable(name, reqs)
         # A system package's files in the target itself (conda installs into the env's own
         # site-packages) are never replaced by a PyPI wheel: pip would overwrite them.
         owned_here = in_target and installed.is_system_provided  # type: ignore[union-attr]
@@ -259,6 +264,12 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             yield from (c for c in others if c.version > installed.version)
             yield installed
             yield from (c for c in others if c.version < installed.version)
+
+    def _note_unavailable(self, name: NormalizedName, reqs: Sequence[ResolverRequirement]) -> None:
+        askers = self.unavailable.setdefault(name, [])
+        for req in reqs:
+            if isinstance(req, SpecRequirement) and str(req.origin) not in askers:
+                askers.append(str(req.origin))
 
     def _pypi(self, name: NormalizedName) -> list[Candidate]:
         if name not in self._pypi_candidates:
