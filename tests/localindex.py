@@ -89,6 +89,10 @@ class LocalIndex:
         """Project pages answered per format: ``"json"`` / ``"html"``."""
         self.cache_headers = True
         """False: answer without Cache-Control/ETag, like some mirrors do."""
+        self.ranges = False
+        """True: files honour ``Range: bytes=…`` (206), as PyPI's file host does."""
+        self.bytes_sent: Counter[str] = Counter()
+        """Body bytes sent per URL path."""
         self.delay = 0.0
         """Seconds every request waits before being answered (to observe parallelism)."""
         self.max_in_flight = 0
@@ -438,7 +442,18 @@ class _Handler(BaseHTTPRequestHandler):
             "Content-Type": "application/octet-stream",
             "Cache-Control": "max-age=365000000, immutable, public",
         }
-        self._cached(path, source.read_bytes(), headers)
+        body = source.read_bytes()
+        wanted = self.headers.get("Range", "")
+        if self.index.ranges and wanted.startswith("bytes="):
+            first, _, last = wanted[6:].partition("-")
+            if not first:  # a suffix: the last N bytes
+                start, end = max(0, len(body) - int(last)), len(body) - 1
+            else:
+                start, end = int(first), min(int(last or len(body) - 1), len(body) - 1)
+            headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+            self._answer(path, 206, body[start : end + 1], headers)
+            return
+        self._cached(path, body, headers)
 
     def _cached(self, path: str, body: bytes, headers: dict[str, str]) -> None:
         if not self.index.cache_headers:
@@ -462,6 +477,9 @@ class _Handler(BaseHTTPRequestHandler):
         send_body: bool = True,
     ) -> None:
         self.index._record(path, status)
+        if send_body:
+            with self.index._lock:
+                self.index.bytes_sent[path] += len(body)
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)

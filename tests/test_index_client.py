@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -296,6 +297,44 @@ def test_a_local_wheel_changed_after_its_metadata_was_kept_is_checked_again(
     with open_index(url, http_cache) as idx:
         (file,) = idx.project_files(DEMO)
         with pytest.raises(IndexFetchError, match="does not match"):
+            idx.metadata(file)
+
+
+def test_metadata_is_read_by_range_requests_when_the_server_serves_ranges(
+    local_index: LocalIndex, http_cache: Path
+) -> None:
+    """No PEP 658 file, a large wheel: its zip directory and METADATA, not the whole file."""
+    big = os.urandom(1 << 20).hex()  # 2 MB of text, about 1 MB compressed
+    wheel = local_index.add_wheel(
+        "demo", "1.0", requires=["dep"], metadata_file=False, files={"demo/big.txt": big}
+    )
+    local_index.build()
+    local_index.ranges = True
+    path = "/files/demo-1.0-py3-none-any.whl"
+    with local_index.serve() as url, open_index(url, http_cache) as idx:
+        (file,) = idx.project_files(DEMO)
+        assert [str(r) for r in idx.metadata(file).requires_dist] == ["dep"]
+    assert wheel.stat().st_size > 900_000
+    assert local_index.bytes_sent[path] <= 3 * 64 * 1024
+    assert [status for p, status in local_index.responses if p == path] in ([206], [206, 206])
+    # Kept by hash like a downloaded wheel's: the next run sends nothing for it.
+    local_index.responses.clear()
+    with local_index.serve() as url, open_index(url, http_cache) as idx:
+        (file,) = idx.project_files(DEMO)
+        assert idx.metadata(file).version == Version("1.0")
+    assert [p for p, _ in local_index.responses if p == path] == []
+
+
+def test_a_whole_file_answer_to_a_range_request_is_hash_checked(
+    local_index: LocalIndex, http_cache: Path
+) -> None:
+    """A server that ignores Range sends the whole wheel: it is checked like a download."""
+    wheel = local_index.add_wheel("demo", "1.0", metadata_file=False)
+    local_index.build()
+    wheel.write_bytes(wheel.read_bytes() + b"\0")
+    with local_index.serve() as url, open_index(url, http_cache) as idx:
+        (file,) = idx.project_files(DEMO)
+        with pytest.raises(IndexFetchError, match="does not match its sha256 hash"):
             idx.metadata(file)
 
 

@@ -21,6 +21,7 @@ from pip_native.index.files import SUPPORTED_HASHES, DistFile, check_hash
 from pip_native.index.findlinks import FindLinks, as_url
 from pip_native.index.metadata import CoreMetadata, parse_core_metadata, wheel_metadata_file
 from pip_native.index.pages import ACCEPT_SIMPLE, PageError, parse_page
+from pip_native.index.rangefile import CHUNK, RangeFile
 from pip_native.index.transport import Fetched, Transport, file_url_to_path
 
 if TYPE_CHECKING:
@@ -88,7 +89,12 @@ class _Memo:
 
 
 def _compute(future: Future[object], fn: Callable[[], object]) -> None:
-    if not future.set_running_or_notify_cancel():
+    """Compute ``future`` unless someone else started it: a caller that needs a result still
+    queued for the worker threads computes it itself (``_compute`` from both sides, one wins)."""
+    try:
+        if not future.set_running_or_notify_cancel():
+            return  # cancelled
+    except RuntimeError:  # already running or done: taken over by the other side
         return
     try:
         future.set_result(fn())
@@ -169,7 +175,7 @@ class PackageIndex:
         """Every file of ``name`` over the index URLs, then find-links ([] if none has it)."""
         key = canonicalize_name(name)
         future, mine = self._projects.claim(key)
-        if mine:
+        if mine or not (future.running() or future.done()):  # still queued: do it now
             _compute(future, lambda: self._fetch_project(key))
         files = self._projects.result(key, future)
         assert isinstance(files, tuple)
@@ -239,7 +245,7 @@ class PackageIndex:
     def metadata(self, file: DistFile) -> CoreMetadata:
         """The core metadata of a wheel: its PEP 658 ``.metadata`` file, else from the wheel."""
         future, mine = self._metadata.claim(file.url)
-        if mine:
+        if mine or not (future.running() or future.done()):  # still queued: do it now
             _compute(future, lambda: self._fetch_metadata(file))
         result = self._metadata.result(file.url, future)
         assert isinstance(result, CoreMetadata)
@@ -250,6 +256,10 @@ class PackageIndex:
         for file in files:
             if not file.is_wheel:
                 continue
+            if file.metadata is False:
+                kept = self._metadata_cache_path(file)
+                if kept is not None and kept.is_file():
+                    continue  # read from disk when asked for: faster than a worker thread
             future, mine = self._metadata.claim(file.url)
             if mine:
                 self._submit(future, functools.partial(self._fetch_metadata, file))
@@ -285,9 +295,9 @@ class PackageIndex:
         source = redact_url(file.url)
         cached = self._metadata_cache_path(file)
         if cached is not None:
-            found = self._cached_metadata(cached, file, source)
-            if found is not None:
-                return found
+            kept = self._cached_metadata(cached, file, source)
+            if kept is not None:
+                return kept
         if file.url.startswith("file:"):  # read in place: local wheels can be huge
             path = file_url_to_path(file.url)
             self._check_local_hash(path, file)
@@ -300,13 +310,57 @@ class PackageIndex:
                     hint="Check the --find-links/--index-url path and its permissions.",
                 ) from exc
         else:
-            wheel = self._verified(file.url, file.hashes, what=f"the wheel {file.filename}")
-            assert wheel is not None
-            data, member = wheel_metadata_file(wheel, file.project, source=source)
+            found = self._ranged_metadata(file, source)
+            if found is None:
+                wheel = self._verified(file.url, file.hashes, what=f"the wheel {file.filename}")
+                assert wheel is not None
+                found = wheel_metadata_file(wheel, file.project, source=source)
+            data, member = found
         result = parse_core_metadata(data, source=f"{source} ({member})")
         if cached is not None:
             self._store_metadata(cached, data)
         return result
+
+    def _ranged_metadata(self, file: DistFile, source: str) -> tuple[bytes, str] | None:
+        """METADATA through range requests: the zip directory at the wheel's end, then the
+        member (2-3 requests of 64 KiB instead of the whole wheel). None when the server
+        does not serve ranges or anything is off; the caller then downloads the wheel.
+
+        A server that answers with the whole file gets it checked against its hash and
+        used as is. Read by ranges, METADATA cannot be checked against the wheel's hash;
+        pip checks the wheel itself when it installs it (``--require-hashes``).
+        """
+        what = f"the wheel {file.filename}"
+        try:
+            status, tail, total = self._transport.get_range(file.url, f"-{CHUNK}", what=what)
+        except IndexFetchError as exc:
+            logger.debug("no range request for %s: %s", source, exc.message)
+            return None
+        if status == 200:  # the whole wheel: check it like a download
+            mismatch = check_hash(tail, file.hashes)
+            if mismatch:
+                name, expected, actual = mismatch
+                raise IndexFetchError(
+                    f"The wheel {file.filename} from {source} does not match its {name} hash: "
+                    f"expected {expected}, got {actual}.",
+                    hint=_DAMAGED_HINT,
+                )
+            return wheel_metadata_file(tail, file.project, source=source)
+        if total is None or len(tail) > total:
+            return None
+
+        def fetch(start: int, end: int) -> bytes:
+            status, data, _ = self._transport.get_range(file.url, f"{start}-{end}", what=what)
+            if status != 206:
+                raise OSError(f"the server answered a range request with HTTP {status}")
+            return data
+
+        remote = RangeFile(fetch, total, known_start=total - len(tail), known=tail)
+        try:
+            return wheel_metadata_file(remote, file.project, source=source)  # type: ignore[arg-type]
+        except IndexFetchError as exc:
+            logger.debug("range reads of %s failed (%s); downloading it", source, exc.message)
+            return None
 
     def _metadata_cache_path(self, file: DistFile) -> Path | None:
         """Where METADATA of ``file`` is kept: by its index sha256 (a local file's size and

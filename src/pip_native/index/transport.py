@@ -327,6 +327,27 @@ class Transport:
         logger.info("could not fetch %s; using the copy from %s", what, page.date)
         return Fetched(page.url, page.content, page.content_type, from_cache=True)
 
+    def get_range(self, url: str, byte_range: str, *, what: str) -> tuple[int, bytes, int | None]:
+        """GET ``url`` with ``Range: bytes=<byte_range>`` (``-65536`` is the last 64 KiB).
+
+        Returns the status (206, or 200 when the server sends the whole file), the body,
+        and the file's total size from ``Content-Range``. Never read from or kept in the
+        HTTP cache (cachecontrol passes range requests through).
+        """
+        headers = {"Range": f"bytes={byte_range}", "Accept-Encoding": "identity"}
+        try:
+            response = self._send(url, headers, hash_checked=False)
+        except self._request_errors as exc:
+            raise self._request_error(url, exc, what) from exc
+        if response.status_code not in (200, 206):
+            raise self._http_error(url, response, what)
+        total: int | None = None
+        content_range = response.headers.get("Content-Range", "")
+        _, _, size = content_range.rpartition("/")
+        if response.status_code == 206 and size.isdigit():
+            total = int(size)
+        return response.status_code, response.content, total
+
     def _send(self, url: str, headers: dict[str, str], hash_checked: bool) -> requests.Response:
         kwargs: dict[str, Any] = {"headers": headers, "timeout": self.config.timeout}
         if self._own_session and self.config.is_trusted(url):

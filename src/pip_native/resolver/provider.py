@@ -30,7 +30,10 @@ from pip_native.resolver.sources import Kind, NativeSource, PyPISource
 if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
 
-__all__ = ["PYTHON_INSTALLERS", "SplitProvider"]
+__all__ = ["METADATA_LOOKAHEAD", "PYTHON_INSTALLERS", "SplitProvider"]
+
+METADATA_LOOKAHEAD = 4
+"""How many of a project's next candidates have their metadata fetched ahead."""
 
 PYTHON_INSTALLERS = frozenset({"pip", "uv", "pdm", "poetry", "pipenv", "installer"})
 """INSTALLER values of Python installers: a distribution they installed is not a system package's."""
@@ -71,6 +74,7 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         self._dependency_cache: dict[
             tuple[CandidateKey, frozenset[NormalizedName]], list[ResolverRequirement]
         ] = {}
+        self._looked_ahead: dict[NormalizedName, int] = {}
         self.unavailable: dict[NormalizedName, list[str]] = {}
         """Native projects (no pure wheel) the system cannot provide, with who asked for them:
         every candidate needing one fails, which is what makes a search long."""
@@ -255,15 +259,26 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         if from_pypi:
             others.extend(self._pypi(name))
         if installed is None:
-            yield from others
+            yield from self._looking_ahead(name, others)
         elif not self._upgrade(name):
             yield installed
-            yield from others
+            yield from self._looking_ahead(name, others)
         else:
             # Upgrading: newer versions first, then the installed one (never a reinstall of it).
             yield from (c for c in others if c.version > installed.version)
             yield installed
             yield from (c for c in others if c.version < installed.version)
+
+    def _looking_ahead(self, name: NormalizedName, cands: list[Candidate]) -> Iterator[Candidate]:
+        """Yield ``cands``, fetching the metadata of the next few in the background: on a
+        backtrack the resolver tries them one after another, each waiting for its metadata."""
+        step = METADATA_LOOKAHEAD
+        for start in range(0, len(cands), step):  # one check per block: this loop is hot
+            ahead = start + 2 * step
+            if ahead > self._looked_ahead.get(name, 0):
+                self.pypi.prefetch_metadata(cands[start:ahead])
+                self._looked_ahead[name] = ahead
+            yield from cands[start : start + step]
 
     def _note_unavailable(self, name: NormalizedName, reqs: Sequence[ResolverRequirement]) -> None:
         askers = self.unavailable.setdefault(name, [])
@@ -274,8 +289,6 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
     def _pypi(self, name: NormalizedName) -> list[Candidate]:
         if name not in self._pypi_candidates:
             self._pypi_candidates[name] = self.pypi.candidates(name)
-            # Warm the metadata of the likely picks while the resolver works.
-            self.pypi.prefetch_metadata(self._pypi_candidates[name][:2])
         return self._pypi_candidates[name]
 
     def _installed(self, name: NormalizedName) -> Candidate | None:
