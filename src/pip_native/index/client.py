@@ -88,14 +88,15 @@ class _Memo:
             raise
 
 
+_START = threading.Lock()
+
+
 def _compute(future: Future[object], fn: Callable[[], object]) -> None:
     """Compute ``future`` unless someone else started it: a caller that needs a result still
     queued for the worker threads computes it itself (``_compute`` from both sides, one wins)."""
-    try:
-        if not future.set_running_or_notify_cancel():
-            return  # cancelled
-    except RuntimeError:  # already running or done: taken over by the other side
-        return
+    with _START:  # check and start at once (starting a running future logs CRITICAL)
+        if future.running() or future.done() or not future.set_running_or_notify_cancel():
+            return  # started by the other side, or cancelled
     try:
         future.set_result(fn())
     except BaseException as exc:  # handed to whoever asks for the result
