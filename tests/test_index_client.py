@@ -563,13 +563,16 @@ def test_a_caller_takes_over_a_queued_fetch_once_and_quietly(
         local_index.add_wheel(name, "1.0")
     local_index.build()
     local_index.delay = 0.1
-    with caplog.at_level("DEBUG"), local_index.serve() as url:
-        with open_index(url, http_cache) as idx:
-            idx.prefetch_projects(names)  # 30 pages for 10 workers: the last ones wait
-            start = time.monotonic()
-            assert len(idx.project_files(names[-1])) == 1
-            took = time.monotonic() - start
-            assert all(len(idx.project_files(n)) == 1 for n in names)
+    with (
+        caplog.at_level("DEBUG"),
+        local_index.serve() as url,
+        open_index(url, http_cache) as idx,
+    ):
+        idx.prefetch_projects(names)  # 30 pages for 10 workers: the last ones wait
+        start = time.monotonic()
+        assert len(idx.project_files(names[-1])) == 1
+        took = time.monotonic() - start
+        assert all(len(idx.project_files(n)) == 1 for n in names)
     assert took < 0.25  # one request, not the queue ahead of it (3 rounds of 0.1 s)
     assert all(local_index.requests[f"/simple/{n}/"] == 1 for n in names)
     assert not [r for r in caplog.records if "unexpected state" in r.getMessage()]
