@@ -94,6 +94,11 @@ def parse_hash_fragment(fragment: str) -> dict[str, str]:
     return {}
 
 
+#: Every distinct wheel tag set, shared by the files that have it: a resolution lists
+#: ~200k files, nearly all ``py3-none-any`` or one of a few dozen platform sets (13 MB saved).
+_TAG_SETS: dict[frozenset[Tag], frozenset[Tag]] = {}
+
+
 @functools.lru_cache(maxsize=1024)
 def _specifier(value: str) -> SpecifierSet | None:
     """Parsed once per distinct string: a project page repeats the same few thousands of times."""
@@ -136,6 +141,7 @@ def make_dist_file(
     try:
         if filename.endswith(".whl"):
             name, version, _build, tags = parse_wheel_filename(filename)
+            tags = _TAG_SETS.setdefault(tags, tags)  # one object per distinct tag set
             is_wheel = True
         elif filename.endswith((".tar.gz", ".zip")):
             name, version = parse_sdist_filename(filename)
