@@ -90,6 +90,16 @@ def build_index(tmp_path: Path) -> LocalIndex:
     idx.add_wheel("compiledonly", "1.0", tag=PLATFORM_TAG)
     idx.add_wheel("needs-compiled", "2.0", requires=["compiledonly"])
     idx.add_wheel("needs-compiled", "1.0")
+    # Every "mid" needs the unavailable native project; only top 1.0 does without mid.
+    for v in ("1.0", "2.0", "3.0", "4.0", "5.0"):
+        idx.add_wheel("mid", v, requires=["compiledonly"])
+    for v in ("2.0", "3.0", "4.0", "5.0"):
+        idx.add_wheel("top", v, requires=["mid>=1"])
+    idx.add_wheel("top", "1.0")
+    # pip's pre-release rule: a final release that fits (2.0, dead) keeps 3.0a1 out.
+    idx.add_wheel("pre-top", "1.0")
+    idx.add_wheel("pre-top", "2.0", requires=["compiledonly"])
+    idx.add_wheel("pre-top", "3.0a1")
     idx.add_wheel("future-only", "1.0", requires_python=">=3.99")
     idx.add_wheel("future-only", "0.9")
     idx.build()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import collections
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from resolvelib import BaseReporter
 
 from fakes import FakePackage, installed, make_env
 from localindex import LocalIndex
 from pip_native.errors import ResolutionConflictError
 from pip_native.plan import build_plan
 from pip_native.resolver import Resolution, Source, resolve
-from pip_native.resolver.model import USER, SpecRequirement
+from pip_native.resolver.model import USER, Candidate, SpecRequirement
 from pip_native.resolver.sources import NativeSource
 from scenario import PLATFORM_TAG, World, write_mapping
 
@@ -116,6 +118,29 @@ def test_a_search_that_runs_out_names_the_native_projects_the_system_lacks(
     assert "no pure wheel and no apt package here" in err.value.message
     assert "compiledonly (required by needs-compiled 2.0)" in err.value.message
     assert "--mapping FILE" in (err.value.hint or "")
+
+
+def test_candidates_that_can_be_in_no_solution_are_not_retried(world: World) -> None:
+    """Every mid needs a native project the system lacks: once that is known, no release of
+    top makes the resolver pin the mids again (resolvelib alone would, for each top)."""
+    tried: collections.Counter[str] = collections.Counter()
+
+    class Counting(BaseReporter):  # type: ignore[type-arg]
+        def rejecting_candidate(self, criterion: object, candidate: Candidate) -> None:
+            tried[candidate.name] += 1
+
+    wanted = [SpecRequirement.from_requirement(Requirement("top"), USER)]
+    res = resolve(wanted, world.provider(), reporter=Counting())
+    assert sources(res)["top"] == ("1.0", "pypi") and "mid" not in res.candidates
+    assert tried["mid"] <= 5  # each mid at most once, not once per top release (20)
+
+
+def test_a_dead_final_release_still_keeps_pre_releases_out(world: World) -> None:
+    """As in pip: pre-top 2.0 fits '>1.0' (and fails), so 3.0a1 is no candidate without --pre."""
+    with pytest.raises(ResolutionConflictError) as err:
+        world.resolve("pre-top>1.0")
+    assert "compiledonly (required by pre-top 2.0)" in err.value.message
+    assert sources(world.resolve("pre-top>=3.0a1"))["pre-top"] == ("3.0a1", "pypi")
 
 
 def test_requires_python_filters_pure_wheels(world: World) -> None:

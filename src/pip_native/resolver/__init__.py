@@ -9,7 +9,7 @@ from packaging.utils import NormalizedName
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
 from pip_native.errors import ResolutionConflictError
-from pip_native.resolver.explain import conflict_error
+from pip_native.resolver.explain import UNAVAILABLE_HINT, conflict_error, unavailable_note
 from pip_native.resolver.model import (
     Candidate,
     ResolverRequirement,
@@ -113,24 +113,15 @@ def resolve(
 
 
 def _too_deep(provider: SplitProvider, rounds: int) -> ResolutionConflictError:
-    manager = provider.native.adapter.name
-    if not provider.unavailable:
+    missing = unavailable_note(provider)
+    if not missing:
         return ResolutionConflictError(
             f"The resolution did not finish after {rounds} rounds.",
             hint="Pin some versions (for example the ones pip would pick) to narrow the search.",
         )
-    listed = []
-    for name, askers in sorted(provider.unavailable.items()):
-        more = f" and {len(askers) - 3} more" if len(askers) > 3 else ""
-        listed.append(f"{name} (required by {', '.join(askers[:3])}{more})")
     return ResolutionConflictError(
-        f"The resolution did not finish after {rounds} rounds. These projects have no pure "
-        f"wheel and no {manager} package here, so every release that needs them was ruled out: "
-        + "; ".join(listed)
-        + ".",
-        hint=f"If a {manager} package provides one of them, map it in a file passed with "
-        "--mapping FILE; otherwise pin the projects that need them to releases that do not "
-        "(or that fit what the system has).",
+        f"The resolution did not finish after {rounds} rounds. {missing}",
+        hint=UNAVAILABLE_HINT.format(manager=provider.native.adapter.name),
     )
 
 

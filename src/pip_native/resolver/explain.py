@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName
 
 from pip_native.errors import ResolutionConflictError
-from pip_native.resolver.model import Candidate, NativePin, ResolverRequirement, split_identifier
+from pip_native.resolver.model import (
+    Candidate,
+    NativePin,
+    ResolverRequirement,
+    SpecRequirement,
+    split_identifier,
+)
 from pip_native.resolver.sources import Kind
 
 if TYPE_CHECKING:
@@ -37,21 +43,58 @@ def _offers(provider: SplitProvider, name: NormalizedName) -> str:
     return f"no configured index has it; {native_text}{inst_text}"
 
 
+def _with_origins(text: str, origins: Sequence[str]) -> str:
+    if not origins:
+        return text
+    more = f" and {len(origins) - 3} more" if len(origins) > 3 else ""
+    return f"{text} (required by {', '.join(origins[:3])}{more})"
+
+
+def unavailable_note(provider: SplitProvider) -> str:
+    """Native projects the system cannot provide, and who needed them ('' if none)."""
+    if not provider.unavailable:
+        return ""
+    listed = []
+    for name, askers in sorted(provider.unavailable.items()):
+        listed.append(_with_origins(name, askers))
+    return (
+        f"These projects have no pure wheel and no {provider.native.adapter.name} package "
+        "here, so every release that needs them was ruled out: " + "; ".join(listed) + "."
+    )
+
+
+UNAVAILABLE_HINT = (
+    "If {manager} packages one of them under a name pip-native does not know, map it in a "
+    "file passed with --mapping FILE; otherwise pin the projects that need them to releases that do not (or that fit "
+    "what the system has)."
+)
+
+
 def conflict_error(
     provider: SplitProvider,
     causes: Sequence[RequirementInformation[ResolverRequirement, Candidate]],
     unusable: Mapping[str, str],
 ) -> ResolutionConflictError:
-    by_name: dict[NormalizedName, list[str]] = {}
+    # Per project, per requirement text, who asked (a backtrack gathers the same
+    # requirement from many releases of one parent).
+    asked: dict[NormalizedName, dict[str, list[str]]] = {}
     pinned_native = False
     for info in causes:
         name, _ = split_identifier(info.requirement.identifier)
-        text = info.requirement.describe()
-        if isinstance(info.requirement, NativePin):
+        req = info.requirement
+        if isinstance(req, NativePin):
             pinned_native = True
-        lines = by_name.setdefault(name, [])
-        if text not in lines:
-            lines.append(text)
+        if isinstance(req, SpecRequirement):
+            text, origin = req.text, str(req.origin)
+        else:
+            text, origin = req.describe(), ""
+        origins = asked.setdefault(name, {}).setdefault(text, [])
+        if origin and origin not in origins:
+            origins.append(origin)
+    by_name: dict[NormalizedName, list[str]] = {
+        name: [_with_origins(text, origins) for text, origins in texts.items()]
+        for name, texts in asked.items()
+    }
     if not by_name:
         skipped = " ".join(f"Skipped {what}: {why}" for what, why in unusable.items())
         return ResolutionConflictError(
@@ -67,6 +110,9 @@ def conflict_error(
         parts.append(f"{name}: " + "; ".join(lines) + f". Available: {_offers(provider, name)}.")
     for what, why in unusable.items():
         parts.append(f"Skipped {what}: {why}")
+    missing = unavailable_note(provider)
+    if missing:
+        parts.append(missing)
     names = ", ".join(by_name)
     manager = provider.native.adapter.name
     hints = []
@@ -102,6 +148,8 @@ def conflict_error(
             f"relax your requirements to accept the {manager} version, or use plain pip "
             "to take everything from PyPI (wheels with native code included)."
         )
+    elif not hints and provider.unavailable:
+        hints.append(UNAVAILABLE_HINT.format(manager=manager))
     elif not hints:
         what = (
             "requirements or constraints"

@@ -75,6 +75,10 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             tuple[CandidateKey, frozenset[NormalizedName]], list[ResolverRequirement]
         ] = {}
         self._looked_ahead: dict[NormalizedName, int] = {}
+        self._dead: set[CandidateKey] = set()
+        """Candidates that can be in no solution at all (see :meth:`_is_dead`)."""
+        self._alive_at: dict[CandidateKey, int] = {}
+        """Per candidate: how many were dead when it was last found alive."""
         self.unavailable: dict[NormalizedName, list[str]] = {}
         """Native projects (no pure wheel) the system cannot provide, with who asked for them:
         every candidate needing one fails, which is what makes a search long."""
@@ -169,7 +173,7 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             held_back: list[Candidate] = []
             any_final = False
             for cand in self._base_candidates(name, reqs):
-                if cand.key in bad or cand.key in seen:
+                if cand.key in seen:
                     continue
                 seen.add(cand.key)
                 cand = cand.with_extras(extras) if extras else cand
@@ -184,10 +188,13 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
                 ):
                     held_back.append(cand)
                     continue
+                # As in pip, a final release that fits rules pre-releases out even when it
+                # fails later (incompatible, or dead): so those are skipped only now.
                 any_final = True
-                yield cand
+                if cand.key not in bad and not self._is_dead(cand):
+                    yield cand
             if not any_final:
-                yield from held_back
+                yield from (c for c in held_back if c.key not in bad and not self._is_dead(c))
 
         return matches
 
@@ -268,6 +275,47 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             yield from (c for c in others if c.version > installed.version)
             yield installed
             yield from (c for c in others if c.version < installed.version)
+
+    def _is_dead(self, cand: Candidate) -> bool:
+        """True when one of the candidate's unconditional dependencies has no candidate, from
+        any source, that satisfies it and is not dead itself: no solution can contain it.
+
+        resolvelib forgets a failure when it backjumps past its cause, so without this a
+        backtrack retries the same dead candidates under every newer release of a parent
+        (jupyterlab with apt: 5,000 pins of jupyter-server releases that all need
+        argon2-cffi-bindings, which has no pure wheel and no Debian package). Only
+        dependencies already computed are looked at: this never fetches anything.
+        """
+        key = cand.key
+        if key in self._dead:
+            return True
+        deps = self._dependency_cache.get((key, frozenset()))
+        if deps is None or self._alive_at.get(key) == len(self._dead):
+            return False
+        for dep in deps:
+            if isinstance(dep, SpecRequirement) and not self._satisfiable(dep):
+                self._dead.add(key)
+                return True
+        self._alive_at[key] = len(self._dead)
+        return False
+
+    def _satisfiable(self, req: SpecRequirement) -> bool:
+        """Some candidate of the project, under any context, could satisfy ``req``."""
+        name = req.name
+        if name not in self._kinds:
+            return True  # not looked at yet: assume so
+        installed = self.env.installed.get(name)
+        if installed is not None:
+            return True  # kept, or shadowing a system copy: not judged here
+        kind = self._kinds[name]
+        if kind is Kind.PURE:
+            for cand in self._pypi(name):
+                if cand.key not in self._dead and req.is_satisfied_by(cand):
+                    return True
+        # The system copy: a candidate for a native project, or when a system package pins
+        # a pure one.
+        native = self.native.candidate(name)
+        return native is not None and native.key not in self._dead and req.is_satisfied_by(native)
 
     def _looking_ahead(self, name: NormalizedName, cands: list[Candidate]) -> Iterator[Candidate]:
         """Yield ``cands``, fetching the metadata of the next few in the background: on a
