@@ -284,7 +284,10 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         backtrack retries the same dead candidates under every newer release of a parent
         (jupyterlab with apt: 5,000 pins of jupyter-server releases that all need
         argon2-cffi-bindings, which has no pure wheel and no Debian package). Only
-        dependencies already computed are looked at: this never fetches anything.
+        dependencies already computed and pages already read are looked at; the system
+        package of a project is asked for only when none of its PyPI releases fits.
+        Constraints and pre-release rules are ignored here: that can only keep a dead
+        candidate, never drop a live one.
         """
         key = cand.key
         if key in self._dead:
