@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from pytest_mock import MockerFixture
 from resolvelib import BaseReporter
 
 from fakes import FakePackage, installed, make_env
@@ -17,7 +18,7 @@ from pip_native.errors import ResolutionConflictError
 from pip_native.plan import build_plan
 from pip_native.resolver import Resolution, Source, resolve
 from pip_native.resolver.model import USER, Candidate, SpecRequirement
-from pip_native.resolver.sources import NativeSource
+from pip_native.resolver.sources import NativeSource, PyPISource
 from scenario import PLATFORM_TAG, World, write_mapping
 
 
@@ -141,6 +142,20 @@ def test_a_dead_final_release_still_keeps_pre_releases_out(world: World) -> None
         world.resolve("pre-top>1.0")
     assert "compiledonly (required by pre-top 2.0)" in err.value.message
     assert sources(world.resolve("pre-top>=3.0a1"))["pre-top"] == ("3.0a1", "pypi")
+
+
+def test_metadata_is_fetched_ahead_only_for_candidates_that_pass(
+    world: World, mocker: MockerFixture
+) -> None:
+    """Looking ahead costs requests: never for releases a specifier already rules out."""
+    ahead = mocker.spy(PyPISource, "prefetch_metadata")
+    res = world.resolve("urllib3<2", "joblib")
+    assert sources(res)["urllib3"] == ("1.26.20", "pypi")
+    fetched = [str(c.version) for call in ahead.call_args_list for c in call.args[1]]
+    names = [c.name for call in ahead.call_args_list for c in call.args[1]]
+    assert "2.2.3" not in fetched  # urllib3 2.2.3 fails '<2'
+    assert sorted(names) == ["joblib", "joblib", "urllib3"]  # both joblibs: the next one too
+    assert len(fetched) == len(set(zip(names, fetched)))  # each at most once
 
 
 def test_requires_python_filters_pure_wheels(world: World) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["METADATA_LOOKAHEAD", "PYTHON_INSTALLERS", "SplitProvider"]
 
-METADATA_LOOKAHEAD = 4
+METADATA_LOOKAHEAD = 12
 """How many of a project's next candidates have their metadata fetched ahead."""
 
 PYTHON_INSTALLERS = frozenset({"pip", "uv", "pdm", "poetry", "pipenv", "installer"})
@@ -74,7 +75,7 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         self._dependency_cache: dict[
             tuple[CandidateKey, frozenset[NormalizedName]], list[ResolverRequirement]
         ] = {}
-        self._looked_ahead: dict[NormalizedName, int] = {}
+        self._fetched_ahead: set[CandidateKey] = set()
         self._dead: set[CandidateKey] = set()
         """Candidates that can be in no solution at all (see :meth:`_is_dead`)."""
         self._alive_at: dict[CandidateKey, int] = {}
@@ -196,7 +197,7 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             if not any_final:
                 yield from (c for c in held_back if c.key not in bad and not self._is_dead(c))
 
-        return matches
+        return lambda: self._metadata_ahead(matches())
 
     def is_satisfied_by(self, requirement: ResolverRequirement, candidate: Candidate) -> bool:
         return requirement.is_satisfied_by(candidate)
@@ -266,10 +267,10 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         if from_pypi:
             others.extend(self._pypi(name))
         if installed is None:
-            yield from self._looking_ahead(name, others)
+            yield from others
         elif not self._upgrade(name):
             yield installed
-            yield from self._looking_ahead(name, others)
+            yield from others
         else:
             # Upgrading: newer versions first, then the installed one (never a reinstall of it).
             yield from (c for c in others if c.version > installed.version)
@@ -320,16 +321,24 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         native = self.native.candidate(name)
         return native is not None and native.key not in self._dead and req.is_satisfied_by(native)
 
-    def _looking_ahead(self, name: NormalizedName, cands: list[Candidate]) -> Iterator[Candidate]:
-        """Yield ``cands``, fetching the metadata of the next few in the background: on a
-        backtrack the resolver tries them one after another, each waiting for its metadata."""
-        step = METADATA_LOOKAHEAD
-        for start in range(0, len(cands), step):  # one check per block: this loop is hot
-            ahead = start + 2 * step
-            if ahead > self._looked_ahead.get(name, 0):
-                self.pypi.prefetch_metadata(cands[start:ahead])
-                self._looked_ahead[name] = ahead
-            yield from cands[start : start + step]
+    def _metadata_ahead(self, cands: Iterator[Candidate]) -> Iterator[Candidate]:
+        """Yield ``cands`` with the metadata of the next few being fetched meanwhile: on a
+        backtrack the resolver tries them one after another, each waiting for its metadata.
+        Only candidates that passed every filter are looked ahead at."""
+        window = list(itertools.islice(cands, METADATA_LOOKAHEAD))
+        self._fetch_ahead(window)
+        while window:
+            yield window.pop(0)
+            following = next(cands, None)
+            if following is not None:
+                window.append(following)
+                self._fetch_ahead([following])
+
+    def _fetch_ahead(self, cands: Sequence[Candidate]) -> None:
+        new = [c for c in cands if c.file is not None and c.key not in self._fetched_ahead]
+        if new:  # each at most once: the same candidates pass by on every backtrack
+            self._fetched_ahead.update(c.key for c in new)
+            self.pypi.prefetch_metadata(new)
 
     def _note_unavailable(self, name: NormalizedName, reqs: Sequence[ResolverRequirement]) -> None:
         askers = self.unavailable.setdefault(name, [])
