@@ -336,6 +336,19 @@ def test_constraints_from_c_and_from_pip_configuration_reach_the_plan(
     assert [str(r) for r, _ in planned[-1].constraints] == ["idna<4", "urllib3<2"]
 
 
+def test_the_index_is_closed_after_planning(
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    mocker: MockerFixture,
+) -> None:
+    """Queued metadata prefetches are dropped, not left to hold up the exit."""
+    from pip_native.index.client import PackageIndex
+
+    close = mocker.spy(PackageIndex, "close")
+    assert run(capsys, "plan", "-q", "--native-from=apt", "requests")[0] == 0
+    assert close.call_count == 1
+
+
 def test_package_lists_are_refreshed_only_when_asked(
     planned: list[InstallRequest], capsys: pytest.CaptureFixture[str], mocker: MockerFixture
 ) -> None:

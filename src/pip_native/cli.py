@@ -323,6 +323,15 @@ def _plan_and_run(args: argparse.Namespace, request: InstallRequest, *, dry_run:
     if args.refresh:
         _refresh(request, use_sudo=args.use_sudo)
     planned = make_plan(request)
+    try:
+        return _run_planned(args, request, planned, dry_run=dry_run)
+    finally:
+        planned.index.close()  # drop queued metadata prefetches: they would hold up the exit
+
+
+def _run_planned(
+    args: argparse.Namespace, request: InstallRequest, planned: PlannedInstall, *, dry_run: bool
+) -> int:
     plan = planned.plan
     out = sys.stderr if args.report == "-" else sys.stdout
     if not args.quiet:

@@ -298,6 +298,7 @@ def _split_install_unlocked(
             i.file: planned.index.metadata(i.file) for i in planned.plan.items if i.file is not None
         }
         report = plan_json(planned.plan, metadata=metadata.get)
+        planned.index.close()  # drop queued metadata prefetches: they would hold up the exit
         if options.dry_run:
             _write_report(dump, report_path, report, {"status": "dry-run"})
             return 0

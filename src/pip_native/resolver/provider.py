@@ -324,15 +324,18 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
     def _metadata_ahead(self, cands: Iterator[Candidate]) -> Iterator[Candidate]:
         """Yield ``cands`` with the metadata of the next few being fetched meanwhile: on a
         backtrack the resolver tries them one after another, each waiting for its metadata.
-        Only candidates that passed every filter are looked ahead at."""
-        window = list(itertools.islice(cands, METADATA_LOOKAHEAD))
+
+        Only candidates that passed every filter are looked ahead at, and only as far as
+        the resolver has gone: 2 at first (the first one usually fits), then 4, 8, up to
+        :data:`METADATA_LOOKAHEAD` while it keeps asking for the next one."""
+        depth = 2
+        window = list(itertools.islice(cands, depth))
         self._fetch_ahead(window)
         while window:
             yield window.pop(0)
-            following = next(cands, None)
-            if following is not None:
-                window.append(following)
-                self._fetch_ahead([following])
+            depth = min(METADATA_LOOKAHEAD, depth * 2)
+            window.extend(itertools.islice(cands, max(0, depth - len(window))))
+            self._fetch_ahead(window)
 
     def _fetch_ahead(self, cands: Sequence[Candidate]) -> None:
         new = [c for c in cands if c.file is not None and c.key not in self._fetched_ahead]
