@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from urllib.request import url2pathname
 
 from pip_native import __version__
 from pip_native.errors import IndexFetchError, MappingFileError
-from pip_native.paths import cache_root
+from pip_native.paths import cache_root, write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,10 +73,7 @@ def _read_local(source: str | Path, what: str) -> tuple[str, str]:
 
 
 def _write_cache(path: Path, url: str, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, text.encode("utf-8"))
     meta = {"url": url, "fetched": time.time(), "pip_native": __version__}
     path.with_name(path.name + ".meta.json").write_text(json.dumps(meta), encoding="utf-8")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +22,7 @@ from pip_native.index.metadata import CoreMetadata, parse_core_metadata, wheel_m
 from pip_native.index.pages import ACCEPT_SIMPLE, PageError, parse_page
 from pip_native.index.rangefile import CHUNK, RangeFile
 from pip_native.index.transport import Fetched, Transport, file_url_to_path
+from pip_native.paths import write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -400,10 +400,7 @@ class PackageIndex:
     @staticmethod
     def _store_metadata(path: Path, data: bytes) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+            write_atomically(path, data)
         except OSError as exc:
             logger.debug("could not keep metadata in %s: %s", path, exc)
 

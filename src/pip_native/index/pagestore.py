@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import threading
 from pathlib import Path
 from typing import NamedTuple
+
+from pip_native.paths import write_atomically
 
 __all__ = ["PageStore", "StoredPage"]
 
@@ -40,11 +40,8 @@ class PageStore:
     def store(self, url: str, page: StoredPage) -> None:
         head = {"url": page.url, "content_type": page.content_type, "date": page.date}
         path = self._path(url)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            self._dir.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(json.dumps(head).encode() + b"\n" + page.content)
-            tmp.replace(path)
+            write_atomically(path, json.dumps(head).encode() + b"\n" + page.content)
         except OSError as exc:
             logger.debug("could not keep a copy of %s: %s", path, exc)
 

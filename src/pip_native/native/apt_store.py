@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Optional, TypeVar, overload
 
 from pip_native.errors import IndexFetchError
 from pip_native.native.apt_index import Record, parse_provides_field
+from pip_native.paths import write_atomically
 from pip_native.subproc import CommandResult
 
 if TYPE_CHECKING:
@@ -413,15 +414,10 @@ def store_simulation(
         "stdout": result.stdout,
         "stderr": result.stderr,
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(entry))
-        tmp.replace(path)
+        write_atomically(path, json.dumps(entry).encode())
     except OSError as exc:
         logger.debug("could not write apt simulation cache %s: %s", path, exc)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         return
     current = f"{SIMULATION_PREFIX}{key}-"
     for old in cache_dir.glob(f"{SIMULATION_PREFIX}*.json"):
