@@ -51,6 +51,30 @@ def _environment(env: Mapping[str, str | None] | None, parse_output: bool) -> di
     return full_env
 
 
+def _timed_out(
+    args: tuple[str, ...], what: str, timeout: float | None, hint: str | None, output: str = ""
+) -> CommandFailed:
+    return CommandFailed(
+        f"Could not {what}: the command did not finish within {timeout:g} s.",
+        command=args,
+        returncode=None,
+        output=output,
+        hint=hint,
+    )
+
+
+def _exited(
+    args: tuple[str, ...], what: str, returncode: int, output: str, hint: str | None
+) -> CommandFailed:
+    return CommandFailed(
+        f"Could not {what}: the command exited with status {returncode}.",
+        command=args,
+        returncode=returncode,
+        output=output,
+        hint=hint,
+    )
+
+
 def _not_found(args: tuple[str, ...], what: str, hint: str | None) -> CommandFailed:
     return CommandFailed(
         f"Could not {what}: {args[0]!r} was not found.",
@@ -102,22 +126,11 @@ def run(
         raise _not_found(args, what, hint) from exc
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
-        raise CommandFailed(
-            f"Could not {what}: the command did not finish within {timeout:g} s.",
-            command=args,
-            returncode=None,
-            output=out,
-            hint=hint,
-        ) from exc
+        raise _timed_out(args, what, timeout, hint, out) from exc
     result = CommandResult(args, proc.returncode, proc.stdout or "", proc.stderr or "")
     if check and proc.returncode != 0:
-        raise CommandFailed(
-            f"Could not {what}: the command exited with status {proc.returncode}.",
-            command=args,
-            returncode=proc.returncode,
-            output=(result.stderr or result.stdout) if capture else "(its output is shown above)",
-            hint=hint,
-        )
+        output = (result.stderr or result.stdout) if capture else "(its output is shown above)"
+        raise _exited(args, what, proc.returncode, output, hint)
     return result
 
 
@@ -175,18 +188,7 @@ def stream(
             if proc.stdout is not None:
                 proc.stdout.close()
         if expired.is_set():
-            raise CommandFailed(
-                f"Could not {what}: the command did not finish within {timeout:g} s.",
-                command=args,
-                returncode=None,
-                hint=hint,
-            )
+            raise _timed_out(args, what, timeout, hint)
         if returncode != 0:
             errfile.seek(0)
-            raise CommandFailed(
-                f"Could not {what}: the command exited with status {returncode}.",
-                command=args,
-                returncode=returncode,
-                output=errfile.read().decode(errors="replace"),
-                hint=hint,
-            )
+            raise _exited(args, what, returncode, errfile.read().decode(errors="replace"), hint)
