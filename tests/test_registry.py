@@ -268,3 +268,12 @@ def test_gather_facts_without_a_target(monkeypatch: pytest.MonkeyPatch) -> None:
     assert choose_backend("auto") == registry.Choice(
         "apt", "--native-from=auto: Debian 12 (id debian) uses apt"
     )
+
+
+def test_refresh_commands_per_backend() -> None:
+    """Static where the command never changes; none for conda (no --refresh)."""
+    from pip_native.native.registry import refresh_command
+
+    assert refresh_command("apt") == (("apt-get", "update"), True)
+    assert refresh_command("brew") == (("brew", "update"), False)
+    assert refresh_command("conda") is None

@@ -380,20 +380,16 @@ def _interrupted(plan: Any, result: ExecutionResult) -> str:
 
 def _refresh(request: InstallRequest, *, use_sudo: bool) -> None:
     from pip_native.executor import refresh
-    from pip_native.native.registry import REFRESH_COMMANDS
+    from pip_native.native.registry import refresh_command
 
     backend = choose_backend(request.native_from, given_as=request.native_from_source)
-    if backend.name not in REFRESH_COMMANDS:
+    found = refresh_command(backend.name)
+    if found is None:
         raise UsageError(
             f"--refresh is not supported for {backend.name}.",
             hint=f"Update {backend.name}'s package data yourself, then run without --refresh.",
         )
-    command, needs_root = REFRESH_COMMANDS[backend.name]
-    if backend.name == "dnf":
-        from pip_native.native.dnf import DnfAdapter
-
-        # dnf 4's own command where dnf is dnf5, with PIP_NATIVE_DNF_INSTALLROOT and options.
-        command = DnfAdapter().refresh_command()
+    command, needs_root = found
     refresh(backend.name, command, needs_root=needs_root, use_sudo=use_sudo)
 
 

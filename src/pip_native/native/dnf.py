@@ -296,7 +296,7 @@ class DnfAdapter:
             parse_output=True,
             timeout=timeout,
             hint="Check that dnf works: `"
-            + shlex.join([*self.dnf_base(), "makecache"])
+            + shlex.join(self.refresh_command())
             + "` should succeed.",
         )
 
@@ -500,7 +500,7 @@ class DnfAdapter:
             hint="Check with `"
             + shlex.join([*self.dnf_base(), "repoquery", "--whatprovides", first])
             + "`; run `"
-            + shlex.join([*self.dnf_base(), "makecache"])
+            + shlex.join(self.refresh_command())
             + "` if the metadata is old, or install the project from PyPI instead.",
         )
 
@@ -682,7 +682,7 @@ class DnfAdapter:
                 hint="Check with `"
                 + shlex.join([*self.dnf_base(), "repoquery", missing[0]])
                 + "`; run `"
-                + shlex.join([*self.dnf_base(), "makecache"])
+                + shlex.join(self.refresh_command())
                 + "` if the metadata is old, or install the project from PyPI instead.",
             )
         raise CommandFailed(

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import distro
 
@@ -28,6 +28,7 @@ __all__ = [
     "choose_backend",
     "create_adapter",
     "gather_facts",
+    "refresh_command",
 ]
 
 BACKENDS = ("apt", "dnf", "conda", "brew")
@@ -46,13 +47,15 @@ Every adapter class takes the keyword arguments ``dists_for_package`` and
 variables (documented on its docs/backends page)."""
 
 
-REFRESH_COMMANDS: dict[str, tuple[tuple[str, ...], bool]] = {
+REFRESH_COMMANDS: dict[str, tuple[tuple[str, ...] | None, bool]] = {
     "apt": (("apt-get", "update"), True),
-    "dnf": (("dnf", "makecache"), True),
+    # The adapter's own refresh_command(): dnf 4's command where dnf is dnf5, with the
+    # installroot and options its queries use.
+    "dnf": (None, True),
     "brew": (("brew", "update"), False),
 }
-"""``--refresh``: the command that updates a manager's package lists, and whether it needs root.
-pip-native never runs these unless asked."""
+"""``--refresh``: the command that updates a manager's package lists (None: the adapter
+gives it), and whether it needs root. pip-native never runs these unless asked."""
 
 
 @dataclass(frozen=True)
@@ -218,11 +221,25 @@ def create_adapter(
     dists_for_package: Callable[[str], Sequence[str]],
 ) -> NativeAdapter:
     """Build the adapter for a backend chosen by :func:`choose_backend`."""
-    if name not in ADAPTERS:
-        raise UnsupportedBackendError(f"--native-from={name} is not available yet.")
-    module_name, _, class_name = ADAPTERS[name].partition(":")
-    adapter_class = getattr(importlib.import_module(module_name), class_name)
-    adapter: NativeAdapter = adapter_class(
+    adapter: NativeAdapter = _adapter_class(name)(
         dists_for_package=dists_for_package, cache_dir=cache_root() / name
     )
     return adapter
+
+
+def refresh_command(name: str) -> tuple[tuple[str, ...], bool] | None:
+    """``--refresh`` for backend ``name``: the command and whether it needs root (None when
+    ``--refresh`` is not supported)."""
+    if name not in REFRESH_COMMANDS:
+        return None
+    command, needs_root = REFRESH_COMMANDS[name]
+    if command is None:
+        command = tuple(_adapter_class(name)(cache_dir=cache_root() / name).refresh_command())
+    return command, needs_root
+
+
+def _adapter_class(name: str) -> Any:
+    if name not in ADAPTERS:
+        raise UnsupportedBackendError(f"--native-from={name} is not available yet.")
+    module_name, _, class_name = ADAPTERS[name].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
