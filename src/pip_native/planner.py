@@ -184,14 +184,14 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
     reqs = [
         SpecRequirement.from_requirement(r, USER, allow_prereleases=request.pre)
         for r in request.requirements
-        if r.marker is None or r.marker.evaluate({**env.markers, "extra": ""})
+        if _applies(r, env)
     ]
     for project in projects:
         origin = Origin(f"{project.name} {project.version} (local)")
         reqs += [
             SpecRequirement.from_requirement(r, origin, allow_prereleases=request.pre)
             for r in project.dependencies
-            if r.marker is None or r.marker.evaluate({**env.markers, "extra": ""})
+            if _applies(r, env)
         ]
     local_entries = [
         (project.display_name, req)
@@ -221,13 +221,18 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
     return PlannedInstall(plan, resolution, env, backend, adapter, index)
 
 
+def _applies(req: Requirement, env: TargetEnvironment) -> bool:
+    """Whether a top-level requirement (or constraint) applies to the target: its markers."""
+    return req.marker is None or req.marker.evaluate({**env.markers, "extra": ""})
+
+
 def _constraints(
     given: Sequence[tuple[Requirement, str]], env: TargetEnvironment
 ) -> dict[NormalizedName, Constraint]:
     """One constraint per project (specifiers intersected), for the target's markers."""
     out: dict[NormalizedName, Constraint] = {}
     for req, where in given:
-        if req.marker is not None and not req.marker.evaluate({**env.markers, "extra": ""}):
+        if not _applies(req, env):
             continue
         name = canonicalize_name(req.name)
         out[name] = out[name].narrowed(req, where) if name in out else Constraint.of(req, where)
