@@ -22,6 +22,7 @@ from pip_native.index.files import DistFile
 from pip_native.localproject import LocalProject
 from pip_native.native.base import NativeAdapter, NativeStep, ProvidedDistribution, SystemPackage
 from pip_native.resolver import Kind, Resolution
+from pip_native.resolver.explain import first_few
 from pip_native.resolver.model import Candidate, Source
 
 __all__ = ["Action", "ExternalItem", "PipStep", "Plan", "PlanItem", "ProvidedFn", "build_plan"]
@@ -186,8 +187,7 @@ def _why(name: NormalizedName, cand: Candidate, resolution: Resolution, manager:
     parts = ["requested"] if "you" in who else []
     others = [w for w in who if w != "you"]
     if others:
-        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-        parts.append("required by " + ", ".join(others[:3]) + more)
+        parts.append("required by " + first_few(others))
     if cand.source is Source.PYPI:
         parts.append("pure wheel")
     elif cand.source is Source.NATIVE and cand.native is not None:

@@ -28,6 +28,7 @@ from pip_native.native.registry import Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
 from pip_native.plan import ExternalItem, Plan, build_plan
 from pip_native.resolver import Resolution, resolve
+from pip_native.resolver.explain import first_few
 from pip_native.resolver.model import USER, Constraint, Origin, Source, SpecRequirement
 from pip_native.resolver.provider import SplitProvider
 from pip_native.resolver.sources import NativeSource, PyPISource
@@ -241,9 +242,7 @@ def _constraints(
 
 def _offline_warning(index: PackageIndex) -> str:
     pages = index.stale_pages
-    listed = ", ".join(sorted(pages)[:3]) + (
-        f" and {len(pages) - 3} more" if len(pages) > 3 else ""
-    )
+    listed = first_few(sorted(pages))
     dates = sorted(set(pages.values()), key=_http_date_key)
     return (
         f"The index could not be reached for {len(pages)} page(s) ({listed}); they were read "

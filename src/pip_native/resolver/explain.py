@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from pip_native.resolver.provider import SplitProvider
 
-__all__ = ["conflict_error"]
+__all__ = ["conflict_error", "first_few"]
 
 
 def _offers(provider: SplitProvider, name: NormalizedName) -> str:
@@ -43,11 +43,14 @@ def _offers(provider: SplitProvider, name: NormalizedName) -> str:
     return f"no configured index has it; {native_text}{inst_text}"
 
 
+def first_few(items: Sequence[str], shown: int = 3) -> str:
+    """``a, b, c and 2 more``: the first ``shown`` items, and how many are left out."""
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
 def _with_origins(text: str, origins: Sequence[str]) -> str:
-    if not origins:
-        return text
-    more = f" and {len(origins) - 3} more" if len(origins) > 3 else ""
-    return f"{text} (required by {', '.join(origins[:3])}{more})"
+    return f"{text} (required by {first_few(origins)})" if origins else text
 
 
 def unavailable_note(provider: SplitProvider) -> str:
