@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,18 +18,21 @@ from test_apt_recordings import load_recording
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 KEY = "0123456789abcdef0123456789abcdef"
-#: The roots whose closures the dumpavail excerpt holds (tests/data/apt/record.py).
-ROOTS = (
-    "python3-sklearn",
-    "python3-yaml",
-    "python3-requests",
-    "python3-cryptography",
-    "python3-lxml",
-    "python3-pandas",
-)
+
+
+def _recorder_roots() -> tuple[str, ...]:
+    """The roots whose closures the dumpavail excerpt holds, from the script that recorded it."""
+    path = Path(__file__).resolve().parent / "data" / "apt" / "record.py"
+    spec = importlib.util.spec_from_file_location("apt_recorder", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return tuple(module.EXCERPT_ROOTS)
+
+
+ROOTS = _recorder_roots()
 
 
 @pytest.fixture(scope="module")
