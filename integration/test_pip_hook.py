@@ -182,6 +182,8 @@ def test_real_install_through_pip(pip: Pip, venv: Venv, tmp_path: Path) -> None:
         assert out[0].startswith("/usr/lib/python3/dist-packages/")
         assert out[1].startswith(str(venv.path))
         assert [e["metadata"]["name"] for e in report["install"]] == ["pntest-purelib"]
+        # pip-native's own closing line, after apt's and pip's output
+        assert f"Installed {len(installed)} system package(s) and 1 pure wheel(s): " in run.stdout
     finally:
         purge(installed)
     assert "python3-pntest-app" in installed

@@ -258,3 +258,18 @@ def test_offline_warning_names_the_pages_and_the_age_of_the_copies() -> None:
     assert "https://pypi.org/simple/a/, https://pypi.org/simple/b/, " in text
     assert "and 1 more" in text
     assert "fetched Mon, 30 Nov 2026 09:00:00 GMT to Wed, 02 Dec 2026 08:00:00 GMT" in text
+
+
+def test_install_summary_says_what_the_steps_did() -> None:
+    from pip_native.executor import ExecutionResult
+    from pip_native.report import install_summary
+
+    result = ExecutionResult()
+    assert install_summary(result) == "\nNothing to do.\n"
+    result.native_packages.extend(["python3-numpy", "libblas3"])
+    result.pip_installed.append("requests==2.32.3")
+    result.native_upgraded.append("libc6")
+    assert install_summary(result) == (
+        "\nInstalled 2 system package(s) and 1 pure wheel(s): requests==2.32.3.\n"
+        "Upgraded 1 system package(s): libc6.\n"
+    )

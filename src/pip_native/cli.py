@@ -20,7 +20,7 @@ from pip_native.localproject import is_local_project
 from pip_native.mapping import load_mapping
 from pip_native.native.registry import CHOICES, choose_backend
 from pip_native.planner import InstallRequest, PlannedInstall, make_plan
-from pip_native.report import dump, plan_json, plan_table
+from pip_native.report import dump, install_summary, plan_json, plan_table
 from pip_native.reqinput import parse_requirement, read_input_files
 
 __all__ = ["main"]
@@ -359,7 +359,7 @@ def _run_planned(
         raise
     _write_report(args.report, planned, result, "installed", after_changes=True)
     if not args.quiet:
-        out.write(_summary(result))
+        out.write(install_summary(result))
     return 0
 
 
@@ -397,20 +397,6 @@ def _reprobe(python: str) -> Any:
     from pip_native.environment import probe
 
     return probe(python)
-
-
-def _summary(result: ExecutionResult) -> str:
-    parts = []
-    if result.native_packages:
-        parts.append(f"{len(result.native_packages)} system package(s)")
-    if result.pip_installed:
-        parts.append(
-            f"{len(result.pip_installed)} pure wheel(s): {', '.join(result.pip_installed)}"
-        )
-    text = ("\nInstalled " + " and ".join(parts) + ".\n") if parts else ""
-    if result.native_upgraded:
-        text += f"Upgraded {len(result.native_upgraded)} system package(s): {', '.join(result.native_upgraded)}.\n"
-    return text or "\nNothing to do.\n"
 
 
 def _external(args: argparse.Namespace) -> int:

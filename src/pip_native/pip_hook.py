@@ -230,7 +230,7 @@ def _split_install_unlocked(
     from pip_native.executor import ExecutionResult, execute
     from pip_native.index.config import IndexConfig
     from pip_native.planner import InstallRequest, make_plan
-    from pip_native.report import dump, plan_json, plan_table
+    from pip_native.report import dump, install_summary, plan_json, plan_table
     from pip_native.reqinput import parse_requirement, read_input_files
 
     missing = missing_options(options)
@@ -334,6 +334,8 @@ def _split_install_unlocked(
             run_pip=run_pip,
         )
         _write_report(dump, report_path, report, {"status": "installed", **result.as_json()})
+        if not quiet:
+            (sys.stderr if report_path == "-" else sys.stdout).write(install_summary(result))
         return 0
     except PipNativeError as exc:
         if report is not None:

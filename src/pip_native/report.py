@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import distro
 from packageurl import PackageURL
@@ -16,7 +16,10 @@ from pip_native.index.metadata import CoreMetadata
 from pip_native.native.base import SystemPackage
 from pip_native.plan import Action, Plan, PlanItem
 
-__all__ = ["REPORT_VERSION", "plan_json", "plan_table"]
+if TYPE_CHECKING:
+    from pip_native.executor import ExecutionResult
+
+__all__ = ["REPORT_VERSION", "install_summary", "plan_json", "plan_table"]
 
 REPORT_VERSION = "1"
 """Same value as pip's installation report ``version``.
@@ -220,3 +223,18 @@ def plan_table(plan: Plan) -> str:
     for warning in plan.warnings:
         out.append(f"Warning: {warning}")
     return "\n".join(out) + "\n"
+
+
+def install_summary(result: ExecutionResult) -> str:
+    """The closing lines after the steps ran: what was installed and upgraded."""
+    parts = []
+    if result.native_packages:
+        parts.append(f"{len(result.native_packages)} system package(s)")
+    if result.pip_installed:
+        parts.append(
+            f"{len(result.pip_installed)} pure wheel(s): {', '.join(result.pip_installed)}"
+        )
+    text = ("\nInstalled " + " and ".join(parts) + ".\n") if parts else ""
+    if result.native_upgraded:
+        text += f"Upgraded {len(result.native_upgraded)} system package(s): {', '.join(result.native_upgraded)}.\n"
+    return text or "\nNothing to do.\n"
