@@ -546,7 +546,8 @@ def test_a_caller_takes_over_a_queued_fetch_once_and_quietly(
     local_index: LocalIndex, http_cache: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Pages queued behind slow ones: the caller that needs one now fetches it itself; the
-    worker that reaches it later skips it (one request each, no 'unexpected state' log)."""
+    worker that reaches it later skips it (one request each, no 'unexpected state' log,
+    no connection thrown away)."""
     names = [canonicalize_name(f"proj-{i}") for i in range(30)]
     for name in names:
         local_index.add_wheel(name, "1.0")
@@ -565,6 +566,10 @@ def test_a_caller_takes_over_a_queued_fetch_once_and_quietly(
     assert took < 0.25  # one request, not the queue ahead of it (3 rounds of 0.1 s)
     assert all(local_index.requests[f"/simple/{n}/"] == 1 for n in names)
     assert not [r for r in caplog.records if "unexpected state" in r.getMessage()]
+    # 10 workers and the caller at once: the connection pool has room for all (urllib3
+    # would otherwise warn "Connection pool is full, discarding connection" to the user).
+    assert local_index.max_in_flight == 11
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
 
 
 def test_concurrent_calls_fetch_a_page_once(local_index: LocalIndex, http_cache: Path) -> None:

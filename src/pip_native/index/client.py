@@ -128,7 +128,8 @@ class PackageIndex:
             cache_dir=cache_dir,
             session=session,
             session_errors=session_errors,
-            pool_size=max(max_workers, 10),
+            # the workers plus the resolver's thread, which fetches what it needs right now
+            pool_size=max_workers + 1,
         )
         self._find_links = FindLinks(self._transport)
         self._max_workers = max_workers
