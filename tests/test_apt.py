@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,7 +18,7 @@ from pip_native.errors import (
 )
 from pip_native.native.apt import AptAdapter
 from pip_native.native.apt_index import parse_dumpavail
-from pip_native.native.base import NativeAdapter, ReadsAhead, SystemPackage
+from pip_native.native.base import NativeAdapter, SystemPackage
 from pip_native.subproc import CommandResult
 from test_apt_recordings import FakeApt, load_recording
 
@@ -320,90 +318,6 @@ def test_index_cache_on_disk(apt_state: tuple[FakeApt, Path]) -> None:
     (tmp / "dpkg" / "status").write_text("Package: x\n")
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
     assert "apt-cache" in [c[0] for c in apt.calls]
-
-
-# -- reading the index ahead (the planner starts it before resolving) -----------------
-
-
-def test_read_ahead_reads_the_index_once_in_the_background(
-    apt_state: tuple[FakeApt, Path],
-) -> None:
-    apt, tmp = apt_state
-    cache = tmp / "cache"
-    adapter = AptAdapter(cache_dir=cache)
-    assert isinstance(adapter, ReadsAhead)
-    adapter.read_ahead()
-    adapter.read_ahead()  # a second call while it runs starts nothing
-    found = adapter.query(["python3-numpy", "python3-yaml"])
-    adapter.stop_reading_ahead()  # finished: nothing to stop, the index stays
-    assert found == AptAdapter(cache_dir=tmp / "other").query(["python3-numpy", "python3-yaml"])
-    dumps = [c for c in apt.calls if c[0] == "apt-cache"]
-    assert len(dumps) == 2  # one per adapter
-    assert apt.streaming_threads[0] is not threading.main_thread()
-    assert apt.streaming_threads[1] is threading.main_thread()
-    assert len(list(cache.glob("apt-index-*.sqlite"))) == 1
-    adapter.closure("python3-sklearn")
-    assert len([c for c in apt.calls if c[0] == "apt-cache"]) == 2  # not read again
-
-
-def test_stopping_a_read_ahead_kills_apt_cache_and_keeps_nothing(
-    apt_state: tuple[FakeApt, Path],
-) -> None:
-    """The plan needed nothing from apt: the unfinished index is dropped, not half-stored."""
-    apt, tmp = apt_state
-    cache = tmp / "cache"
-    apt.hold = threading.Event()  # apt-cache has started but written nothing yet
-    adapter = AptAdapter(cache_dir=cache)
-    adapter.read_ahead()
-    assert apt.streaming.wait(10)
-    adapter.stop_reading_ahead()
-    apt.hold.set()
-    assert not list(cache.glob("apt-index-*")) and not list(cache.glob(".apt-index-*"))
-    # asked later after all, the adapter reads the index itself
-    assert adapter.query(["python3-numpy"])["python3-numpy"].version
-    assert len([c for c in apt.calls if c[0] == "apt-cache"]) == 2
-    assert len(list(cache.glob("apt-index-*.sqlite"))) == 1
-
-
-def test_stopping_before_apt_cache_runs_never_lets_it_write(
-    apt_state: tuple[FakeApt, Path], mocker: MockerFixture
-) -> None:
-    apt, tmp = apt_state
-    cache = tmp / "cache"
-    adapter = AptAdapter(cache_dir=cache)
-    entered, release = threading.Event(), threading.Event()
-    read_installed = adapter._read_installed
-
-    def slow_read_installed(config: dict[str, str]) -> object:
-        entered.set()
-        release.wait(10)
-        return read_installed(config)
-
-    mocker.patch.object(adapter, "_read_installed", side_effect=slow_read_installed)
-    adapter.read_ahead()
-    assert entered.wait(10)
-    stopper = threading.Thread(target=adapter.stop_reading_ahead)
-    stopper.start()
-    while not adapter._stopping:  # stop_reading_ahead has marked the read as stopped
-        time.sleep(0.001)
-    release.set()
-    stopper.join(10)
-    assert not stopper.is_alive()
-    assert apt.streaming.is_set()  # it started apt-cache, and killed it at once
-    assert not list(cache.glob("apt-index-*")) and not list(cache.glob(".apt-index-*"))
-
-
-def test_a_failed_read_ahead_raises_where_the_index_is_needed(
-    apt_state: tuple[FakeApt, Path],
-) -> None:
-    apt, tmp = apt_state
-    (dump,) = [argv for argv in apt.results if argv[:2] == ("apt-cache", "dumpavail")]
-    apt.results[dump] = CommandResult(dump, 100, "", "E: The package lists are damaged")
-    adapter = AptAdapter(cache_dir=tmp / "cache")
-    adapter.read_ahead()
-    with pytest.raises(CommandFailed, match="read apt's package index"):
-        adapter.query(["python3-numpy"])
-    adapter.stop_reading_ahead()  # harmless afterwards
 
 
 def test_index_cache_corrupt_file_is_rebuilt(apt_state: tuple[FakeApt, Path]) -> None:

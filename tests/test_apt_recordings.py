@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import shlex
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,10 +79,6 @@ class FakeApt:
             self.results.setdefault(result.argv, result)
         self.calls: list[tuple[str, ...]] = []
         self.envs: list[dict[str, str] | None] = []
-        #: Set once a stream has started; ``hold``, when given, holds its output back until set.
-        self.streaming = threading.Event()
-        self.hold: threading.Event | None = None
-        self.streaming_threads: list[threading.Thread] = []
 
     def __call__(
         self,
@@ -113,34 +108,11 @@ class FakeApt:
         *,
         what: str,
         env: dict[str, str] | None = None,
-        on_start: Callable[[Callable[[], None]], None] | None = None,
         **_: object,
     ) -> Iterator[bytes]:
         result = self(argv, what=what, env=env)  # raises as subproc.stream does on failure
-        self.streaming_threads.append(threading.current_thread())
-        killed, released = threading.Event(), threading.Event()
-
-        def kill() -> None:
-            killed.set()
-            released.set()
-
-        if on_start is not None:
-            on_start(kill)
-        self.streaming.set()
-        hold = self.hold
-        if hold is None:
-            released.set()
-        else:  # like apt building its cache before the first line; a kill ends the wait
-            threading.Thread(target=lambda: hold.wait(10) and released.set(), daemon=True).start()
-        released.wait(10)
         data = result.stdout.encode()
         for start in range(0, len(data), self.chunk_size):
-            if killed.is_set():
-                raise CommandFailed(
-                    f"Could not {what}: the command exited with status -9.",
-                    command=tuple(argv),
-                    returncode=-9,
-                )
             yield data[start : start + self.chunk_size]
 
     def patch(self, mocker: MockerFixture) -> FakeApt:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 
 from pip_native.errors import CommandFailed, shown_command
@@ -143,7 +143,6 @@ def stream(
     timeout: float | None = None,
     hint: str | None = None,
     chunk_size: int = 1 << 20,
-    on_start: Callable[[Callable[[], None]], None] | None = None,
 ) -> Generator[bytes, None, None]:
     """Run ``argv`` and yield its standard output as it comes, in chunks of bytes.
 
@@ -154,8 +153,6 @@ def stream(
     A missing executable, a timeout or a non-zero exit raise
     :class:`CommandFailed`, the last two after the chunks read so far.
     Closing the generator early (``contextlib.closing``) kills the command.
-    ``on_start`` is called, once the command runs, with a function that kills
-    it from any thread (the generator then raises :class:`CommandFailed`).
     """
     full_env = _environment(env, parse_output)
     args = tuple(argv)
@@ -178,8 +175,6 @@ def stream(
             timer.daemon = True
             timer.start()
         try:
-            if on_start is not None:
-                on_start(proc.kill)
             assert proc.stdout is not None
             while chunk := proc.stdout.read(chunk_size):
                 yield chunk

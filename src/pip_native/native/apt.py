@@ -10,7 +10,6 @@ import re
 import shlex
 import shutil
 import sqlite3
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -136,14 +135,6 @@ class AptAdapter:
         self._cache_dir_checked = False
         self._usable_cache_dir: Path | None = None
         self._index: AptIndex | None = None
-        # The background read of the index (read_ahead): its thread, its outcome, and the
-        # function killing its apt-cache once that runs. _lock guards these and the
-        # lazily set attributes that thread shares with the caller's (_config, cache dir).
-        self._lock = threading.RLock()
-        self._reader: threading.Thread | None = None
-        self._read: AptIndex | BaseException | None = None
-        self._stopping = False
-        self._kill_reader: Callable[[], None] | None = None
         self._file_lists: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
         self._provided: dict[SystemPackage, tuple[ProvidedDistribution, ...]] = {}
 
@@ -167,14 +158,13 @@ class AptAdapter:
         return [tool for tool in _TOOLS if shutil.which(tool, path=path) is None]
 
     def _apt_config(self) -> dict[str, str]:
-        with self._lock:
-            if self._config is None:
-                argv = ["apt-config", "shell"]
-                for var, key in _CONFIG_KEYS.items():
-                    argv += [var, key]
-                result = self._run(argv, what="read the apt configuration", timeout=120)
-                self._config = parse_apt_config_shell(result.stdout)
-            return self._config
+        if self._config is None:
+            argv = ["apt-config", "shell"]
+            for var, key in _CONFIG_KEYS.items():
+                argv += [var, key]
+            result = self._run(argv, what="read the apt configuration", timeout=120)
+            self._config = parse_apt_config_shell(result.stdout)
+        return self._config
 
     # -- the index -----------------------------------------------------------
 
@@ -219,10 +209,6 @@ class AptAdapter:
 
     def _writable_cache_dir(self) -> Path | None:
         """``cache_dir``, created if needed, when this process can write there; else None."""
-        with self._lock:
-            return self._check_cache_dir()
-
-    def _check_cache_dir(self) -> Path | None:
         if not self._cache_dir_checked:
             self._cache_dir_checked = True
             usable: Path | None = None
@@ -283,106 +269,36 @@ class AptAdapter:
             env=self._env,
             timeout=600,
             hint=_HINT,
-            on_start=self._started_reading,
         )
         with contextlib.closing(chunks):
             yield from iter_dumpavail(chunks, arch)
-
-    def _started_reading(self, kill: Callable[[], None]) -> None:
-        with self._lock:
-            if threading.current_thread() is not self._reader:
-                return
-            self._kill_reader = kill
-            stopping = self._stopping
-        if stopping:
-            kill()
-
-    def _load_index(self) -> AptIndex:
-        config = self._apt_config()
-        arch = config.get("ARCH", "")
-        key = self._cache_key(config)
-        cache_dir = self._writable_cache_dir()
-        stored = apt_store.load_index(cache_dir, key) if cache_dir is not None else None
-        if stored is None:
-            installed = self._read_installed(config)
-            if cache_dir is not None:
-                try:
-                    stored = apt_store.write_index(
-                        cache_dir, key, self._read_available(arch), installed
-                    )
-                except (OSError, sqlite3.Error) as exc:
-                    logger.debug("could not write the apt index cache: %s", exc)
-            if stored is None:
-                return AptIndex(dict(self._read_available(arch)), installed, arch)
-        return AptIndex(stored.available, stored.installed, arch, stored.providers)
 
     def index(self) -> AptIndex:
         """The package index (read on first use, then kept for the adapter's lifetime).
 
         With a writable ``cache_dir`` the records stay in the database and are
         read as closures need them; without one they are all kept in memory.
-        Waits for a read started by :meth:`read_ahead` and raises what it raised.
         """
         if self._index is None:
-            reader = self._reader
-            if reader is not None:
-                reader.join()
-                outcome = self._read
-                self._reader = self._read = None
-                if isinstance(outcome, BaseException):
-                    raise outcome
-                self._index = outcome
-            if self._index is None:
-                self._index = self._load_index()
+            config = self._apt_config()
+            arch = config.get("ARCH", "")
+            key = self._cache_key(config)
+            cache_dir = self._writable_cache_dir()
+            stored = apt_store.load_index(cache_dir, key) if cache_dir is not None else None
+            if stored is None:
+                installed = self._read_installed(config)
+                if cache_dir is not None:
+                    try:
+                        stored = apt_store.write_index(
+                            cache_dir, key, self._read_available(arch), installed
+                        )
+                    except (OSError, sqlite3.Error) as exc:
+                        logger.debug("could not write the apt index cache: %s", exc)
+                if stored is None:
+                    self._index = AptIndex(dict(self._read_available(arch)), installed, arch)
+                    return self._index
+            self._index = AptIndex(stored.available, stored.installed, arch, stored.providers)
         return self._index
-
-    # -- ReadsAhead ----------------------------------------------------------
-
-    def read_ahead(self) -> None:
-        """Start reading the index in a background thread, unless it is read already.
-
-        A cold plan then runs ``dpkg-query``, ``apt-cache dumpavail`` and the
-        database write while the resolver waits for PyPI; :meth:`index` waits
-        for the result.
-        """
-        with self._lock:
-            if self._index is not None or self._reader is not None:
-                return
-            self._stopping = False
-            self._reader = threading.Thread(
-                target=self._read_in_background, name="pip-native apt index", daemon=True
-            )
-            self._reader.start()
-
-    def _read_in_background(self) -> None:
-        outcome: AptIndex | BaseException
-        try:
-            outcome = self._load_index()
-        except BaseException as exc:  # handed to the thread that asks for the index
-            outcome = exc
-        with self._lock:
-            self._read = outcome
-            self._kill_reader = None
-
-    def stop_reading_ahead(self) -> None:
-        """Stop a background read nobody waited for: kill apt-cache, keep no partial database.
-
-        A read that has finished is kept for :meth:`index`; after a stopped one,
-        :meth:`index` reads again.
-        """
-        with self._lock:
-            reader = self._reader
-            if reader is None:
-                return
-            self._stopping = True
-            kill = self._kill_reader
-        if kill is not None:
-            kill()
-        reader.join()
-        with self._lock:
-            if isinstance(self._read, BaseException):
-                # stopped (or failed) before anyone asked: the next index() reads again
-                self._reader = self._read = None
 
     # -- NativeAdapter -------------------------------------------------------
 

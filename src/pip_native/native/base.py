@@ -22,7 +22,6 @@ __all__ = [
     "NativeAdapter",
     "NativeStep",
     "ProvidedDistribution",
-    "ReadsAhead",
     "SystemPackage",
     "provided_by",
 ]
@@ -128,19 +127,3 @@ class NativeAdapter(Protocol):
     def plan_install(self, names: Sequence[str]) -> NativeStep:
         """Simulate installing ``names`` in one call; return the exact command and
         what it would bring. Changes nothing on the system."""
-
-
-@runtime_checkable
-class ReadsAhead(Protocol):
-    """An adapter that can read its package index in the background.
-
-    The planner starts it before resolving, so a cold index read overlaps the
-    PyPI requests, and stops it once the plan is made: an index nobody asked
-    for is abandoned (its command killed, nothing half-written kept).
-    """
-
-    def read_ahead(self) -> None:
-        """Start reading the index in the background; the queries wait for it."""
-
-    def stop_reading_ahead(self) -> None:
-        """Stop a background read that is still running and wait until it has ended."""
