@@ -16,9 +16,17 @@ the tree) of
 - ``pip install --dry-run --report - --ignore-installed`` in the same venv, cold
   (``--no-cache-dir``) and warm (``--cache-dir``, primed), pip-native's hook off
   (``PIP_NATIVE_DISABLE=1``) so this is stock pip;
+- ``pip install --dry-run --native-from=apt --report -`` through pip-native's pip
+  hook (the command users type), cold (``--no-cache-dir`` and a fresh
+  ``PIP_NATIVE_CACHE_DIR``) and warm (both primed);
 - ``uv pip compile`` for the venv's interpreter, cold (``--no-cache``) and warm
   (``--cache-dir``, primed), ``--index-strategy unsafe-best-match`` so it merges
   indexes the way pip does.
+
+For workloads whose plan installs apt packages it also times apt's own two
+commands of a cold plan, outside pip-native: ``apt-cache dumpavail`` (building a
+fresh binary cache, as pip-native's first apt command does where the system's is
+switched off) and ``apt-get -s install`` of the plan's packages.
 
 All three get the same index options, read from the machine's pip
 configuration with ``IndexConfig.from_pip_configuration()`` and passed
@@ -63,7 +71,14 @@ WORKLOADS: dict[str, list[str]] = {
 }
 NATIVE_HEAVY = {"scikit-learn pandas matplotlib"}
 QUICK = ["requests", "flask", "scikit-learn pandas matplotlib"]
-TOOLS = ("pip-native", "pip", "uv")
+TOOLS = ("pip-native", "pip hook", "pip", "uv")
+PN_TOOLS = ("pip-native", "pip hook")
+LABELS = {
+    "pip-native": "pip-native plan",
+    "pip hook": "pip --native-from=apt (hook)",
+    "pip": "pip",
+    "uv": "uv",
+}
 
 
 def canon(name: str) -> str:
@@ -149,14 +164,23 @@ class Bench:
         return path
 
     def command(
-        self, tool: str, reqs: list[str], cache: Path | None
+        self, tool: str, reqs: list[str], cache: Path | None, *, warm: bool = True
     ) -> tuple[list[str], dict[str, str]]:
+        """The command and environment; ``cache`` None means none (cold), except for
+        pip-native and its hook, which always get a cache directory (fresh when cold)."""
         env = dict(self.base)
         bindir = self.pn_python.parent
         if tool == "pip-native":
             assert cache is not None
             env["PIP_NATIVE_CACHE_DIR"] = str(cache)
             cmd = [str(bindir / "pip-native"), "plan", "--native-from=apt", "--report", "-"]
+            return [*cmd, *index_args(self.cfg, cert=True), *reqs], env
+        if tool == "pip hook":
+            assert cache is not None
+            env["PIP_NATIVE_CACHE_DIR"] = str(cache / "pip-native")
+            cmd = [str(self.pn_python), "-m", "pip", "install", "--dry-run", "--native-from=apt"]
+            cmd += ["--report", "-", "-q", "--disable-pip-version-check"]
+            cmd += ["--cache-dir", str(cache / "pip")] if warm else ["--no-cache-dir"]
             return [*cmd, *index_args(self.cfg, cert=True), *reqs], env
         if tool == "pip":
             env["PIP_NATIVE_DISABLE"] = "1"  # stock pip, not pip-native's hook
@@ -176,14 +200,14 @@ class Bench:
         cold, warm, rss_cold, rss_warm = [], [], [], []
         last_out = ""
         for _ in range(self.runs):
-            cache = self.fresh(tool) if tool == "pip-native" else None
-            cmd, env = self.command(tool, reqs, cache)
+            cache = self.fresh(tool.replace(" ", "-")) if tool in PN_TOOLS else None
+            cmd, env = self.command(tool, reqs, cache, warm=False)
             t, mb, _out, _ = measure(cmd, env)
             cold.append(t)
             rss_cold.append(mb)
             if cache is not None:
                 shutil.rmtree(cache, ignore_errors=True)
-        warm_cache = self.fresh(tool)
+        warm_cache = self.fresh(tool.replace(" ", "-"))
         cmd, env = self.command(tool, reqs, warm_cache)
         measure(cmd, env)  # prime
         for _ in range(self.runs):
@@ -241,6 +265,39 @@ def native_summary(pn_report: dict) -> str:
     pkgs = len(native.get("packages") or [])
     parts = ", ".join(f"{n} {s}" for s, n in sorted(by_source.items()))
     return f"{len(rows)} projects ({parts}); {pkgs} new apt packages"
+
+
+def apt_share(bench: Bench, requested: list[str]) -> dict[str, float]:
+    """Median seconds of a cold plan's two apt commands, run by hand (see the module doc).
+
+    Like pip-native, the binary cache goes to a fresh directory of ours only when the
+    system's is switched off (``Dir::Cache::pkgcache ""``)."""
+    config = sh(
+        ["apt-config", "shell", "PKGCACHE", "Dir::Cache::pkgcache/f"],
+        capture_output=True,
+        env=bench.base,
+    ).stdout
+    system_cache_off = "PKGCACHE=''" in config
+    dump, simulate = [], []
+    for _ in range(bench.runs):
+        with tempfile.TemporaryDirectory(dir=bench.work) as tmp:
+            opts: list[str] = []
+            if system_cache_off:
+                opts = ["-o", f"Dir::Cache::pkgcache={tmp}/pkgcache.bin"]
+                opts += ["-o", f"Dir::Cache::srcpkgcache={tmp}/srcpkgcache.bin"]
+            t0 = time.perf_counter()
+            sh(["apt-cache", *opts, "dumpavail"], stdout=subprocess.DEVNULL, env=bench.base)
+            t1 = time.perf_counter()
+            simulate_cmd = ["apt-get", "-s", "-o", "Debug::NoLocking=1", *opts, "install"]
+            sh(
+                [*simulate_cmd, "--no-install-recommends", *requested],
+                stdout=subprocess.DEVNULL,
+                env=bench.base,
+            )
+            t2 = time.perf_counter()
+        dump.append(t1 - t0)
+        simulate.append(t2 - t1)
+    return {"dumpavail": statistics.median(dump), "simulate": statistics.median(simulate)}
 
 
 def profile_native(bench: Bench, reqs: list[str]) -> dict[str, object]:
@@ -325,12 +382,40 @@ def fmt_ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "-"  # noqa: RUF001 - the multiplication sign is meant
 
 
+def apt_share_lines(data: dict) -> list[str]:
+    rows = [(n, w) for n, w in data["workloads"].items() if w.get("apt")]
+    if not rows:
+        return []
+    lines = [
+        "## Cold plans with apt packages: apt's own share",
+        "",
+        "A cold plan that installs apt packages runs two apt commands: `apt-cache dumpavail` "
+        "(apt reads its lists; where the system's binary cache is switched off, as here, it "
+        "builds one first) and `apt-get -s install` of the plan's packages. Timed by hand "
+        "in the same run (median), they set a floor pip does not have:",
+        "",
+        "| workload | pip-native cold s | apt-cache dumpavail s | apt-get -s s | pip-native cold "
+        "without them s | pip cold s | ratio without them / pip |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, w in rows:
+        pn, pip, apt = w["tools"].get("pip-native", {}), w["tools"].get("pip", {}), w["apt"]
+        if "cold" not in pn or "cold" not in pip:
+            continue
+        rest = pn["cold"] - apt["dumpavail"] - apt["simulate"]
+        lines.append(
+            f"| {name} | {pn['cold']:.2f} | {apt['dumpavail']:.2f} | {apt['simulate']:.2f} | "
+            f"{rest:.2f} | {pip['cold']:.2f} | {fmt_ratio(rest, pip['cold'])} |"
+        )
+    return [*lines, ""]
+
+
 def write_markdown(data: dict) -> str:
     lines = ["# pip-native planning benchmark", ""]
     lines += [f"- {k}: {v}" for k, v in data["machine"].items()]
     lines += [
         f"- runs per measurement: {data['runs']} (median); cold = no cache, warm = primed cache",
-        f"- index options (all three tools): `{' '.join(data['index_args'])}`",
+        f"- index options (every tool): `{' '.join(data['index_args'])}`",
         "- peak MB: largest single process's max RSS (ru_maxrss from wait4), max over the cold runs / the warm runs",
         "",
         "| workload | tool | cold s | warm s | peak MB cold / warm | cold ratio pn/pip | warm ratio pn/pip "
@@ -339,7 +424,7 @@ def write_markdown(data: dict) -> str:
     ]
     for name, w in data["workloads"].items():
         t = w["tools"]
-        pn, pip, uv = t.get("pip-native"), t.get("pip"), t.get("uv")
+        pip, uv = t.get("pip"), t.get("uv")
         for tool in TOOLS:
             r = t.get(tool)
             if r is None:
@@ -347,17 +432,18 @@ def write_markdown(data: dict) -> str:
             if "error" in r:
                 lines.append(f"| {name} | {tool} | error | | | | | | | {r['error'][:80]} |")
                 continue
-            tool_label = tool + (" ¹" if tool in ("pip", "uv") and name in NATIVE_HEAVY else "")
+            tool_label = LABELS.get(tool, tool)
+            tool_label += " ¹" if tool in ("pip", "uv") and name in NATIVE_HEAVY else ""
             ratios = ["", "", "", ""]
             corr = ""
-            if tool == "pip-native":
+            if tool in PN_TOOLS:
                 if pip and "error" not in pip:
-                    ratios[0] = fmt_ratio(pn["cold"], pip["cold"])
-                    ratios[1] = fmt_ratio(pn["warm"], pip["warm"])
+                    ratios[0] = fmt_ratio(r["cold"], pip["cold"])
+                    ratios[1] = fmt_ratio(r["warm"], pip["warm"])
                 if uv and "error" not in uv:
-                    ratios[2] = fmt_ratio(pn["cold"], uv["cold"])
-                    ratios[3] = fmt_ratio(pn["warm"], uv["warm"])
-                corr = w.get("correctness", "")
+                    ratios[2] = fmt_ratio(r["cold"], uv["cold"])
+                    ratios[3] = fmt_ratio(r["warm"], uv["warm"])
+                corr = w.get("correctness", "") if tool == "pip-native" else ""
             lines.append(
                 f"| {name} | {tool_label} | {r['cold']:.2f} | {r['warm']:.2f} | {r['peak_cold_mb']:.0f} / {r['peak_warm_mb']:.0f} | "
                 + " | ".join(ratios)
@@ -369,8 +455,11 @@ def write_markdown(data: dict) -> str:
         "pip-native maps them to apt packages and asks apt — a different problem, so the ratio "
         "compares different work.",
         "",
-        "Ratios below 1 mean pip-native is faster.",
+        "Ratios below 1 mean pip-native is faster. `pip-native plan` and "
+        "`pip install --dry-run --native-from=apt` (pip-native's pip hook, the command users "
+        "type; it starts pip first) make the same plan; both ratios are against stock pip.",
         "",
+        *apt_share_lines(data),
         "## Resolved-set differences (pip-native plan vs pip --dry-run --ignore-installed)",
         "",
     ]
@@ -419,21 +508,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 data = json.load(open(sys.argv[1]))
 names = list(data["workloads"])
-tools = ["pip-native", "pip", "uv"]
-fig, axes = plt.subplots(1, 2, figsize=(14, 5), sharey=False)
-width = 0.27
+tools = ["pip-native", "pip hook", "pip", "uv"]
+labels = {"pip-native": "pip-native plan", "pip hook": "pip --native-from=apt", "pip": "pip", "uv": "uv"}
+fig, axes = plt.subplots(1, 2, figsize=(15, 5), sharey=False)
+width = 0.2
 for ax, kind in zip(axes, ["cold", "warm"]):
     for i, tool in enumerate(tools):
         vals = [data["workloads"][n]["tools"].get(tool, {}).get(kind, 0) or 0 for n in names]
-        xs = [j + (i - 1) * width for j in range(len(names))]
-        bars = ax.bar(xs, vals, width, label=tool)
+        xs = [j + (i - 1.5) * width for j in range(len(names))]
+        bars = ax.bar(xs, vals, width, label=labels[tool])
         ax.bar_label(bars, fmt="%.1f", fontsize=7)
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels([n.replace(" ", "\n") for n in names], fontsize=8)
     ax.set_ylabel("seconds (median)")
     ax.set_title(f"{kind} cache")
     ax.legend()
-fig.suptitle("pip-native plan vs pip install --dry-run vs uv pip compile (" + data["machine"]["date"] + ")")
+fig.suptitle("pip-native plan, pip --native-from=apt (hook), pip install --dry-run, uv pip compile (" + data["machine"]["date"] + ")")
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=110)
 """
@@ -478,6 +568,9 @@ def main() -> int:
             if "output" in pn:
                 pn_report = json.loads(pn["output"])
                 w["summary"] = native_summary(pn_report)
+                requested = (pn_report.get("native") or {}).get("requested") or []
+                if requested:
+                    w["apt"] = apt_share(bench, requested)
                 if name not in NATIVE_HEAVY and "output" in pip:
                     same, diffs = compare(pn_report, json.loads(pip["output"]))
                     w["diffs"] = diffs
