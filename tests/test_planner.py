@@ -43,7 +43,9 @@ def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
         return probe(python)
 
     def load(ecosystem: str, **kw: object) -> MappingTable:
-        table = load_mapping(ecosystem, use_distro_data=False)
+        table = load_mapping(
+            ecosystem, distro_id="debian", distro_release="bookworm", use_distro_data=False
+        )
         mapping_loaded.set()
         return table
 
@@ -70,7 +72,9 @@ def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None
 
     def recording_load(ecosystem: str, **kw: object) -> MappingTable:
         calls.append(f"mapping {ecosystem}")
-        return load_mapping(ecosystem, use_distro_data=False)
+        return load_mapping(
+            ecosystem, distro_id="debian", distro_release="bookworm", use_distro_data=False
+        )
 
     mocker.patch.object(planner, "probe", side_effect=recording_probe)
     mocker.patch.object(planner, "choose_backend", side_effect=recording_choose)
