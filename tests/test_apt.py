@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import TYPE_CHECKING
 
 import pytest
@@ -18,7 +19,7 @@ from pip_native.errors import (
 )
 from pip_native.native.apt import AptAdapter
 from pip_native.native.apt_index import parse_dumpavail
-from pip_native.native.base import NativeAdapter, SystemPackage
+from pip_native.native.base import NativeAdapter, SimulatesAhead, SystemPackage
 from pip_native.subproc import CommandResult
 from test_apt_recordings import FakeApt, load_recording
 
@@ -255,6 +256,47 @@ def test_plan_install_unmet_dependencies(fake: FakeApt) -> None:
     assert "held broken packages" in err.message
     assert err.returncode == 100
     assert err.hint
+
+
+def test_a_simulation_started_ahead_serves_plan_install(fake: FakeApt) -> None:
+    """The resolver's guess is right: apt-get -s runs once, in the background."""
+    adapter = AptAdapter(env=ENV)
+    assert isinstance(adapter, SimulatesAhead)
+    adapter.simulate_ahead(["python3-sklearn", "python3-yaml"])
+    adapter.simulate_ahead(["python3-sklearn", "python3-yaml"])  # started once
+    step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
+    adapter.finish_ahead()
+    assert fake.calls == [(*SIMULATE, "python3-sklearn", "python3-yaml")]
+    assert fake.threads[0] is not threading.main_thread()
+    assert len(step.new_packages) == 25
+
+
+def test_a_wrong_guess_leaves_plan_install_to_run_its_own(fake: FakeApt) -> None:
+    adapter = AptAdapter(env=ENV)
+    adapter.simulate_ahead(["python3-sklearn"])
+    step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
+    adapter.finish_ahead()
+    assert sorted(fake.calls) == [
+        (*SIMULATE, "python3-sklearn"),
+        (*SIMULATE, "python3-sklearn", "python3-yaml"),
+    ]
+    assert step.requested == ("python3-sklearn", "python3-yaml")
+
+
+def test_a_failed_simulation_ahead_fails_plan_install_as_usual(fake: FakeApt) -> None:
+    adapter = AptAdapter()
+    adapter.simulate_ahead(["ntpsec", "systemd-timesyncd"])
+    with pytest.raises(CommandFailed, match="ntpsec : Conflicts: time-daemon"):
+        adapter.plan_install(["ntpsec", "systemd-timesyncd"])
+    assert len(fake.calls) == 1
+
+
+@pytest.mark.parametrize("names", [[], ["-o"], ["Foo"], ["a b"]])
+def test_bad_names_start_no_simulation_ahead(fake: FakeApt, names: list[str]) -> None:
+    adapter = AptAdapter()
+    adapter.simulate_ahead(names)
+    adapter.finish_ahead()
+    assert fake.calls == []
 
 
 @pytest.mark.parametrize("names", [[], ["-o"], ["Foo"], ["a b"], ["--purge"]])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,6 +80,8 @@ class FakeApt:
             self.results.setdefault(result.argv, result)
         self.calls: list[tuple[str, ...]] = []
         self.envs: list[dict[str, str] | None] = []
+        self.threads: list[threading.Thread] = []
+        """The thread that made each call."""
 
     def __call__(
         self,
@@ -91,6 +94,7 @@ class FakeApt:
     ) -> CommandResult:
         args = tuple(argv)
         self.calls.append(args)
+        self.threads.append(threading.current_thread())
         self.envs.append(env)
         key = without_cache_options(args)
         if key not in self.results:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import collections
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from packaging.utils import canonicalize_name
 from pytest_mock import MockerFixture
 from resolvelib import BaseReporter
 
-from fakes import FakePackage, installed, make_env
+from fakes import FakeAdapter, FakePackage, installed, make_env
 from localindex import LocalIndex
 from pip_native.errors import ResolutionConflictError
 from pip_native.plan import build_plan
@@ -394,3 +395,47 @@ def test_pre_releases_with_pre_or_a_specifier_naming_one(pre_world: World) -> No
 def test_a_pre_release_when_no_final_release_fits(pre_world: World) -> None:
     assert resolve_pre(pre_world, "onlypre")["onlypre"] == ("1.0a1", "pypi")
     assert resolve_pre(pre_world, "needs-newer")["betalib"] == ("2.0b1", "pypi")
+
+
+# -- the native step's simulation, started before the plan is final ---------------------
+
+
+@dataclass
+class AheadAdapter(FakeAdapter):
+    """The fake adapter, recording what the resolver asks it to simulate ahead."""
+
+    ahead: list[tuple[str, ...]] = field(default_factory=list)
+
+    def simulate_ahead(self, names: Sequence[str]) -> None:
+        self.ahead.append(tuple(names))
+
+    def finish_ahead(self) -> None:
+        pass
+
+
+def ahead_world(world: World) -> AheadAdapter:
+    adapter = AheadAdapter(packages=world.adapter.packages)
+    world.native.adapter = adapter
+    return adapter
+
+
+def test_requested_native_projects_are_simulated_while_resolving(world: World) -> None:
+    adapter = ahead_world(world)
+    adapter.packages["python3-yaml"].installed = True  # nothing to install for pyyaml
+    plan = build_plan(
+        world.resolve("scikit-learn", "requests", "pyyaml"),
+        env=world.env,
+        adapter=adapter,
+        index=world.config,
+    )
+    # requests is pure, python3-yaml installed: the guess is python3-sklearn alone ...
+    assert adapter.ahead == [("python3-sklearn",)]
+    # ... which is what the plan asks apt for, so the simulation started ahead serves it
+    assert plan.native_step is not None
+    assert plan.native_step.requested == adapter.ahead[0]
+
+
+def test_nothing_is_simulated_ahead_for_pure_requests(world: World) -> None:
+    adapter = ahead_world(world)
+    world.resolve("requests")
+    assert adapter.ahead == []

@@ -24,7 +24,7 @@ from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
 from pip_native.localproject import read_local_project
 from pip_native.mapping import MappingTable, load_mapping
-from pip_native.native.base import NativeAdapter
+from pip_native.native.base import NativeAdapter, SimulatesAhead
 from pip_native.native.registry import Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
 from pip_native.plan import ExternalItem, Plan, build_plan
@@ -165,60 +165,63 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
     adapter = create_adapter(backend.name, dists_for_package=dists_for_package)
     adapter.check_target(env)
     native = NativeSource(adapter, mapping)
-
-    index = PackageIndex(
-        request.index,
-        cache_dir=request.cache_dir or cache_root() / "http",
-        session=request.session,
-        session_errors=request.session_errors,
-    )
-    direct: set[NormalizedName] = {canonicalize_name(r.name) for r in request.requirements}
-    provider = SplitProvider(
-        env=env,
-        pypi=PyPISource(index, env, pre=request.pre),
-        native=native,
-        upgrade=(lambda name: name in direct) if request.upgrade else (lambda _n: False),
-        pre=request.pre,
-        constraints=_constraints(request.constraints, env),
-    )
-    reqs = [
-        SpecRequirement.from_requirement(r, USER, allow_prereleases=request.pre)
-        for r in request.requirements
-        if _applies(r, env)
-    ]
-    for project in projects:
-        origin = Origin(f"{project.name} {project.version} (local)")
-        reqs += [
-            SpecRequirement.from_requirement(r, origin, allow_prereleases=request.pre)
-            for r in project.dependencies
+    try:
+        index = PackageIndex(
+            request.index,
+            cache_dir=request.cache_dir or cache_root() / "http",
+            session=request.session,
+            session_errors=request.session_errors,
+        )
+        direct: set[NormalizedName] = {canonicalize_name(r.name) for r in request.requirements}
+        provider = SplitProvider(
+            env=env,
+            pypi=PyPISource(index, env, pre=request.pre),
+            native=native,
+            upgrade=(lambda name: name in direct) if request.upgrade else (lambda _n: False),
+            pre=request.pre,
+            constraints=_constraints(request.constraints, env),
+        )
+        reqs = [
+            SpecRequirement.from_requirement(r, USER, allow_prereleases=request.pre)
+            for r in request.requirements
             if _applies(r, env)
         ]
-    local_entries = [
-        (project.display_name, req)
-        for project in projects
-        for req in (
-            *project.external.build_requires,
-            *project.external.host_requires,
-            *project.external.dependencies,
+        for project in projects:
+            origin = Origin(f"{project.name} {project.version} (local)")
+            reqs += [
+                SpecRequirement.from_requirement(r, origin, allow_prereleases=request.pre)
+                for r in project.dependencies
+                if _applies(r, env)
+            ]
+        local_entries = [
+            (project.display_name, req)
+            for project in projects
+            for req in (
+                *project.external.build_requires,
+                *project.external.host_requires,
+                *project.external.dependencies,
+            )
+        ]
+        resolution = resolve(reqs, provider)
+        externals = _external_items(
+            [*local_entries, *_wheel_externals(resolution, index)], backend.name, env, request
         )
-    ]
-    resolution = resolve(reqs, provider)
-    externals = _external_items(
-        [*local_entries, *_wheel_externals(resolution, index)], backend.name, env, request
-    )
-    plan = build_plan(
-        resolution,
-        env=env,
-        adapter=adapter,
-        index=request.index,
-        break_system_packages=request.break_system_packages,
-        provided=native.provided_distributions,
-        externals=externals,
-        local_projects=projects,
-    )
-    if index.stale_pages:
-        plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
-    return PlannedInstall(plan, resolution, env, backend, adapter, index)
+        plan = build_plan(
+            resolution,
+            env=env,
+            adapter=adapter,
+            index=request.index,
+            break_system_packages=request.break_system_packages,
+            provided=native.provided_distributions,
+            externals=externals,
+            local_projects=projects,
+        )
+        if index.stale_pages:
+            plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
+        return PlannedInstall(plan, resolution, env, backend, adapter, index)
+    finally:
+        if isinstance(adapter, SimulatesAhead):
+            adapter.finish_ahead()  # a guessed simulation the plan did not use
 
 
 def _target_and_mapping(request: InstallRequest) -> tuple[TargetEnvironment, Choice, MappingTable]:

@@ -10,6 +10,8 @@ import re
 import shlex
 import shutil
 import sqlite3
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,6 +137,9 @@ class AptAdapter:
         self._cache_dir_checked = False
         self._usable_cache_dir: Path | None = None
         self._index: AptIndex | None = None
+        #: apt-get -s commands started by simulate_ahead, with their results to come.
+        self._ahead: dict[tuple[str, ...], Future[subproc.CommandResult]] = {}
+        self._ahead_threads: list[threading.Thread] = []
         self._file_lists: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
         self._provided: dict[SystemPackage, tuple[ProvidedDistribution, ...]] = {}
 
@@ -427,18 +432,7 @@ class AptAdapter:
         :class:`ResolutionConflictError` when apt would remove packages.
         """
         requested = tuple(names)
-        if not requested:
-            raise InvalidIdentifierError(
-                "No apt packages were given to install.",
-                hint="Pass at least one package name.",
-            )
-        for name in requested:
-            if not _PACKAGE_NAME.match(name):
-                raise InvalidIdentifierError(
-                    f"{name!r} is not a valid Debian package name.",
-                    hint="Debian package names use lower-case letters, digits and + - . "
-                    "(optionally name:arch or name=version).",
-                )
+        self._check_names(requested)
         # apt waits for the dpkg lock (held by another apt, unattended-upgrades, ...) up to
         # this long, then fails with its own message naming the holder; nothing changes.
         seconds = int(
@@ -454,16 +448,7 @@ class AptAdapter:
             "--no-install-recommends",
             *requested,
         )
-        argv = (
-            "apt-get",
-            "-s",
-            "-o",
-            "Debug::NoLocking=1",
-            *self._apt_cache_options(),
-            "install",
-            "--no-install-recommends",
-            *requested,
-        )
+        argv = self._simulation_argv(requested)
         result = self._simulate(argv)
         if not result.ok:
             self._raise_simulation_error(requested, result)
@@ -499,8 +484,76 @@ class AptAdapter:
             env=env,
         )
 
+    @staticmethod
+    def _check_names(requested: Sequence[str]) -> None:
+        if not requested:
+            raise InvalidIdentifierError(
+                "No apt packages were given to install.",
+                hint="Pass at least one package name.",
+            )
+        for name in requested:
+            if not _PACKAGE_NAME.match(name):
+                raise InvalidIdentifierError(
+                    f"{name!r} is not a valid Debian package name.",
+                    hint="Debian package names use lower-case letters, digits and + - . "
+                    "(optionally name:arch or name=version).",
+                )
+
+    def _simulation_argv(self, requested: Sequence[str]) -> tuple[str, ...]:
+        return (
+            "apt-get",
+            "-s",
+            "-o",
+            "Debug::NoLocking=1",
+            *self._apt_cache_options(),
+            "install",
+            "--no-install-recommends",
+            *requested,
+        )
+
+    # -- SimulatesAhead ------------------------------------------------------
+
+    def simulate_ahead(self, names: Sequence[str]) -> None:
+        """Start ``apt-get -s install names`` in a background thread.
+
+        :meth:`plan_install` of the same names waits for it instead of running
+        apt-get itself; a guess that the plan does not confirm costs only the
+        CPU time. Invalid or no names start nothing (plan_install reports them).
+        """
+        try:
+            self._check_names(names)
+        except InvalidIdentifierError:
+            return
+        argv = self._simulation_argv(tuple(names))
+        if argv in self._ahead:
+            return
+        future: Future[subproc.CommandResult] = Future()
+        self._ahead[argv] = future
+
+        def run() -> None:
+            try:
+                future.set_result(self._simulate_now(argv))
+            except BaseException as exc:  # handed to plan_install, which raises it
+                future.set_exception(exc)
+
+        thread = threading.Thread(target=run, name="pip-native apt-get -s", daemon=True)
+        self._ahead_threads.append(thread)
+        thread.start()
+
+    def finish_ahead(self) -> None:
+        """Wait for the simulations started ahead (a few tenths of a second at most)."""
+        for thread in self._ahead_threads:
+            thread.join()
+
     def _simulate(self, argv: tuple[str, ...]) -> subproc.CommandResult:
-        """Run the ``apt-get -s`` command ``argv``, or reuse its result from the same apt state."""
+        """The result of the ``apt-get -s`` command ``argv``: started ahead, stored, or run now."""
+        ahead = self._ahead.get(argv)
+        if ahead is not None:
+            return ahead.result()
+        return self._simulate_now(argv)
+
+    def _simulate_now(self, argv: tuple[str, ...]) -> subproc.CommandResult:
+        """Run ``argv``, or reuse its result from the same apt state."""
         cache_dir = self._writable_cache_dir()
         if cache_dir is None:
             return self._run(argv, what="simulate the apt installation", check=False)

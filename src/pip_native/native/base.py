@@ -22,6 +22,7 @@ __all__ = [
     "NativeAdapter",
     "NativeStep",
     "ProvidedDistribution",
+    "SimulatesAhead",
     "SystemPackage",
     "provided_by",
 ]
@@ -127,3 +128,21 @@ class NativeAdapter(Protocol):
     def plan_install(self, names: Sequence[str]) -> NativeStep:
         """Simulate installing ``names`` in one call; return the exact command and
         what it would bring. Changes nothing on the system."""
+
+
+@runtime_checkable
+class SimulatesAhead(Protocol):
+    """An adapter whose install simulation can start before the plan is final.
+
+    The resolver calls :meth:`simulate_ahead` with its best guess of the
+    packages :meth:`NativeAdapter.plan_install` will get (once every requested
+    project is pinned); a later ``plan_install`` of exactly these reuses the
+    running or finished simulation. The planner calls :meth:`finish_ahead`
+    when the plan is made.
+    """
+
+    def simulate_ahead(self, names: Sequence[str]) -> None:
+        """Start simulating the install of ``names`` in the background (once per set)."""
+
+    def finish_ahead(self) -> None:
+        """Wait for simulations started ahead (they end within apt's own time)."""

@@ -150,6 +150,25 @@ class NativeSource:
         if packages:
             self.adapter.query(sorted(packages))
 
+    def packages_to_install(self, names: Iterable[NormalizedName]) -> list[str]:
+        """The system packages the mapping names for ``names``, for those not installed yet.
+
+        A guess at the native step's packages before any closure is known (the
+        planner names only packages no other one brings): used to start the
+        install simulation early.
+        """
+        wanted: dict[str, None] = {}
+        for name in names:
+            match = self.match(name)
+            if match is None or not match.packages:
+                continue
+            found = self.adapter.query(match.packages)
+            main = found.get(match.packages[0])
+            if main is None or main.is_installed or main.version is None:
+                continue
+            wanted.update(dict.fromkeys(match.packages))
+        return sorted(wanted)
+
     def match(self, name: NormalizedName) -> MappingMatch | None:
         if name not in self._matches:
             self.prefetch([name])
