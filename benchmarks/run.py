@@ -392,7 +392,9 @@ def apt_share_lines(data: dict) -> list[str]:
         "A cold plan that installs apt packages runs two apt commands: `apt-cache dumpavail` "
         "(apt reads its lists; where the system's binary cache is switched off, as here, it "
         "builds one first) and `apt-get -s install` of the plan's packages. Timed by hand "
-        "in the same run (median), they set a floor pip does not have:",
+        "in the same run (median), they set a floor pip does not have. (Where the requested "
+        "projects themselves come from apt, the simulation runs while the resolver works, so "
+        "the column without them undercounts: scikit-learn pandas matplotlib.)",
         "",
         "| workload | pip-native cold s | apt-cache dumpavail s | apt-get -s s | pip-native cold "
         "without them s | pip cold s | ratio without them / pip |",
