@@ -19,7 +19,12 @@ from pip_native.errors import (
 )
 from pip_native.native.apt import AptAdapter
 from pip_native.native.apt_index import parse_dumpavail
-from pip_native.native.base import NativeAdapter, SimulatesAhead, SystemPackage
+from pip_native.native.base import (
+    KnowsInstalled,
+    NativeAdapter,
+    SimulatesAhead,
+    SystemPackage,
+)
 from pip_native.subproc import CommandResult
 from test_apt_recordings import FakeApt, load_recording
 
@@ -262,13 +267,16 @@ def test_a_simulation_started_ahead_serves_plan_install(fake: FakeApt) -> None:
     """The resolver's guess is right: apt-get -s runs once, in the background."""
     adapter = AptAdapter(env=ENV)
     assert isinstance(adapter, SimulatesAhead)
-    adapter.simulate_ahead(["python3-sklearn", "python3-yaml"])
-    adapter.simulate_ahead(["python3-sklearn", "python3-yaml"])  # started once
-    step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
+    adapter.simulate_ahead(["libcurl4-gnutls-dev"])
+    adapter.simulate_ahead(["libcurl4-gnutls-dev"])  # started once
+    step = adapter.plan_install(["libcurl4-gnutls-dev"])
     adapter.finish_ahead()
-    assert fake.calls == [(*SIMULATE, "python3-sklearn", "python3-yaml")]
-    assert fake.threads[0] is not threading.main_thread()
-    assert len(step.new_packages) == 25
+    simulations = [(c, t) for c, t in zip(fake.calls, fake.threads) if c[0] == "apt-get"]
+    assert [c for c, _ in simulations] == [(*SIMULATE, "libcurl4-gnutls-dev")]
+    assert simulations[0][1] is not threading.main_thread()
+    assert any(p.name == "curl" for p in step.new_packages)
+    # it needed the dpkg status (what is installed), not apt's package index
+    assert fake.count("apt-cache") == 0
 
 
 def test_a_wrong_guess_leaves_plan_install_to_run_its_own(fake: FakeApt) -> None:
@@ -276,8 +284,8 @@ def test_a_wrong_guess_leaves_plan_install_to_run_its_own(fake: FakeApt) -> None
     adapter.simulate_ahead(["python3-sklearn"])
     step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
     adapter.finish_ahead()
-    assert sorted(fake.calls) == [
-        (*SIMULATE, "python3-sklearn"),
+    assert sorted(c for c in fake.calls if c[0] == "apt-get") == [
+        (*SIMULATE, "python3-sklearn"),  # unrecorded here: its failure stays in its thread
         (*SIMULATE, "python3-sklearn", "python3-yaml"),
     ]
     assert step.requested == ("python3-sklearn", "python3-yaml")
@@ -285,10 +293,31 @@ def test_a_wrong_guess_leaves_plan_install_to_run_its_own(fake: FakeApt) -> None
 
 def test_a_failed_simulation_ahead_fails_plan_install_as_usual(fake: FakeApt) -> None:
     adapter = AptAdapter()
-    adapter.simulate_ahead(["ntpsec", "systemd-timesyncd"])
-    with pytest.raises(CommandFailed, match="ntpsec : Conflicts: time-daemon"):
-        adapter.plan_install(["ntpsec", "systemd-timesyncd"])
-    assert len(fake.calls) == 1
+    adapter.simulate_ahead(["python3-numpy=1:1.0"])
+    with pytest.raises(NoNativePackageError, match="python3-numpy"):
+        adapter.plan_install(["python3-numpy=1:1.0"])
+    assert fake.count("apt-get") == 1
+
+
+def test_installed_packages_are_left_out_of_the_guess(fake: FakeApt) -> None:
+    """The plan keeps installed packages, so it never names them: neither does the guess."""
+    adapter = AptAdapter()
+    adapter.simulate_ahead(["dpkg", "libc6"])  # both installed in the recorded state
+    adapter.simulate_ahead(["dpkg", "libcurl4-gnutls-dev"])
+    adapter.finish_ahead()
+    assert [c for c in fake.calls if c[0] == "apt-get"] == [(*SIMULATE, "libcurl4-gnutls-dev")]
+
+
+def test_installed_needs_no_package_index(fake: FakeApt) -> None:
+    adapter = AptAdapter()
+    assert isinstance(adapter, KnowsInstalled)
+    found = adapter.installed(["dpkg", "python3-sklearn", "no-such-package"])
+    assert list(found) == ["dpkg"]
+    assert found["dpkg"] == SystemPackage("apt", "dpkg", "1.21.23", "1.21.23", "amd64")
+    assert fake.count("apt-cache") == 0  # dpkg-query -W only
+    # the same records serve the index later: dpkg-query -W runs once
+    adapter.query(["python3-numpy"])
+    assert fake.count("dpkg-query", "-W") == 1
 
 
 @pytest.mark.parametrize("names", [[], ["-o"], ["Foo"], ["a b"]])

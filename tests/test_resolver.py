@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from resolvelib import BaseReporter
 from fakes import FakeAdapter, FakePackage, installed, make_env
 from localindex import LocalIndex
 from pip_native.errors import ResolutionConflictError
+from pip_native.mapping import load_mapping
+from pip_native.native.base import SystemPackage
 from pip_native.plan import build_plan
 from pip_native.resolver import Resolution, Source, resolve
 from pip_native.resolver.model import USER, Candidate, SpecRequirement
@@ -402,15 +404,25 @@ def test_a_pre_release_when_no_final_release_fits(pre_world: World) -> None:
 
 @dataclass
 class AheadAdapter(FakeAdapter):
-    """The fake adapter, recording what the resolver asks it to simulate ahead."""
+    """The fake adapter, able to simulate ahead and to answer what is installed on its own
+    (as AptAdapter does), recording both."""
 
     ahead: list[tuple[str, ...]] = field(default_factory=list)
 
     def simulate_ahead(self, names: Sequence[str]) -> None:
         self.ahead.append(tuple(names))
+        self.calls.append(("simulate_ahead", tuple(names)))
 
     def finish_ahead(self) -> None:
         pass
+
+    def installed(self, names: Collection[str]) -> Mapping[str, SystemPackage]:
+        self.calls.append(("installed", tuple(names)))
+        return {
+            n: SystemPackage(self.name, n, p.version, p.version, "amd64")
+            for n in names
+            if (p := self.packages.get(n)) is not None and p.installed
+        }
 
 
 def ahead_world(world: World) -> AheadAdapter:
@@ -421,18 +433,52 @@ def ahead_world(world: World) -> AheadAdapter:
 
 def test_requested_native_projects_are_simulated_while_resolving(world: World) -> None:
     adapter = ahead_world(world)
-    adapter.packages["python3-yaml"].installed = True  # nothing to install for pyyaml
     plan = build_plan(
-        world.resolve("scikit-learn", "requests", "pyyaml"),
+        world.resolve("scikit-learn", "requests"),
         env=world.env,
         adapter=adapter,
         index=world.config,
     )
-    # requests is pure, python3-yaml installed: the guess is python3-sklearn alone ...
+    # requests is pure: the guess is python3-sklearn, from the mapping alone, before any query
     assert adapter.ahead == [("python3-sklearn",)]
-    # ... which is what the plan asks apt for, so the simulation started ahead serves it
+    assert adapter.calls[0] == ("simulate_ahead", ("python3-sklearn",))
+    # ... and it is what the plan asks apt for, so the simulation started ahead serves it
     assert plan.native_step is not None
     assert plan.native_step.requested == adapter.ahead[0]
+
+
+def test_without_requested_native_projects_the_first_one_met_is_the_guess(world: World) -> None:
+    adapter = ahead_world(world)
+    plan = build_plan(world.resolve("plotlib"), env=world.env, adapter=adapter, index=world.config)
+    assert adapter.ahead == [("python3-numpy",)]  # plotlib needs numpy, which has no pure wheel
+    first_query = next(i for i, c in enumerate(adapter.calls) if c[0] == "query")
+    assert adapter.calls.index(("simulate_ahead", ("python3-numpy",))) < first_query
+    assert plan.native_step is not None
+    assert plan.native_step.requested == ("python3-numpy",)
+
+
+def test_an_installed_system_copy_is_recognised_without_the_package_index(
+    world: World, tmp_path: Path, mapping_file: Path
+) -> None:
+    """Who owns an installed copy is a question for the dpkg status: no query (which reads
+    apt's whole index) before the resolver needs a closure, so the simulation ahead can
+    start first. The answer is the package as installed."""
+    adapter = ahead_world(world)
+    adapter.packages["python3-idna"] = FakePackage("python3-idna", "3.10-1", [("idna", "3.10")])
+    adapter.packages["python3-idna"].installed = True
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[apt]\nidna = ["python3-idna"]\nrequests = false\n', encoding="utf-8")
+    world.native.mapping = load_mapping(
+        "apt",
+        user_files=[mapping_file, extra],
+        distro_id="none",
+        distro_release="none",
+        use_distro_data=False,
+    )
+    owner = world.native.installed_owner(canonicalize_name("idna"))
+    assert owner == SystemPackage("apt", "python3-idna", "3.10-1", "3.10-1", "amd64")
+    assert world.native.installed_owner(canonicalize_name("requests")) is None  # never apt's
+    assert adapter.calls == [("installed", ("python3-idna",))]
 
 
 def test_nothing_is_simulated_ahead_for_pure_requests(world: World) -> None:

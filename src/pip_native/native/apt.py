@@ -138,6 +138,7 @@ class AptAdapter:
         self._usable_cache_dir: Path | None = None
         self._index: AptIndex | None = None
         #: apt-get -s commands started by simulate_ahead, with their results to come.
+        self._installed_records: dict[str, Record] | None = None
         self._ahead: dict[tuple[str, ...], Future[subproc.CommandResult]] = {}
         self._ahead_threads: list[threading.Thread] = []
         self._file_lists: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
@@ -252,6 +253,12 @@ class AptAdapter:
                 options += ["-o", f"{option}={cache_dir / _APT_CACHE_FILES[var]}"]
         return tuple(options)
 
+    def _installed(self, config: Mapping[str, str]) -> dict[str, Record]:
+        """The installed packages (``dpkg-query -W``), read once per adapter."""
+        if self._installed_records is None:
+            self._installed_records = self._read_installed(config)
+        return self._installed_records
+
     def _read_installed(self, config: Mapping[str, str]) -> dict[str, Record]:
         argv = ["dpkg-query"]
         status = config.get("STATUS")
@@ -291,7 +298,7 @@ class AptAdapter:
             cache_dir = self._writable_cache_dir()
             stored = apt_store.load_index(cache_dir, key) if cache_dir is not None else None
             if stored is None:
-                installed = self._read_installed(config)
+                installed = self._installed(config)
                 if cache_dir is not None:
                     try:
                         stored = apt_store.write_index(
@@ -326,6 +333,25 @@ class AptAdapter:
                 installed_version=installed.version if installed else None,
                 arch=record.arch or None,
             )
+        return found
+
+    def installed(self, names: Collection[str]) -> Mapping[str, SystemPackage]:
+        """The installed ones of ``names`` at their installed version, from ``dpkg-query -W``
+        alone: whether an installed copy of a project belongs to a Debian package needs
+        no package index (a plan that needs nothing from apt never reads it)."""
+        config = self._apt_config()
+        records = self._index.installed if self._index is not None else self._installed(config)
+        found: dict[str, SystemPackage] = {}
+        for name in names:
+            record = records.get(name)
+            if record is not None:
+                found[name] = SystemPackage(
+                    manager=self.name,
+                    name=name,
+                    version=record.version,
+                    installed_version=record.version,
+                    arch=record.arch or None,
+                )
         return found
 
     def closure(self, name: str) -> Sequence[SystemPackage]:
@@ -514,17 +540,23 @@ class AptAdapter:
     # -- SimulatesAhead ------------------------------------------------------
 
     def simulate_ahead(self, names: Sequence[str]) -> None:
-        """Start ``apt-get -s install names`` in a background thread.
+        """Start ``apt-get -s install`` of those of ``names`` not installed, in a thread.
 
         :meth:`plan_install` of the same names waits for it instead of running
         apt-get itself; a guess that the plan does not confirm costs only the
-        CPU time. Invalid or no names start nothing (plan_install reports them).
+        CPU time. It needs only the dpkg status, not the package index, so it
+        can run while the index is read. Invalid or no names start nothing
+        (plan_install reports them).
         """
         try:
             self._check_names(names)
         except InvalidIdentifierError:
             return
-        argv = self._simulation_argv(tuple(names))
+        # The plan keeps installed packages, so it never names them.
+        wanted = tuple(n for n in names if n not in self.installed(names))
+        if not wanted:
+            return
+        argv = self._simulation_argv(wanted)
         if argv in self._ahead:
             return
         future: Future[subproc.CommandResult] = Future()

@@ -19,6 +19,7 @@ from packaging.version import Version
 from pip_native.environment import TargetEnvironment
 
 __all__ = [
+    "KnowsInstalled",
     "NativeAdapter",
     "NativeStep",
     "ProvidedDistribution",
@@ -128,6 +129,14 @@ class NativeAdapter(Protocol):
     def plan_install(self, names: Sequence[str]) -> NativeStep:
         """Simulate installing ``names`` in one call; return the exact command and
         what it would bring. Changes nothing on the system."""
+
+
+@runtime_checkable
+class KnowsInstalled(Protocol):
+    """An adapter that can tell what is installed without reading its package index."""
+
+    def installed(self, names: Collection[str]) -> Mapping[str, SystemPackage]:
+        """The installed ones of ``names``, at their installed version (``version`` too)."""
 
 
 @runtime_checkable

@@ -9,7 +9,6 @@ from packaging.utils import NormalizedName
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
 from pip_native.errors import ResolutionConflictError
-from pip_native.native.base import SimulatesAhead
 from pip_native.resolver.explain import UNAVAILABLE_HINT, conflict_error, unavailable_note
 from pip_native.resolver.model import (
     Candidate,
@@ -50,21 +49,6 @@ class Resolution:
     """Candidates passed over because their metadata was unusable, with why."""
 
 
-def _simulate_ahead(provider: SplitProvider, natives: Sequence[NormalizedName]) -> None:
-    """Let the package manager simulate installing the requested native projects now.
-
-    When the requested projects come from the system (``scikit-learn pandas
-    matplotlib``), their packages are usually exactly what the plan's native
-    step asks for, so the simulation (0.5-1 s of apt) runs while the resolver
-    works through the rest. A wrong guess costs only the manager's CPU time.
-    """
-    adapter = provider.native.adapter
-    if natives and isinstance(adapter, SimulatesAhead):
-        packages = provider.native.packages_to_install(natives)
-        if packages:
-            adapter.simulate_ahead(packages)
-
-
 def resolve(
     requirements: Sequence[ResolverRequirement],
     provider: SplitProvider,
@@ -77,11 +61,12 @@ def resolve(
         if isinstance(req, SpecRequirement):
             provider.requested_order.setdefault(req.identifier, len(provider.requested_order))
     provider.prefetch(direct)
+    # The native step's simulation can start now: it needs no package index.
+    provider.simulate_ahead([n for n in direct if provider.kind(n) is Kind.NATIVE])
     # One batched native lookup for the direct requirements that cannot come from PyPI (their
     # pages are being fetched in parallel): a plan with nothing native never reads the
     # package manager's index.
     provider.native.prefetch([n for n in direct if provider.kind(n) is not Kind.PURE])
-    _simulate_ahead(provider, [n for n in direct if provider.kind(n) is Kind.NATIVE])
     resolver: Resolver[ResolverRequirement, Candidate, str] = Resolver(
         provider, reporter or BaseReporter()
     )

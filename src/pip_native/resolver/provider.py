@@ -87,12 +87,30 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         """Identifiers the user asked for, in their order (pip's tie-break)."""
         self.unusable: dict[str, str] = {}
         """Candidates dropped because their metadata could not be read, with why."""
+        self._simulate_first_native = False
 
     # -- classification -------------------------------------------------
     def kind(self, name: NormalizedName) -> Kind:
         if name not in self._kinds:
-            self._kinds[name] = self.pypi.kind(name)
+            kind = self._kinds[name] = self.pypi.kind(name)
+            if kind is Kind.NATIVE and self._simulate_first_native:
+                self._simulate_first_native = False
+                self.native.simulate_ahead([name])
         return self._kinds[name]
+
+    def simulate_ahead(self, requested_natives: Sequence[NormalizedName]) -> None:
+        """Start the native step's simulation early, on a guess of its packages.
+
+        The requested projects that come from the system are usually exactly
+        what the plan installs from it (``scikit-learn pandas matplotlib``);
+        with none, the first native project the resolver meets is the guess
+        (``flask`` needs markupsafe). Once per resolution; a wrong guess costs
+        the package manager's CPU time only.
+        """
+        if requested_natives:
+            self.native.simulate_ahead(requested_natives)
+        else:
+            self._simulate_first_native = True
 
     # -- resolvelib interface ---------------------------------------------
     def identify(self, requirement_or_candidate: ResolverRequirement | Candidate) -> str:

@@ -16,7 +16,13 @@ from pip_native.errors import IndexFetchError, PipNativeError
 from pip_native.index.client import PackageIndex
 from pip_native.index.select import newest_release_is_pure, pure_wheels
 from pip_native.mapping import MappingMatch, MappingTable
-from pip_native.native.base import NativeAdapter, ProvidedDistribution, SystemPackage
+from pip_native.native.base import (
+    KnowsInstalled,
+    NativeAdapter,
+    ProvidedDistribution,
+    SimulatesAhead,
+    SystemPackage,
+)
 from pip_native.resolver.model import Candidate, NativeOrigin, Source
 
 __all__ = ["Kind", "NativeSource", "PyPISource"]
@@ -150,24 +156,17 @@ class NativeSource:
         if packages:
             self.adapter.query(sorted(packages))
 
-    def packages_to_install(self, names: Iterable[NormalizedName]) -> list[str]:
-        """The system packages the mapping names for ``names``, for those not installed yet.
-
-        A guess at the native step's packages before any closure is known (the
-        planner names only packages no other one brings): used to start the
-        install simulation early.
-        """
-        wanted: dict[str, None] = {}
-        for name in names:
-            match = self.match(name)
-            if match is None or not match.packages:
-                continue
-            found = self.adapter.query(match.packages)
-            main = found.get(match.packages[0])
-            if main is None or main.is_installed or main.version is None:
-                continue
-            wanted.update(dict.fromkeys(match.packages))
-        return sorted(wanted)
+    def simulate_ahead(self, names: Iterable[NormalizedName]) -> None:
+        """Let the adapter start simulating the install of what the mapping tables name for
+        ``names`` (native projects), if it can (:class:`SimulatesAhead`). A guess from the
+        tables alone: no package index is read for it, so the simulation can run while the
+        index is read and the resolver works."""
+        if not isinstance(self.adapter, SimulatesAhead):
+            return
+        found = self.mapping.lookup_many(names)
+        packages = {p for match in found.values() for p in match.packages}
+        if packages:
+            self.adapter.simulate_ahead(sorted(packages))
 
     def match(self, name: NormalizedName) -> MappingMatch | None:
         if name not in self._matches:
@@ -254,7 +253,17 @@ class NativeSource:
         return corrected
 
     def installed_owner(self, name: NormalizedName) -> SystemPackage | None:
-        """The system package that owns an installed copy of ``name``, if the mapping knows it."""
+        """The system package that owns an installed copy of ``name``, if the mapping knows it.
+
+        When the mapping tables know ``name`` and the adapter can tell what is
+        installed on its own (:class:`KnowsInstalled`), no package index is read.
+        """
+        if isinstance(self.adapter, KnowsInstalled):
+            known = self.mapping.lookup_many([name]).get(name)  # tables only, no guessing
+            if known is not None:
+                if not known.packages:
+                    return None
+                return self.adapter.installed(known.packages[:1]).get(known.packages[0])
         match = self.match(name)
         if not match or not match.packages:
             return None
