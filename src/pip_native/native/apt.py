@@ -137,8 +137,8 @@ class AptAdapter:
         self._cache_dir_checked = False
         self._usable_cache_dir: Path | None = None
         self._index: AptIndex | None = None
-        #: apt-get -s commands started by simulate_ahead, with their results to come.
         self._installed_records: dict[str, Record] | None = None
+        #: apt-get -s commands started by simulate_ahead, with their results to come.
         self._ahead: dict[tuple[str, ...], Future[subproc.CommandResult]] = {}
         self._ahead_threads: list[threading.Thread] = []
         self._file_lists: dict[str, tuple[tuple[str, str | None], ...] | None] = {}

@@ -144,10 +144,10 @@ class SimulatesAhead(Protocol):
     """An adapter whose install simulation can start before the plan is final.
 
     The resolver calls :meth:`simulate_ahead` with its best guess of the
-    packages :meth:`NativeAdapter.plan_install` will get (once every requested
-    project is pinned); a later ``plan_install`` of exactly these reuses the
-    running or finished simulation. The planner calls :meth:`finish_ahead`
-    when the plan is made.
+    packages :meth:`NativeAdapter.plan_install` will get, made from the mapping
+    tables before any package index is read; a later ``plan_install`` of
+    exactly these reuses the running or finished simulation. The planner calls
+    :meth:`finish_ahead` when the plan is made.
     """
 
     def simulate_ahead(self, names: Sequence[str]) -> None:
