@@ -42,7 +42,13 @@ from pip_native.native.apt_output import (
     python_distributions_in,
     unmet_dependency_lines,
 )
-from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage, provided_by
+from pip_native.native.base import (
+    NativeStep,
+    ProvidedDistribution,
+    SystemPackage,
+    checked_names,
+    provided_by,
+)
 from pip_native.native.debversion import deb_to_pep440
 from pip_native.settings import seconds_from_env
 
@@ -339,8 +345,10 @@ class AptAdapter:
         """The installed ones of ``names`` at their installed version, from ``dpkg-query -W``
         alone: whether an installed copy of a project belongs to a Debian package needs
         no package index (a plan that needs nothing from apt never reads it)."""
-        config = self._apt_config()
-        records = self._index.installed if self._index is not None else self._installed(config)
+        if self._index is not None:
+            records = self._index.installed
+        else:
+            records = self._installed(self._apt_config())
         found: dict[str, SystemPackage] = {}
         for name in names:
             record = records.get(name)
@@ -457,8 +465,7 @@ class AptAdapter:
         :class:`CommandFailed` for other apt failures (unmet dependencies) and
         :class:`ResolutionConflictError` when apt would remove packages.
         """
-        requested = tuple(names)
-        self._check_names(requested)
+        requested = self._checked(names)
         # apt waits for the dpkg lock (held by another apt, unattended-upgrades, ...) up to
         # this long, then fails with its own message naming the holder; nothing changes.
         seconds = int(
@@ -511,19 +518,15 @@ class AptAdapter:
         )
 
     @staticmethod
-    def _check_names(requested: Sequence[str]) -> None:
-        if not requested:
-            raise InvalidIdentifierError(
-                "No apt packages were given to install.",
-                hint="Pass at least one package name.",
-            )
-        for name in requested:
-            if not _PACKAGE_NAME.match(name):
-                raise InvalidIdentifierError(
-                    f"{name!r} is not a valid Debian package name.",
-                    hint="Debian package names use lower-case letters, digits and + - . "
-                    "(optionally name:arch or name=version).",
-                )
+    def _checked(names: Sequence[str]) -> tuple[str, ...]:
+        return checked_names(
+            names,
+            _PACKAGE_NAME,
+            plural="apt packages",
+            singular="Debian package name",
+            hint="Debian package names use lower-case letters, digits and + - . "
+            "(optionally name:arch or name=version).",
+        )
 
     def _simulation_argv(self, requested: Sequence[str]) -> tuple[str, ...]:
         return (
@@ -549,11 +552,12 @@ class AptAdapter:
         (plan_install reports them).
         """
         try:
-            self._check_names(names)
+            requested = self._checked(names)
         except InvalidIdentifierError:
             return
         # The plan keeps installed packages, so it never names them.
-        wanted = tuple(n for n in names if n not in self.installed(names))
+        installed = self.installed(requested)
+        wanted = tuple(n for n in requested if n not in installed)
         if not wanted:
             return
         argv = self._simulation_argv(wanted)

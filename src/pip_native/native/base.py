@@ -9,6 +9,7 @@ system package puts on ``sys.path`` (it knows its own file lists / metadata).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -17,6 +18,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from pip_native.environment import TargetEnvironment
+from pip_native.errors import InvalidIdentifierError
 
 __all__ = [
     "KnowsInstalled",
@@ -25,6 +27,7 @@ __all__ = [
     "ProvidedDistribution",
     "SimulatesAhead",
     "SystemPackage",
+    "checked_names",
     "provided_by",
 ]
 
@@ -61,6 +64,29 @@ class ProvidedDistribution:
     version: Version
     """The PEP 440 version import/metadata will report (e.g. 1.24.2 for ``1:1.24.2-1+deb12u1``)."""
     package: SystemPackage
+
+
+def checked_names(
+    names: Sequence[str],
+    pattern: re.Pattern[str],
+    *,
+    plural: str,
+    singular: str,
+    hint: str,
+    empty_hint: str = "Pass at least one package name.",
+) -> tuple[str, ...]:
+    """``names`` for an install command, each matching ``pattern``; at least one.
+
+    Raises :class:`InvalidIdentifierError` ("No <plural> were given to install.",
+    "'x' is not a valid <singular>.") before any command runs.
+    """
+    requested = tuple(names)
+    if not requested:
+        raise InvalidIdentifierError(f"No {plural} were given to install.", hint=empty_hint)
+    for name in requested:
+        if not pattern.match(name):
+            raise InvalidIdentifierError(f"{name!r} is not a valid {singular}.", hint=hint)
+    return requested
 
 
 def provided_by(

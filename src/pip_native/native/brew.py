@@ -16,13 +16,18 @@ from packaging.version import InvalidVersion, Version
 from pip_native import subproc
 from pip_native.errors import (
     CommandFailed,
-    InvalidIdentifierError,
     NoNativePackageError,
     PrivilegeError,
     TargetEnvironmentError,
 )
 from pip_native.mapping.debian import parse_metadata_dir
-from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage, provided_by
+from pip_native.native.base import (
+    NativeStep,
+    ProvidedDistribution,
+    SystemPackage,
+    checked_names,
+    provided_by,
+)
 from pip_native.native.brew_json import (
     BrewHost,
     Formula,
@@ -432,18 +437,14 @@ class BrewAdapter:
     def plan_install(self, names: Sequence[str]) -> NativeStep:
         """``brew install --formula NAME…`` and what it brings (every formula of the
         closures that is not installed or would be upgraded). Runs nothing but queries."""
-        requested = tuple(names)
-        if not requested:
-            raise InvalidIdentifierError(
-                "No brew formulae were given to install.", hint="Pass at least one formula name."
-            )
-        for name in requested:
-            if not _FORMULA_NAME.match(name):
-                raise InvalidIdentifierError(
-                    f"{name!r} is not a valid Homebrew formula name.",
-                    hint="Formula names use letters, digits and + _ . @ - "
-                    "(tap formulae as user/repo/name).",
-                )
+        requested = checked_names(
+            names,
+            _FORMULA_NAME,
+            plural="brew formulae",
+            singular="Homebrew formula name",
+            hint="Formula names use letters, digits and + _ . @ - (tap formulae as user/repo/name).",
+            empty_hint="Pass at least one formula name.",
+        )
         command = ("brew", "install", "--formula", *requested)
         if _is_root():
             raise PrivilegeError(

@@ -14,14 +14,19 @@ from packaging.version import InvalidVersion, Version
 
 from pip_native.errors import (
     CommandFailed,
-    InvalidIdentifierError,
     NoNativePackageError,
     PipNativeError,
     ResolutionConflictError,
     TargetEnvironmentError,
     UnsupportedBackendError,
 )
-from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage, provided_by
+from pip_native.native.base import (
+    NativeStep,
+    ProvidedDistribution,
+    SystemPackage,
+    checked_names,
+    provided_by,
+)
 from pip_native.native.conda_cli import CLI_TOOLS, CliEngine, find_cli
 from pip_native.native.conda_prefix import (
     CONDA_NAME_RE,
@@ -540,17 +545,13 @@ class CondaAdapter:
         :class:`ResolutionConflictError` (conflicts, or a solve that would
         remove installed packages) or :class:`TargetEnvironmentError`.
         """
-        requested = tuple(names)
-        if not requested:
-            raise InvalidIdentifierError(
-                "No conda packages were given to install.", hint="Pass at least one package name."
-            )
-        for name in requested:
-            if not CONDA_NAME_RE.match(name):
-                raise InvalidIdentifierError(
-                    f"{name!r} is not a valid conda package name.",
-                    hint="Conda package names use lower-case letters, digits, '_', '.' and '-'.",
-                )
+        requested = checked_names(
+            names,
+            CONDA_NAME_RE,
+            plural="conda packages",
+            singular="conda package name",
+            hint="Conda package names use lower-case letters, digits, '_', '.' and '-'.",
+        )
         prefix = self._target()
         if prefix is None:
             raise TargetEnvironmentError(

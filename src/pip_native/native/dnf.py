@@ -19,7 +19,6 @@ from pip_native import subproc
 from pip_native.errors import (
     CommandFailed,
     ConfigError,
-    InvalidIdentifierError,
     NoNativePackageError,
     PipNativeError,
     ResolutionConflictError,
@@ -27,7 +26,7 @@ from pip_native.errors import (
     UnsupportedBackendError,
 )
 from pip_native.mapping.fedora import parse_python3dist, rpm_to_pep440
-from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage
+from pip_native.native.base import NativeStep, ProvidedDistribution, SystemPackage, checked_names
 from pip_native.native.dnf_index import RpmIndex, UnsatisfiableDependency, compute_closure
 from pip_native.native.dnf_output import (
     DNF_QUERYFORMAT,
@@ -568,18 +567,14 @@ class DnfAdapter:
         find, :class:`CommandFailed` when dnf cannot resolve the transaction and
         :class:`ResolutionConflictError` when it would remove packages.
         """
-        requested = tuple(names)
-        if not requested:
-            raise InvalidIdentifierError(
-                "No dnf packages were given to install.", hint="Pass at least one package name."
-            )
-        for name in requested:
-            if not _PACKAGE_SPEC.match(name):
-                raise InvalidIdentifierError(
-                    f"{name!r} is not a valid dnf package name or provide.",
-                    hint="Use a package name (python3-numpy) or a provide "
-                    "(python3dist(numpy)): letters, digits, _ + . - and parentheses.",
-                )
+        requested = checked_names(
+            names,
+            _PACKAGE_SPEC,
+            plural="dnf packages",
+            singular="dnf package name or provide",
+            hint="Use a package name (python3-numpy) or a provide "
+            "(python3dist(numpy)): letters, digits, _ + . - and parentheses.",
+        )
         resolved = self._resolve(requested)
         unknown = [n for n in requested if resolved[n] is None]
         if unknown:
