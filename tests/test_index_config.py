@@ -133,6 +133,31 @@ def test_multi_value_options_split_on_whitespace_and_cli_appends(layout: Layout)
     assert config.find_links == ("/wheels", "./more")
 
 
+def test_a_value_given_twice_is_kept_once_at_its_first_place(layout: Layout) -> None:
+    """pip.conf names the index and so does the command line (as scripts often do): the
+    plan reads it once and its pip command names it once."""
+    layout.write(
+        layout.user,
+        "[global]\nextra-index-url = https://one/simple https://two/simple\nfind-links = /wheels\n",
+    )
+    layout.environ["PIP_TRUSTED_HOST"] = "a.example a.example"
+    config = layout.config(
+        extra_index_urls=["https://two/simple", "https://cli/simple", "https://one/simple"],
+        find_links=["/wheels", "/more"],
+    )
+    assert config.extra_index_urls == (
+        "https://one/simple",
+        "https://two/simple",
+        "https://cli/simple",
+    )
+    assert config.find_links == ("/wheels", "/more")
+    assert config.trusted_hosts == ("a.example",)
+    assert config.pip_args().count("https://one/simple") == 1
+    # the pip hook builds the settings from pip's parsed options, duplicates included
+    direct = IndexConfig(extra_index_urls=("https://a/simple", "https://a/simple"))
+    assert direct.extra_index_urls == ("https://a/simple",)
+
+
 def test_empty_value_in_a_later_file_clears_the_option(layout: Layout) -> None:
     layout.write(layout.etc_global, "[global]\nindex-url = https://etc/simple\n")
     layout.write(layout.user, "[global]\nindex-url =\n")

@@ -78,6 +78,13 @@ class IndexConfig:
     timeout: float = 15.0
     retries: int = 3
 
+    def __post_init__(self) -> None:
+        # A value given twice (in pip.conf and again on the command line, say) is kept
+        # once, at its first place: each index is read once per project, and the plan's
+        # pip command names it once.
+        for name in ("extra_index_urls", "find_links", "trusted_hosts"):
+            object.__setattr__(self, name, tuple(dict.fromkeys(getattr(self, name))))
+
     @classmethod
     def from_pip_configuration(
         cls,
@@ -114,7 +121,10 @@ class IndexConfig:
                 lists[field_name].extend(str(v) for v in value)
             else:
                 values[field_name] = value
-        changes: dict[str, Any] = {**values, **{k: tuple(v) for k, v in lists.items()}}
+        changes: dict[str, Any] = {
+            **values,
+            **{k: tuple(v) for k, v in lists.items()},
+        }
         return replace(cls(), **changes)
 
     def sources(self) -> tuple[str, ...]:
