@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from packaging.version import Version
@@ -539,6 +540,83 @@ def test_left_over_apt_cache_temporaries_are_removed(apt_state: tuple[FakeApt, P
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
     assert not any(path.exists() for path in old)
     assert new.exists()  # maybe another run's apt is writing it right now
+
+
+GENCACHES = ("apt-cache", "gencaches")
+
+
+def slow_gencaches(apt: FakeApt, mocker: MockerFixture) -> None:
+    """Answer ``apt-cache gencaches`` after a pause, logging ``gencaches done`` when it ends."""
+    apt.results[GENCACHES] = CommandResult(GENCACHES, 0, "", "Reading package lists...\n")
+
+    def run(argv: tuple[str, ...], **kw: Any) -> CommandResult:
+        result = apt(argv, **kw)
+        if argv[-1] == "gencaches":
+            time.sleep(0.2)
+            apt.calls.append(("gencaches done",))
+        return result
+
+    mocker.patch("pip_native.subproc.run", side_effect=run)
+
+
+def test_the_binary_cache_is_built_once_ahead(
+    apt_state: tuple[FakeApt, Path], mocker: MockerFixture
+) -> None:
+    """prepare_ahead builds the cache in a thread; the index read and the simulation wait for
+    it to end instead of each building one of its own in memory."""
+    apt, tmp = apt_state
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    slow_gencaches(apt, mocker)
+    cache = tmp / "cache"
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.prepare_ahead()
+    adapter.prepare_ahead()  # started once
+    adapter.simulate_ahead(["libcurl4-gnutls-dev"])
+    adapter.query(["python3-numpy"])
+    adapter.finish_ahead()
+    options = cache_options(cache)
+    apt_commands = [c for c in apt.calls if c[0] in ("apt-cache", "apt-get", "gencaches done")]
+    assert apt_commands[:2] == [("apt-cache", *options, "gencaches"), ("gencaches done",)]
+    assert sorted(apt_commands[2:]) == [
+        ("apt-cache", *options, "dumpavail"),
+        (*SIMULATE[:4], *options, *SIMULATE[4:], "libcurl4-gnutls-dev"),
+    ]
+    assert apt.threads[apt.calls.index(apt_commands[0])] is not threading.main_thread()
+
+
+def test_no_binary_cache_is_built_ahead_when_none_is_needed(
+    apt_state: tuple[FakeApt, Path], mocker: MockerFixture
+) -> None:
+    """Not with the system's cache on, nor when the index of this apt state is stored (a warm
+    run runs no apt-cache), nor without a cache directory."""
+    apt, tmp = apt_state
+    slow_gencaches(apt, mocker)
+    cache = tmp / "cache"
+    for adapter in (AptAdapter(cache_dir=cache), AptAdapter()):
+        adapter.prepare_ahead()
+        adapter.finish_ahead()
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    AptAdapter().prepare_ahead()
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])  # stores the index
+    apt.calls.clear()
+    warm = AptAdapter(cache_dir=cache)
+    warm.prepare_ahead()
+    warm.finish_ahead()
+    assert apt.calls == [APT_CONFIG]
+    assert GENCACHES[-1] not in {c[-1] for c in apt.calls}
+
+
+def test_a_failed_binary_cache_build_is_left_to_the_commands_after_it(
+    apt_state: tuple[FakeApt, Path],
+) -> None:
+    apt, tmp = apt_state
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    apt.results[GENCACHES] = CommandResult(GENCACHES, 100, "", "E: The list is broken\n")
+    adapter = AptAdapter(cache_dir=tmp / "cache")
+    adapter.prepare_ahead()
+    assert adapter.query(["python3-numpy"])["python3-numpy"].version
+    adapter.finish_ahead()
+    assert [c[-1] for c in apt.calls if c[0] == "apt-cache"] == ["gencaches", "dumpavail"]
 
 
 # -- the apt-get -s result cache ------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email.utils
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -152,9 +152,6 @@ def _wheel_externals(
 def make_plan(request: InstallRequest) -> PlannedInstall:
     """Everything up to (not including) changing the system."""
     projects = [read_local_project(p) for p in request.local_projects]  # bad input first
-    env, backend, mapping = _target_and_mapping(request)
-    check_externally_managed(env, request)
-
     native: NativeSource | None = None
 
     def dists_for_package(package: str) -> Sequence[str]:
@@ -162,10 +159,11 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
         assert native is not None
         return native.dists_for_package(package)
 
-    adapter = create_adapter(backend.name, dists_for_package=dists_for_package)
-    adapter.check_target(env)
-    native = NativeSource(adapter, mapping)
+    env, backend, mapping, adapter = _setup(request, dists_for_package)
     try:
+        check_externally_managed(env, request)
+        adapter.check_target(env)
+        native = NativeSource(adapter, mapping)
         index = PackageIndex(
             request.index,
             cache_dir=request.cache_dir or cache_root() / "http",
@@ -220,26 +218,47 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
             plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
         return PlannedInstall(plan, resolution, env, backend, adapter, index)
     finally:
-        if isinstance(adapter, SimulatesAhead):
-            adapter.finish_ahead()  # a guessed simulation the plan did not use
+        _finish_ahead(adapter)
 
 
-def _target_and_mapping(request: InstallRequest) -> tuple[TargetEnvironment, Choice, MappingTable]:
-    """Inspect the target interpreter, choose the backend and load its name mapping.
+def _finish_ahead(adapter: NativeAdapter) -> None:
+    if isinstance(adapter, SimulatesAhead):
+        adapter.finish_ahead()  # work started ahead that the plan did not use
 
-    The inspection is a subprocess (about 0.1 s) and the mapping load CPU work of
-    about the same size: with a named backend they run at once. Only
-    ``--native-from=auto`` needs the target first (it looks for conda-meta/).
+
+def _setup(
+    request: InstallRequest, dists_for_package: Callable[[str], Sequence[str]]
+) -> tuple[TargetEnvironment, Choice, MappingTable, NativeAdapter]:
+    """Inspect the target interpreter, choose the backend, create its adapter, load its
+    name mapping.
+
+    The adapter starts its work ahead (apt: building its binary cache) as soon
+    as it exists. The inspection is a subprocess (about 0.1 s) and the mapping
+    load CPU work of about the same size: with a named backend they run at once.
+    Only ``--native-from=auto`` needs the target first (it looks for conda-meta/).
     """
-    if (request.native_from or "").strip().lower() == "auto":
-        env = probe(request.python)
-        backend = choose_backend(request.native_from, given_as=request.native_from_source, env=env)
-        return env, backend, load_mapping(backend.name, user_files=list(request.mapping_files))
-    backend = choose_backend(request.native_from, given_as=request.native_from_source)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
-        probing = pool.submit(probe, request.python)
-        mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
-        return probing.result(), backend, mapping
+    auto = (request.native_from or "").strip().lower() == "auto"
+    known = probe(request.python) if auto else None
+    backend = choose_backend(request.native_from, given_as=request.native_from_source, env=known)
+    adapter = _started_adapter(backend.name, dists_for_package)
+    try:
+        if known is not None:
+            mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
+            return known, backend, mapping, adapter
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
+            probing = pool.submit(probe, request.python)
+            mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
+            return probing.result(), backend, mapping, adapter
+    except BaseException:
+        _finish_ahead(adapter)
+        raise
+
+
+def _started_adapter(name: str, dists_for_package: Callable[[str], Sequence[str]]) -> NativeAdapter:
+    adapter = create_adapter(name, dists_for_package=dists_for_package)
+    if isinstance(adapter, SimulatesAhead):
+        adapter.prepare_ahead()
+    return adapter
 
 
 def _applies(req: Requirement, env: TargetEnvironment) -> bool:
