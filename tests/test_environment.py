@@ -22,6 +22,35 @@ def test_probe_of_the_running_interpreter() -> None:
     assert env.is_venv == (sys.prefix != sys.base_prefix)
 
 
+def test_probe_reads_each_distributions_header_fields(tmp_path: Path) -> None:
+    """Only the header is parsed, so a description line that looks like a field changes
+    nothing; CRLF files, .egg-info files and requires.txt read as importlib.metadata does."""
+    from pip_native import _probe
+
+    info = tmp_path / "demo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_bytes(
+        b"Metadata-Version: 2.1\r\nName: demo\r\nVersion: 1.0\r\n"
+        b"Requires-Dist: idna>=2\r\nRequires-Dist: certifi; extra == 'tls'\r\n"
+        b"Requires-Python: >=3.8\r\n\r\nName: not-a-field\r\nRequires-Dist: nope\r\n"
+    )
+    (info / "INSTALLER").write_text("pip\n")
+    (info / "WHEEL").write_text("Wheel-Version: 1.0\nTag: py3-none-any\n")
+    (tmp_path / "flat-2.0.egg-info").write_text("Metadata-Version: 1.1\nName: flat\nVersion: 2.0\n")
+    egg = tmp_path / "eggy-3.0.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: eggy\nVersion: 3.0\n\nbody\n")
+    (egg / "requires.txt").write_text("six\n\n[tests]\npytest\n")
+    found = {d["name"]: d for d in _probe._distributions([str(tmp_path)])}
+    assert set(found) == {"demo", "flat", "eggy"}
+    assert found["demo"]["version"] == "1.0"
+    assert found["demo"]["requires"] == ["idna>=2", "certifi; extra == 'tls'"]
+    assert found["demo"]["requires_python"] == ">=3.8"
+    assert (found["demo"]["installer"], found["demo"]["pure"]) == ("pip", True)
+    assert found["flat"]["version"] == "2.0"
+    assert found["eggy"]["requires"] == ["six", 'pytest; extra == "tests"']
+
+
 def test_probe_of_a_broken_interpreter_names_it(tmp_path: Path) -> None:
     fake = tmp_path / "python"
     fake.write_text("#!/bin/sh\necho boom >&2\nexit 3\n")

@@ -10,10 +10,22 @@ environment never leaks into the answer.
 
 from __future__ import annotations
 
+import email
+import email.message
 import json
 import os
 import sys
 import sysconfig
+from typing import Any
+
+
+def _header_fields(dist: Any) -> email.message.Message:
+    """The metadata's header fields, parsed once: the long description after them is not
+    parsed (``dist.metadata`` parses all of it, again on every access of a field)."""
+    # as importlib.metadata reads it; "" is an .egg-info that is a file, not a directory
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("") or ""
+    head = text.replace("\r\n", "\n").split("\n\n", 1)[0]
+    return email.message_from_string(head + "\n")
 
 
 def _distributions(paths: list[str]) -> list[dict[str, object]]:
@@ -21,7 +33,8 @@ def _distributions(paths: list[str]) -> list[dict[str, object]]:
 
     found: list[dict[str, object]] = []
     for dist in metadata.distributions(path=paths):
-        name = dist.metadata["Name"]
+        fields = _header_fields(dist)
+        name = fields["Name"]
         if not name:
             continue
         location = str(dist.locate_file(""))
@@ -36,16 +49,19 @@ def _distributions(paths: list[str]) -> list[dict[str, object]]:
                 if line.startswith("Tag:")
             ]
             pure = bool(tags) and all(t.endswith("-none-any") for t in tags)
+        requires = fields.get_all("Requires-Dist")
+        if requires is None:  # an .egg-info directory keeps them in requires.txt
+            requires = dist.requires
         found.append(
             {
                 "name": name,
-                "version": dist.version,
+                "version": fields["Version"],
                 "location": os.path.realpath(location),
                 "metadata_dir": os.path.realpath(str(path)) if path else None,
                 "installer": installer,
                 "pure": pure,
-                "requires": list(dist.requires or []),
-                "requires_python": dist.metadata["Requires-Python"],
+                "requires": list(requires or []),
+                "requires_python": fields["Requires-Python"],
             }
         )
     return found
