@@ -325,6 +325,30 @@ def test_metadata_is_read_by_range_requests_when_the_server_serves_ranges(
     assert [p for p, _ in local_index.responses if p == path] == []
 
 
+def test_range_answers_bypass_the_http_cache(
+    local_index: LocalIndex, http_cache: Path, mocker: MockerFixture
+) -> None:
+    """A 206 is never cached: cachecontrol does not look it up, nor copy it to a temporary
+    file on the way (55 MB of them in a cold jupyterlab plan). Pages still go through it."""
+    import cachecontrol.adapter
+
+    big = os.urandom(1 << 20).hex()
+    local_index.add_wheel("demo", "1.0", metadata_file=False, files={"demo/big.txt": big})
+    local_index.build()
+    local_index.ranges = True
+    tee = mocker.spy(cachecontrol.adapter, "CallbackFileWrapper")
+    lookup = mocker.spy(cachecontrol.adapter.CacheController, "cached_request")
+    with local_index.serve() as url, open_index(url, http_cache) as idx:
+        (file,) = idx.project_files(DEMO)
+        pages = tee.call_count
+        assert pages >= 1 and lookup.call_count >= 1
+        lookups = lookup.call_count
+        assert idx.metadata(file).version == Version("1.0")
+    ranges = [s for p, s in local_index.responses if p == "/files/demo-1.0-py3-none-any.whl"]
+    assert ranges and set(ranges) == {206}
+    assert (tee.call_count, lookup.call_count) == (pages, lookups)
+
+
 def test_declared_but_missing_metadata_file_falls_back_to_the_wheel(
     local_index: LocalIndex, http_cache: Path
 ) -> None:

@@ -10,7 +10,7 @@ import warnings
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import url2pathname
 
@@ -21,6 +21,7 @@ from cachecontrol.caches import SeparateBodyFileCache
 from cachecontrol.controller import CacheController
 from cachecontrol.heuristics import BaseHeuristic
 from cachecontrol.serialize import Serializer
+from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pip_native import __version__
@@ -28,6 +29,9 @@ from pip_native.errors import IndexFetchError
 from pip_native.index.config import IndexConfig, redact_url
 from pip_native.index.pages import JSON_CONTENT_TYPE
 from pip_native.index.pagestore import PageStore, StoredPage
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 __all__ = ["OFFLINE_HINT", "Fetched", "Transport", "file_url_to_path"]
 
@@ -133,6 +137,43 @@ class _ImmutableHeuristic(BaseHeuristic):
         return None
 
 
+class _CacheAdapter(CacheControlAdapter):
+    """cachecontrol's adapter, except for range requests, which it leaves to requests.
+
+    A partial answer (206) is never cached, yet cachecontrol looks the URL up
+    in the cache first and copies every byte of the answer into a temporary
+    file on the way, to cache it once read: for the wheel metadata of a cold
+    jupyterlab plan that was 55 MB written to /tmp for nothing.
+    """
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+        cacheable_methods: Collection[str] | None = None,
+    ) -> requests.Response:
+        if "Range" in request.headers:
+            return HTTPAdapter.send(self, request, stream, timeout, verify, cert, proxies)
+        return super().send(request, stream, timeout, verify, cert, proxies, cacheable_methods)
+
+    def build_response(
+        self,
+        request: requests.PreparedRequest,
+        response: Any,
+        from_cache: bool = False,
+        cacheable_methods: Collection[str] | None = None,
+    ) -> requests.Response:
+        if "Range" in request.headers:
+            built = HTTPAdapter.build_response(self, request, response)
+            built.from_cache = False  # type: ignore[attr-defined]  # as cachecontrol sets it
+            return built
+        return super().build_response(request, response, from_cache, cacheable_methods)
+
+
 def file_url_to_path(url: str) -> Path:
     """The local path of a ``file://`` URL."""
     parts = urlsplit(url)
@@ -163,7 +204,7 @@ def _build_session(
         status_forcelist=_RETRY_STATUSES,
         allowed_methods=("GET", "HEAD"),
     )
-    adapter = CacheControlAdapter(
+    adapter = _CacheAdapter(
         _SafeFileCache(cache_dir),
         serializer=_SafeSerializer(),
         heuristic=_ImmutableHeuristic() if immutable else None,
@@ -332,7 +373,7 @@ class Transport:
 
         Returns the status (206, or 200 when the server sends the whole file), the body,
         and the file's total size from ``Content-Range``. Never read from or kept in the
-        HTTP cache (cachecontrol passes range requests through).
+        HTTP cache (pip-native's own session leaves range requests out of cachecontrol).
         """
         headers = {"Range": f"bytes={byte_range}", "Accept-Encoding": "identity"}
         try:
