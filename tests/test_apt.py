@@ -27,7 +27,7 @@ from pip_native.native.base import (
     SystemPackage,
 )
 from pip_native.subproc import CommandResult
-from test_apt_recordings import FakeApt, load_recording
+from test_apt_recordings import GENCACHES, FakeApt, load_recording
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -469,9 +469,10 @@ def test_disabled_apt_cache_is_kept_in_cache_dir(apt_state: tuple[FakeApt, Path]
     adapter.query(["python3-numpy"])
     step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
     options = cache_options(cache)
-    dumpavail = next(c for c in apt.calls if c[0] == "apt-cache")
+    gencaches, dumpavail = (c for c in apt.calls if c[0] == "apt-cache")
     simulate = next(c for c in apt.calls if c[0] == "apt-get")
-    # dumpavail builds our cache file (apt does, with these options); the simulation reads it.
+    # gencaches builds our cache file (apt does, with these options); the others read it.
+    assert gencaches == ("apt-cache", *options, "gencaches")
     assert dumpavail == ("apt-cache", *options, "dumpavail")
     assert simulate == (
         *SIMULATE[:4],
@@ -542,12 +543,8 @@ def test_left_over_apt_cache_temporaries_are_removed(apt_state: tuple[FakeApt, P
     assert new.exists()  # maybe another run's apt is writing it right now
 
 
-GENCACHES = ("apt-cache", "gencaches")
-
-
 def slow_gencaches(apt: FakeApt, mocker: MockerFixture) -> None:
     """Answer ``apt-cache gencaches`` after a pause, logging ``gencaches done`` when it ends."""
-    apt.results[GENCACHES] = CommandResult(GENCACHES, 0, "", "Reading package lists...\n")
 
     def run(argv: tuple[str, ...], **kw: Any) -> CommandResult:
         result = apt(argv, **kw)
@@ -559,20 +556,19 @@ def slow_gencaches(apt: FakeApt, mocker: MockerFixture) -> None:
     mocker.patch("pip_native.subproc.run", side_effect=run)
 
 
-def test_the_binary_cache_is_built_once_ahead(
+def test_the_binary_cache_is_built_once_before_the_first_apt_command(
     apt_state: tuple[FakeApt, Path], mocker: MockerFixture
 ) -> None:
-    """prepare_ahead builds the cache in a thread; the index read and the simulation wait for
-    it to end instead of each building one of its own in memory."""
+    """The simulation started ahead and the index read run at once: whichever comes first
+    builds it, the other waits instead of building one of its own in memory."""
     apt, tmp = apt_state
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
     slow_gencaches(apt, mocker)
     cache = tmp / "cache"
     adapter = AptAdapter(cache_dir=cache)
-    adapter.prepare_ahead()
-    adapter.prepare_ahead()  # started once
     adapter.simulate_ahead(["libcurl4-gnutls-dev"])
     adapter.query(["python3-numpy"])
+    adapter.plan_install(["libcurl4-gnutls-dev"])
     adapter.finish_ahead()
     options = cache_options(cache)
     apt_commands = [c for c in apt.calls if c[0] in ("apt-cache", "apt-get", "gencaches done")]
@@ -581,29 +577,27 @@ def test_the_binary_cache_is_built_once_ahead(
         ("apt-cache", *options, "dumpavail"),
         (*SIMULATE[:4], *options, *SIMULATE[4:], "libcurl4-gnutls-dev"),
     ]
-    assert apt.threads[apt.calls.index(apt_commands[0])] is not threading.main_thread()
 
 
-def test_no_binary_cache_is_built_ahead_when_none_is_needed(
-    apt_state: tuple[FakeApt, Path], mocker: MockerFixture
+def test_no_binary_cache_is_built_when_none_is_needed(
+    apt_state: tuple[FakeApt, Path],
 ) -> None:
-    """Not with the system's cache on, nor when the index of this apt state is stored (a warm
-    run runs no apt-cache), nor without a cache directory."""
+    """Not with the system's cache on, nor without a cache directory, nor when the index of
+    this apt state is stored (the warm run's simulation finds the file built)."""
     apt, tmp = apt_state
-    slow_gencaches(apt, mocker)
+    names = ["python3-sklearn", "python3-yaml"]
     cache = tmp / "cache"
-    for adapter in (AptAdapter(cache_dir=cache), AptAdapter()):
-        adapter.prepare_ahead()
-        adapter.finish_ahead()
+    AptAdapter(cache_dir=cache).plan_install(names)
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
-    AptAdapter().prepare_ahead()
-    AptAdapter(cache_dir=cache).query(["python3-numpy"])  # stores the index
+    AptAdapter().plan_install(names)
+    assert GENCACHES[-1] not in {c[-1] for c in apt.calls}
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])  # builds it, stores the index
+    assert [c[-1] for c in apt.calls if c[0] == "apt-cache"] == ["gencaches", "dumpavail"]
     apt.calls.clear()
     warm = AptAdapter(cache_dir=cache)
-    warm.prepare_ahead()
-    warm.finish_ahead()
-    assert apt.calls == [APT_CONFIG]
-    assert GENCACHES[-1] not in {c[-1] for c in apt.calls}
+    warm.query(["python3-numpy"])
+    warm.plan_install(names)
+    assert [c[0] for c in apt.calls] == ["apt-config", "apt-get"]
 
 
 def test_a_failed_binary_cache_build_is_left_to_the_commands_after_it(
@@ -613,9 +607,7 @@ def test_a_failed_binary_cache_build_is_left_to_the_commands_after_it(
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
     apt.results[GENCACHES] = CommandResult(GENCACHES, 100, "", "E: The list is broken\n")
     adapter = AptAdapter(cache_dir=tmp / "cache")
-    adapter.prepare_ahead()
     assert adapter.query(["python3-numpy"])["python3-numpy"].version
-    adapter.finish_ahead()
     assert [c[-1] for c in apt.calls if c[0] == "apt-cache"] == ["gencaches", "dumpavail"]
 
 

@@ -49,6 +49,9 @@ def all_recordings() -> list[str]:
 RECORDING_DATES = ("2026-11-25", "2026-12-03")
 
 
+GENCACHES = ("apt-cache", "gencaches")
+
+
 def without_cache_options(argv: tuple[str, ...]) -> tuple[str, ...]:
     """``argv`` without the ``-o Dir::Cache::…`` options pip-native adds for its apt cache."""
     out: list[str] = []
@@ -75,6 +78,10 @@ class FakeApt:
 
     def __init__(self, *names: str, extra: dict[tuple[str, ...], CommandResult] | None = None):
         self.results: dict[tuple[str, ...], CommandResult] = dict(extra or {})
+        # apt-cache gencaches only writes the binary cache file (and progress): no recording
+        self.results.setdefault(
+            GENCACHES, CommandResult(GENCACHES, 0, "Reading package lists...\n", "")
+        )
         for name in names or tuple(all_recordings()):
             result = load_recording(name)
             self.results.setdefault(result.argv, result)

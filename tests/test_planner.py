@@ -1,10 +1,9 @@
-"""The planner's start: inspecting the target, creating the adapter, loading the name mapping."""
+"""The planner's start: inspecting the target and loading the name mapping."""
 
 from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,41 +17,7 @@ from pip_native.mapping import MappingTable, load_mapping
 from pip_native.native.registry import Choice
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from pytest_mock import MockerFixture
-
-
-@dataclass
-class AheadRecorder:
-    """Stands for the adapter (the real one would run apt): records its work ahead."""
-
-    calls: list[str] = field(default_factory=list)
-
-    def prepare_ahead(self) -> None:
-        self.calls.append("prepare_ahead")
-
-    def simulate_ahead(self, names: Sequence[str]) -> None:
-        self.calls.append("simulate_ahead")
-
-    def finish_ahead(self) -> None:
-        self.calls.append("finish_ahead")
-
-
-@pytest.fixture(autouse=True)
-def adapter(mocker: MockerFixture) -> AheadRecorder:
-    recorder = AheadRecorder()
-
-    def create(name: str, **kw: object) -> AheadRecorder:
-        recorder.calls.append(f"create {name}")
-        return recorder
-
-    mocker.patch.object(planner, "create_adapter", side_effect=create)
-    return recorder
-
-
-def setup(request: planner.InstallRequest) -> tuple[object, ...]:
-    return planner._setup(request, lambda package: [])
 
 
 def request(
@@ -86,30 +51,15 @@ def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
 
     mocker.patch.object(planner, "probe", side_effect=slow_probe)
     mocker.patch.object(planner, "load_mapping", side_effect=load)
-    env, backend, mapping, _ = setup(request(" APT "))
+    env, backend, mapping = planner._target_and_mapping(request(" APT "))
     assert overlapped == [True]
     assert backend.name == "apt"
-    assert isinstance(env, TargetEnvironment) and env.version.major == 3
-    assert isinstance(mapping, MappingTable) and mapping.lookup("numpy") is not None
+    assert env.executable and env.version.major == 3
+    assert mapping.lookup("numpy") is not None
 
 
-def test_the_adapter_starts_its_work_ahead_before_the_target_is_inspected(
-    mocker: MockerFixture, adapter: AheadRecorder
-) -> None:
-    def recording_probe(python: str) -> TargetEnvironment:
-        adapter.calls.append("probe")
-        return probe(python)
-
-    mocker.patch.object(planner, "probe", side_effect=recording_probe)
-    _, _, _, made = setup(request("apt"))
-    assert made is adapter
-    assert adapter.calls == ["create apt", "prepare_ahead", "probe"]
-
-
-def test_auto_inspects_the_target_before_choosing(
-    mocker: MockerFixture, adapter: AheadRecorder
-) -> None:
-    calls = adapter.calls
+def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None:
+    calls: list[str] = []
     real_probe = probe
 
     def recording_probe(python: str) -> TargetEnvironment:
@@ -129,21 +79,17 @@ def test_auto_inspects_the_target_before_choosing(
     mocker.patch.object(planner, "probe", side_effect=recording_probe)
     mocker.patch.object(planner, "choose_backend", side_effect=recording_choose)
     mocker.patch.object(planner, "load_mapping", side_effect=recording_load)
-    setup(request("auto"))
-    assert calls == ["probe", "choose env=True", "create apt", "prepare_ahead", "mapping apt"]
+    planner._target_and_mapping(request("auto"))
+    assert calls == ["probe", "choose env=True", "mapping apt"]
 
 
-def test_errors_of_either_half_reach_the_caller(tmp_path: Path, adapter: AheadRecorder) -> None:
-    """... after the work the adapter started ahead has ended."""
+def test_errors_of_either_half_reach_the_caller(tmp_path: Path) -> None:
     broken = tmp_path / "python"
     broken.write_text("#!/bin/sh\necho 'no such module' >&2\nexit 3\n")
     broken.chmod(0o755)
     with pytest.raises(TargetEnvironmentError, match=r"exited with status 3\. no such module"):
-        setup(request("apt", python=str(broken)))
-    assert adapter.calls[-1] == "finish_ahead"
+        planner._target_and_mapping(request("apt", python=str(broken)))
     bad = tmp_path / "mapping.toml"
     bad.write_text("not [valid")
-    adapter.calls.clear()
     with pytest.raises(MappingFileError):
-        setup(request("apt", mapping=bad))
-    assert adapter.calls == ["create apt", "prepare_ahead", "finish_ahead"]
+        planner._target_and_mapping(request("apt", mapping=bad))

@@ -409,9 +409,6 @@ class AheadAdapter(FakeAdapter):
 
     ahead: list[tuple[str, ...]] = field(default_factory=list)
 
-    def prepare_ahead(self) -> None:
-        pass
-
     def simulate_ahead(self, names: Sequence[str]) -> None:
         self.ahead.append(tuple(names))
         self.calls.append(("simulate_ahead", tuple(names)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email.utils
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,8 +18,8 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native.environment import TargetEnvironment, probe
 from pip_native.errors import ExternallyManagedError
-from pip_native.external import ExternalRequirement, load_external_mapping
-from pip_native.external import parse_core_metadata as parse_external_metadata
+from pip_native.external.requirements import ExternalRequirement
+from pip_native.external.requirements import parse_core_metadata as parse_external_metadata
 from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
 from pip_native.localproject import read_local_project
@@ -111,6 +111,9 @@ def _external_items(
     applicable = [(label, req) for label, req in entries if req.applies(env.markers)]
     if not applicable:
         return []
+    # Imported here: the PEP 804 machinery is needed only by the few plans that use it.
+    from pip_native.external.lookup import load_external_mapping
+
     mapping = load_external_mapping(
         user_files=list(request.mapping_files), pep804_files=list(request.external_mapping_files)
     )
@@ -152,6 +155,9 @@ def _wheel_externals(
 def make_plan(request: InstallRequest) -> PlannedInstall:
     """Everything up to (not including) changing the system."""
     projects = [read_local_project(p) for p in request.local_projects]  # bad input first
+    env, backend, mapping = _target_and_mapping(request)
+    check_externally_managed(env, request)
+
     native: NativeSource | None = None
 
     def dists_for_package(package: str) -> Sequence[str]:
@@ -159,11 +165,10 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
         assert native is not None
         return native.dists_for_package(package)
 
-    env, backend, mapping, adapter = _setup(request, dists_for_package)
+    adapter = create_adapter(backend.name, dists_for_package=dists_for_package)
+    adapter.check_target(env)
+    native = NativeSource(adapter, mapping)
     try:
-        check_externally_managed(env, request)
-        adapter.check_target(env)
-        native = NativeSource(adapter, mapping)
         index = PackageIndex(
             request.index,
             cache_dir=request.cache_dir or cache_root() / "http",
@@ -218,47 +223,26 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
             plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
         return PlannedInstall(plan, resolution, env, backend, adapter, index)
     finally:
-        _finish_ahead(adapter)
+        if isinstance(adapter, SimulatesAhead):
+            adapter.finish_ahead()  # a guessed simulation the plan did not use
 
 
-def _finish_ahead(adapter: NativeAdapter) -> None:
-    if isinstance(adapter, SimulatesAhead):
-        adapter.finish_ahead()  # work started ahead that the plan did not use
+def _target_and_mapping(request: InstallRequest) -> tuple[TargetEnvironment, Choice, MappingTable]:
+    """Inspect the target interpreter, choose the backend and load its name mapping.
 
-
-def _setup(
-    request: InstallRequest, dists_for_package: Callable[[str], Sequence[str]]
-) -> tuple[TargetEnvironment, Choice, MappingTable, NativeAdapter]:
-    """Inspect the target interpreter, choose the backend, create its adapter, load its
-    name mapping.
-
-    The adapter starts its work ahead (apt: building its binary cache) as soon
-    as it exists. The inspection is a subprocess (about 0.1 s) and the mapping
-    load CPU work of about the same size: with a named backend they run at once.
-    Only ``--native-from=auto`` needs the target first (it looks for conda-meta/).
+    The inspection is a subprocess (about 0.1 s) and the mapping load CPU work of
+    about the same size: with a named backend they run at once. Only
+    ``--native-from=auto`` needs the target first (it looks for conda-meta/).
     """
-    auto = (request.native_from or "").strip().lower() == "auto"
-    known = probe(request.python) if auto else None
-    backend = choose_backend(request.native_from, given_as=request.native_from_source, env=known)
-    adapter = _started_adapter(backend.name, dists_for_package)
-    try:
-        if known is not None:
-            mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
-            return known, backend, mapping, adapter
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
-            probing = pool.submit(probe, request.python)
-            mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
-            return probing.result(), backend, mapping, adapter
-    except BaseException:
-        _finish_ahead(adapter)
-        raise
-
-
-def _started_adapter(name: str, dists_for_package: Callable[[str], Sequence[str]]) -> NativeAdapter:
-    adapter = create_adapter(name, dists_for_package=dists_for_package)
-    if isinstance(adapter, SimulatesAhead):
-        adapter.prepare_ahead()
-    return adapter
+    if (request.native_from or "").strip().lower() == "auto":
+        env = probe(request.python)
+        backend = choose_backend(request.native_from, given_as=request.native_from_source, env=env)
+        return env, backend, load_mapping(backend.name, user_files=list(request.mapping_files))
+    backend = choose_backend(request.native_from, given_as=request.native_from_source)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
+        probing = pool.submit(probe, request.python)
+        mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
+        return probing.result(), backend, mapping
 
 
 def _applies(req: Requirement, env: TargetEnvironment) -> bool:

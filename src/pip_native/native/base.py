@@ -173,12 +173,8 @@ class SimulatesAhead(Protocol):
     packages :meth:`NativeAdapter.plan_install` will get, made from the mapping
     tables before any package index is read; a later ``plan_install`` of
     exactly these reuses the running or finished simulation. The planner calls
-    :meth:`prepare_ahead` as soon as the adapter exists, and :meth:`finish_ahead`
-    when the plan is made.
+    :meth:`finish_ahead` when the plan is made.
     """
-
-    def prepare_ahead(self) -> None:
-        """Start what the simulation and the index read will both need (once)."""
 
     def simulate_ahead(self, names: Sequence[str]) -> None:
         """Start simulating the install of ``names`` in the background (once per set)."""
