@@ -14,7 +14,6 @@ from pip_native import __version__
 from pip_native.envlock import environment_lock, prefix_of
 from pip_native.errors import PipNativeError, UsageError
 from pip_native.executor import ExecutionResult, check_privileges, execute
-from pip_native.external import external_report, map_identifier
 from pip_native.index.config import IndexConfig
 from pip_native.localproject import is_local_project
 from pip_native.mapping import load_mapping
@@ -400,6 +399,8 @@ def _reprobe(python: str) -> Any:
 
 
 def _external(args: argparse.Namespace) -> int:
+    from pip_native.external.report import external_report
+
     backend = choose_backend(args.native_from)
     text, code = external_report(
         args.path,
@@ -417,6 +418,7 @@ def _external(args: argparse.Namespace) -> int:
 def _map(args: argparse.Namespace) -> int:
     from packaging.utils import canonicalize_name
 
+    from pip_native.external.report import map_identifier
     from pip_native.identifiers import parse_pypi_name
     from pip_native.native.registry import create_adapter
 

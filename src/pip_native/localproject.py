@@ -11,7 +11,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pip_native.errors import InvalidRequirementError
-from pip_native.external import ExternalRequirements, read_external
+from pip_native.external.requirements import ExternalRequirements, read_external
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,56 +1,14 @@
-"""PEP 725 external dependencies: reading ``[external]``, PEP 804 mappings, and reports for packagers."""
+"""PEP 725 external dependencies: reading ``[external]``, PEP 804 mappings, and reports for packagers.
 
-from __future__ import annotations
+Import the submodule that owns what you need (kept apart so that a plan loads only
+what it uses):
 
-from pip_native.external.lookup import (
-    BUNDLED_FILES,
-    ExternalLayer,
-    ExternalMapping,
-    ExternalMatch,
-    load_external_mapping,
-    load_user_overrides,
-)
-from pip_native.external.pep804 import (
-    KnownEcosystems,
-    MappingDocument,
-    PackageManager,
-    Registry,
-    load_ecosystem_mapping,
-    load_known_ecosystems,
-    load_mapping_document,
-    load_registry,
-)
-from pip_native.external.report import external_report, map_identifier
-from pip_native.external.requirements import (
-    Category,
-    ExternalRequirement,
-    ExternalRequirements,
-    parse_core_metadata,
-    parse_external_table,
-    read_external,
-)
-
-__all__ = [
-    "BUNDLED_FILES",
-    "Category",
-    "ExternalLayer",
-    "ExternalMapping",
-    "ExternalMatch",
-    "ExternalRequirement",
-    "ExternalRequirements",
-    "KnownEcosystems",
-    "MappingDocument",
-    "PackageManager",
-    "Registry",
-    "external_report",
-    "load_ecosystem_mapping",
-    "load_external_mapping",
-    "load_known_ecosystems",
-    "load_mapping_document",
-    "load_registry",
-    "load_user_overrides",
-    "map_identifier",
-    "parse_core_metadata",
-    "parse_external_table",
-    "read_external",
-]
+- :mod:`~pip_native.external.requirements`: ``[external]`` tables and
+  ``Requires-External-Dep`` metadata (:func:`read_external`, :class:`ExternalRequirement`).
+- :mod:`~pip_native.external.lookup`: the layered identifier mapping
+  (:func:`load_external_mapping`).
+- :mod:`~pip_native.external.pep804`: PEP 804 registry and mapping documents.
+- :mod:`~pip_native.external.report`: the ``pip-native external`` and ``map`` output.
+- :mod:`~pip_native.external.constraints`, :mod:`~pip_native.external.fetch`: version
+  clauses, and fetching remote mapping documents.
+"""
