@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -509,6 +511,93 @@ def test_connection_refused_raises_index_fetch_error(http_cache: Path) -> None:
     with idx, pytest.raises(IndexFetchError, match="could not connect") as info:
         idx.project_files(DEMO)
     assert "--index-url" in (info.value.hint or "")
+
+
+class _VendoredErrors:
+    """Error classes named like requests' but other classes, as in pip's vendored copy."""
+
+    class RequestException(OSError):
+        pass
+
+    class ConnectionError(RequestException):
+        pass
+
+    class SSLError(ConnectionError):
+        pass
+
+    class Timeout(RequestException):
+        pass
+
+    class ReadTimeout(Timeout):
+        pass
+
+
+class _FailingSession:
+    """Stands for pip's session in the hook: every request raises ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def get(self, url: str, **kw: object) -> object:
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("error", "problem", "hint"),
+    [
+        (
+            _VendoredErrors.SSLError("certificate verify failed"),
+            "TLS verification failed",
+            "--cert",
+        ),
+        (_VendoredErrors.ReadTimeout("read timed out"), "no answer within 15 s", "--timeout"),
+        (_VendoredErrors.ConnectionError("refused"), "could not connect", "--index-url"),
+    ],
+)
+def test_a_foreign_sessions_errors_are_told_apart_by_their_classes_names(
+    http_cache: Path, error: Exception, problem: str, hint: str
+) -> None:
+    """Through the pip hook, pip's session raises its vendored requests' errors: they get
+    the same messages and hints as requests' own."""
+    session = _FailingSession(error)
+    with (
+        PackageIndex(
+            IndexConfig(index_url="https://pypi.invalid/simple"),
+            cache_dir=http_cache,
+            session=session,  # type: ignore[arg-type]
+            session_errors=(_VendoredErrors.RequestException,),
+        ) as idx,
+        pytest.raises(IndexFetchError, match=problem) as info,
+    ):
+        idx.project_files(DEMO)
+    assert hint in (info.value.hint or "")
+
+
+def test_a_foreign_session_with_its_own_errors_loads_no_http_stack_of_ours(
+    tmp_path: Path,
+) -> None:
+    """The pip hook passes pip's session: requests, urllib3 and cachecontrol stay unloaded."""
+    script = (
+        "import sys\n"
+        "from pip_native.index import IndexConfig, PackageIndex\n"
+        "from pathlib import Path\n"
+        "idx = PackageIndex(IndexConfig(), cache_dir=Path(sys.argv[1]), session=object(),\n"
+        "                   session_errors=(OSError,))\n"
+        "loaded = {'requests', 'urllib3', 'cachecontrol'} & set(sys.modules)\n"
+        "print(sorted(loaded))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_unreachable_index_plans_from_cached_pages_and_says_so(

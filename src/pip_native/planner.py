@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -33,6 +33,9 @@ from pip_native.resolver.explain import first_few
 from pip_native.resolver.model import USER, Constraint, Origin, Source, SpecRequirement
 from pip_native.resolver.provider import SplitProvider
 from pip_native.resolver.sources import NativeSource, PyPISource
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["InstallRequest", "PlannedInstall", "make_plan"]
 

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import mimetypes
 import os
-import warnings
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import url2pathname
 
-import requests
-import urllib3
-from cachecontrol.adapter import CacheControlAdapter
-from cachecontrol.caches import SeparateBodyFileCache
-from cachecontrol.controller import CacheController
-from cachecontrol.heuristics import BaseHeuristic
-from cachecontrol.serialize import Serializer
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
-
-from pip_native import __version__
 from pip_native.errors import IndexFetchError
 from pip_native.index.config import IndexConfig, redact_url
 from pip_native.index.pages import JSON_CONTENT_TYPE
 from pip_native.index.pagestore import PageStore, StoredPage
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    import requests
 
 __all__ = ["OFFLINE_HINT", "Fetched", "Transport", "file_url_to_path"]
 
@@ -41,22 +28,6 @@ OFFLINE_HINT = (
     "Check the network connection and the index settings (--index-url, --extra-index-url, "
     "pip's configuration); without network, use --no-index with --find-links pointing at "
     "a local directory of wheels."
-)
-
-
-#: Statuses worth retrying (pip retries the same ones).
-_RETRY_STATUSES = (500, 502, 503, 504, 520, 527)
-
-#: What a damaged cache entry can make cachecontrol/requests raise while reading it
-#: (a truncated body file reads as a broken connection).
-_CACHE_READ_ERRORS = (
-    AssertionError,
-    ValueError,
-    TypeError,
-    KeyError,
-    EOFError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
 )
 
 
@@ -71,109 +42,6 @@ class Fetched:
     from_cache: bool = False
 
 
-class _SafeSerializer(Serializer):
-    """A cache entry that cannot be decoded is a cache miss, never an error."""
-
-    def loads(self, request: Any, data: bytes, body_file: IO[bytes] | None = None) -> Any:
-        try:
-            return super().loads(request, data, body_file)
-        except Exception:  # any damage to the entry: refetch instead
-            logger.debug("ignoring unreadable HTTP cache entry for %s", redact_url(request.url))
-            if body_file is not None:
-                body_file.close()
-            return None
-
-
-class _SafeFileCache(SeparateBodyFileCache):
-    """An unreadable or unwritable cache directory degrades to no caching (like pip)."""
-
-    def get(self, key: str) -> bytes | None:
-        try:
-            return super().get(key)
-        except OSError:
-            return None
-
-    def get_body(self, key: str) -> IO[bytes] | None:
-        try:
-            return super().get_body(key)
-        except OSError:
-            return None
-
-    def set(self, key: str, value: bytes, expires: Any = None) -> None:
-        try:
-            super().set(key, value, expires)
-        except OSError as exc:
-            logger.debug("cannot write the HTTP cache: %s", exc)
-
-    def set_body(self, key: str, body: bytes) -> None:
-        try:
-            super().set_body(key, body)
-        except OSError as exc:
-            logger.debug("cannot write the HTTP cache: %s", exc)
-
-    def delete(self, key: str) -> None:
-        with contextlib.suppress(OSError):
-            super().delete(key)
-
-
-class _ImmutableHeuristic(BaseHeuristic):
-    """Cache hash-checked files even when the server sends no caching headers.
-
-    Used only for files whose hash we know and verify (a changed file is then
-    detected, dropped from the cache and fetched again), so a mirror without
-    ``Cache-Control`` still serves repeated runs from the cache.
-    """
-
-    def update_headers(self, response: Any) -> dict[str, str]:
-        headers = response.headers
-        if response.status != 200 or "cache-control" in headers or "expires" in headers:
-            return {}
-        updated = {"cache-control": "max-age=31536000"}
-        if "date" not in headers:
-            updated["date"] = formatdate(usegmt=True)
-        return updated
-
-    def warning(self, response: Any) -> str | None:
-        return None
-
-
-class _CacheAdapter(CacheControlAdapter):
-    """cachecontrol's adapter, except for range requests, which it leaves to requests.
-
-    A partial answer (206) is never cached, yet cachecontrol looks the URL up
-    in the cache first and copies every byte of the answer into a temporary
-    file on the way, to cache it once read: for the wheel metadata of a cold
-    jupyterlab plan that was 55 MB written to /tmp for nothing.
-    """
-
-    def send(
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: Any = None,
-        verify: bool | str = True,
-        cert: Any = None,
-        proxies: Any = None,
-        cacheable_methods: Collection[str] | None = None,
-    ) -> requests.Response:
-        if "Range" in request.headers:
-            return HTTPAdapter.send(self, request, stream, timeout, verify, cert, proxies)
-        return super().send(request, stream, timeout, verify, cert, proxies, cacheable_methods)
-
-    def build_response(
-        self,
-        request: requests.PreparedRequest,
-        response: Any,
-        from_cache: bool = False,
-        cacheable_methods: Collection[str] | None = None,
-    ) -> requests.Response:
-        if "Range" in request.headers:
-            built = HTTPAdapter.build_response(self, request, response)
-            built.from_cache = False  # type: ignore[attr-defined]  # as cachecontrol sets it
-            return built
-        return super().build_response(request, response, from_cache, cacheable_methods)
-
-
 def file_url_to_path(url: str) -> Path:
     """The local path of a ``file://`` URL."""
     parts = urlsplit(url)
@@ -185,43 +53,27 @@ def file_url_to_path(url: str) -> Path:
     return Path(url2pathname(parts.path))
 
 
+#: What a damaged cache entry can make any session raise while reading it.
+_CACHE_READ_ERRORS: tuple[type[Exception], ...] = (
+    AssertionError,
+    ValueError,
+    TypeError,
+    KeyError,
+    EOFError,
+)
+
+
+def _kinds(exc: BaseException) -> set[str]:
+    """The class names of a request error and its bases (``SSLError``, ``ConnectionError``,
+    ``Timeout``, ``RetryError``, …): the same in requests and in pip's vendored copy, whose
+    classes are others."""
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
 def _scrub(text: str, url: str) -> str:
     """Remove the URL's password from an exception text, just in case."""
     password = urlsplit(url).password
     return text.replace(password, "****") if password else text
-
-
-def _build_session(
-    config: IndexConfig, cache_dir: Path, pool_size: int, *, immutable: bool = False
-) -> requests.Session:
-    session = requests.Session()
-    session.headers["User-Agent"] = (
-        f"pip-native/{__version__} {requests.utils.default_user_agent()}"
-    )
-    retry = Retry(
-        total=config.retries,
-        backoff_factor=0.25,
-        status_forcelist=_RETRY_STATUSES,
-        allowed_methods=("GET", "HEAD"),
-    )
-    adapter = _CacheAdapter(
-        _SafeFileCache(cache_dir),
-        serializer=_SafeSerializer(),
-        heuristic=_ImmutableHeuristic() if immutable else None,
-        max_retries=retry,
-        pool_connections=pool_size,
-        pool_maxsize=pool_size,
-    )
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    if config.cert:
-        session.verify = config.cert
-    if config.client_cert:
-        session.cert = config.client_cert
-    if config.trusted_hosts:
-        # Trusted hosts are fetched with verify=False on purpose; don't warn about it.
-        warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
-    return session
 
 
 class Transport:
@@ -244,18 +96,28 @@ class Transport:
         pool_size: int = 10,
     ) -> None:
         self.config = config
-        #: What a failed request raises: requests' errors, plus those of a foreign
-        #: session's own requests copy (pip's vendored one, from the pip hook).
-        self._request_errors: tuple[type[Exception], ...] = (
-            requests.exceptions.RequestException,
-            *session_errors,
-        )
         self._own_session = session is None
-        self.session = session or _build_session(config, cache_dir, pool_size)
-        #: For hash-checked files: same cache, but cached even without caching headers.
-        self._files_session = session or _build_session(
-            config, cache_dir, pool_size, immutable=True
-        )
+        #: What a failed request raises: requests' errors, or those of a foreign session's
+        #: own requests copy (pip's vendored one, from the pip hook).
+        self._request_errors = session_errors
+        #: What a damaged cache entry can make the session raise while reading it.
+        self._cache_read_errors = _CACHE_READ_ERRORS
+        if session is not None and session_errors:
+            self.session = self._files_session = session  # requests is not even imported
+        else:
+            # Our own session, or a foreign one on the real requests (a debundled pip's).
+            from pip_native.index import session as own
+
+            self._request_errors = (*session_errors, own.REQUEST_ERROR)
+            if session is not None:
+                self.session = self._files_session = session
+            else:
+                self._cache_read_errors += own.CACHE_READ_ERRORS
+                self.session = own.build_session(config, cache_dir, pool_size)
+                #: For hash-checked files: same cache, but cached without caching headers.
+                self._files_session = own.build_session(
+                    config, cache_dir, pool_size, immutable=True
+                )
         #: The last good copy of every index page, for when the index cannot be reached
         #: (cachecontrol keeps none of a page served without caching headers).
         self._pages = PageStore(cache_dir / "pages") if self._own_session else None
@@ -285,9 +147,9 @@ class Transport:
         """Drop ``url`` from our HTTP cache (after its cached copy turned out damaged)."""
         if not self._own_session:
             return
-        adapter = self.session.get_adapter(url)
-        if isinstance(adapter, CacheControlAdapter):
-            adapter.cache.delete(CacheController.cache_url(self._with_credentials(url)))
+        from pip_native.index.session import forget
+
+        forget(self.session, self._with_credentials(url))
 
     def get(
         self,
@@ -316,7 +178,7 @@ class Transport:
             headers["Cache-Control"] = "max-age=0"
         try:
             response = self._send(url, headers, hash_checked)
-        except _CACHE_READ_ERRORS as exc:
+        except self._cache_read_errors as exc:
             logger.debug("damaged HTTP cache entry for %s (%r); refetching", redact_url(url), exc)
             self.forget(url)
             response = self._request(url, headers, hash_checked, what=what)
@@ -350,16 +212,9 @@ class Transport:
 
         Never after a TLS failure (a setting to fix, not an outage). Nothing is sent.
         """
-        unreachable = (
-            requests.exceptions.ConnectionError,
-            requests.exceptions.Timeout,
-            requests.exceptions.RetryError,
-        )
-        if (
-            self._pages is None
-            or not isinstance(exc, unreachable)
-            or isinstance(exc, requests.exceptions.SSLError)
-        ):
+        kinds = _kinds(exc)
+        unreachable = {"ConnectionError", "Timeout", "RetryError"}
+        if self._pages is None or not kinds & unreachable or "SSLError" in kinds:
             return None
         page = self._pages.load(url)
         if page is None:
@@ -405,19 +260,20 @@ class Transport:
             raise self._request_error(url, exc, what) from exc
 
     def _request_error(self, url: str, exc: Exception, what: str) -> IndexFetchError:
-        if isinstance(exc, requests.exceptions.RetryError):
+        kinds = _kinds(exc)
+        if "RetryError" in kinds:
             problem = f"the server kept failing after {self.config.retries} retries ({exc})"
             hint = "The index may be down; try again later. " + OFFLINE_HINT
-        elif isinstance(exc, requests.exceptions.SSLError):
+        elif "SSLError" in kinds:
             problem = f"TLS verification failed ({exc})"
             hint = (
                 "Pass --cert with the CA bundle that signs this server, or --trusted-host "
                 f"{urlsplit(url).hostname} if you trust it without verification."
             )
-        elif isinstance(exc, requests.exceptions.Timeout):
+        elif "Timeout" in kinds:
             problem = f"no answer within {self.config.timeout:g} s ({exc})"
             hint = "Raise --timeout, or check the network. " + OFFLINE_HINT
-        elif isinstance(exc, requests.exceptions.ConnectionError):
+        elif "ConnectionError" in kinds:
             problem = f"could not connect ({exc})"
             hint = OFFLINE_HINT
         else:
