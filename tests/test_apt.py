@@ -472,7 +472,8 @@ def test_disabled_apt_cache_is_kept_in_cache_dir(apt_state: tuple[FakeApt, Path]
     gencaches, dumpavail = (c for c in apt.calls if c[0] == "apt-cache")
     simulate = next(c for c in apt.calls if c[0] == "apt-get")
     # gencaches builds our cache file (apt does, with these options); the others read it.
-    assert gencaches == ("apt-cache", *options, "gencaches")
+    # without dpkg's lock, like the other read-only commands of a plan
+    assert gencaches == ("apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches")
     assert dumpavail == ("apt-cache", *options, "dumpavail")
     assert simulate == (
         *SIMULATE[:4],
@@ -572,7 +573,7 @@ def test_the_binary_cache_is_built_once_before_the_first_apt_command(
     adapter.finish_ahead()
     options = cache_options(cache)
     apt_commands = [c for c in apt.calls if c[0] in ("apt-cache", "apt-get", "gencaches done")]
-    assert apt_commands[:2] == [("apt-cache", *options, "gencaches"), ("gencaches done",)]
+    assert apt_commands[:2] == [(*GENCACHES[:3], *options, "gencaches"), ("gencaches done",)]
     assert sorted(apt_commands[2:]) == [
         ("apt-cache", *options, "dumpavail"),
         (*SIMULATE[:4], *options, *SIMULATE[4:], "libcurl4-gnutls-dev"),
@@ -598,6 +599,17 @@ def test_no_binary_cache_is_built_when_none_is_needed(
     warm.query(["python3-numpy"])
     warm.plan_install(names)
     assert [c[0] for c in apt.calls] == ["apt-config", "apt-get"]
+
+
+def test_a_stored_simulation_needs_no_binary_cache(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    names = ["python3-sklearn", "python3-yaml"]
+    first = AptAdapter(cache_dir=tmp / "cache").plan_install(names)
+    assert [c[-1] for c in apt.calls if c[0] == "apt-cache"] == ["gencaches"]
+    apt.calls.clear()
+    assert AptAdapter(cache_dir=tmp / "cache").plan_install(names) == first
+    assert apt.calls == [APT_CONFIG]
 
 
 def test_a_failed_binary_cache_build_is_left_to_the_commands_after_it(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import threading
 from collections.abc import Iterator
@@ -49,7 +50,7 @@ def all_recordings() -> list[str]:
 RECORDING_DATES = ("2026-11-25", "2026-12-03")
 
 
-GENCACHES = ("apt-cache", "gencaches")
+GENCACHES = ("apt-cache", "-o", "Debug::NoLocking=1", "gencaches")
 
 
 def without_cache_options(argv: tuple[str, ...]) -> tuple[str, ...]:
@@ -106,7 +107,7 @@ class FakeApt:
         key = without_cache_options(args)
         if key not in self.results:
             raise AssertionError(f"unexpected command: {shlex.join(args)}")
-        result = self.results[key]
+        result = dataclasses.replace(self.results[key], argv=args)  # as run, like subproc.run
         if check and result.returncode != 0:
             raise CommandFailed(
                 f"Could not {what}", command=args, returncode=result.returncode, output=""

@@ -255,34 +255,8 @@ class AptAdapter:
         rebuild it in memory on every call, and only when ``cache_dir`` is
         writable. apt checks the file against the package lists and the dpkg
         status itself and writes it atomically (a temporary file renamed).
-        The first command to need the file builds it (``apt-cache gencaches``,
-        0.7 s on Debian's full lists) while any other waits: the simulation
-        started ahead and the index read, a few tenths of a second apart, used
-        to build one each, in memory, on 2 CPUs. Not when the index of this apt
-        state is stored already: a warm run's apt commands, if any, find the
-        file built.
+        :meth:`_ensure_binary_cache` builds it before the first command runs.
         """
-        options = self._binary_cache_options()
-        if options:
-            with self._building:
-                if not self._cache_built:
-                    self._cache_built = True
-                    self._build_binary_cache(options)
-        return options
-
-    def _build_binary_cache(self, options: Sequence[str]) -> None:
-        cache_dir = self._writable_cache_dir()
-        if cache_dir is None:
-            return
-        if apt_store.index_path(cache_dir, self._cache_key(self._apt_config())).exists():
-            return
-        result = self._run(
-            ["apt-cache", *options, "gencaches"], what="build apt's binary cache", check=False
-        )
-        if not result.ok:  # the command that needs it then reports apt's error
-            logger.debug("apt-cache gencaches failed: %s", result.stderr.strip())
-
-    def _binary_cache_options(self) -> tuple[str, ...]:
         cache_dir = self._writable_cache_dir()
         if cache_dir is None:
             return ()
@@ -294,6 +268,33 @@ class AptAdapter:
             if config.get(var) == "":
                 options += ["-o", f"{option}={cache_dir / _APT_CACHE_FILES[var]}"]
         return tuple(options)
+
+    def _ensure_binary_cache(self, options: Sequence[str]) -> None:
+        """Build the binary cache file of ``options`` once, before the first command using it.
+
+        ``apt-cache gencaches`` (0.7 s on Debian's full lists) runs while any
+        other command waits: the simulation started ahead and the index read,
+        a few tenths of a second apart, used to build one each, in memory, on
+        2 CPUs. ``Debug::NoLocking``: gencaches would otherwise take dpkg's
+        frontend lock (and fail while another apt holds it), which no
+        read-only apt command of a plan does. Not when the index of this apt
+        state is stored already: it was built with it.
+        """
+        if not options:
+            return
+        with self._building:
+            if self._cache_built:
+                return
+            self._cache_built = True
+            cache_dir = self._writable_cache_dir()
+            if cache_dir is None:
+                return
+            if apt_store.index_path(cache_dir, self._cache_key(self._apt_config())).exists():
+                return
+            argv = ["apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches"]
+            result = self._run(argv, what="build apt's binary cache", check=False)
+            if not result.ok:  # the command that needs it then reports apt's error
+                logger.debug("apt-cache gencaches failed: %s", result.stderr.strip())
 
     def _installed(self, config: Mapping[str, str]) -> dict[str, Record]:
         """The installed packages (``dpkg-query -W``), read once per adapter."""
@@ -317,8 +318,10 @@ class AptAdapter:
         (:meth:`_apt_cache_options`): with it, dumpavail takes 0.08 s of apt's time
         here and a simulation 0.7 s instead of 1.4 s.
         """
+        options = self._apt_cache_options()
+        self._ensure_binary_cache(options)
         chunks = subproc.stream(
-            ["apt-cache", *self._apt_cache_options(), "dumpavail"],
+            ["apt-cache", *options, "dumpavail"],
             what="read apt's package index",
             env=self._env,
             timeout=600,
@@ -634,6 +637,7 @@ class AptAdapter:
         cached = apt_store.load_simulation(cache_dir, key, argv, self._env)
         if cached is not None:
             return cached
+        self._ensure_binary_cache(self._apt_cache_options())
         result = self._run(argv, what="simulate the apt installation", check=False)
         if result.ok and self._cache_key(config) == key:  # the state did not change meanwhile
             apt_store.store_simulation(cache_dir, key, result, self._env)
