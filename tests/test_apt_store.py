@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -198,6 +200,21 @@ def test_concurrent_writers(
         assert loaded.available["python3-numpy"].version == "1:1.24.2-1+deb12u1"
     assert len(list(tmp_path.glob("apt-index-*.sqlite"))) in (1, 2)
     assert list(tmp_path.glob(".apt-index-*")) == []
+
+
+def test_a_newer_index_of_another_state_is_kept(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
+) -> None:
+    """Only older files go: two runs in different apt states writing at once used to
+    remove each other's and leave none (1 in 25 runs of the test above)."""
+    first = store(tmp_path, recorded, KEY).path
+    later = time.time_ns() + 10**11  # written by another run, after this one's
+    os.utime(first, ns=(later, later))
+    second = store(tmp_path, recorded, "e" * 32).path
+    assert first.exists() and second.exists()
+    store(tmp_path, recorded, "f" * 32)
+    assert not second.exists()  # older than the newest write: gone
+    assert first.exists()
 
 
 # -- apt-get -s results --------------------------------------------------------

@@ -341,11 +341,23 @@ def write_index(
 
 
 def _remove_others(cache_dir: Path, keep: Path) -> None:
+    """Remove the index files written before ``keep``.
+
+    Only older ones: two runs in different apt states that write at once
+    (during an apt update, say) would otherwise each remove the other's file and
+    leave none; this way the newest one stays.
+    """
+    try:
+        kept = keep.stat().st_mtime_ns
+    except OSError:
+        return
     patterns = [f"{INDEX_PREFIX}*.sqlite", *(f"{INDEX_PREFIX}*{s}" for s in _LEGACY_SUFFIXES)]
     for pattern in patterns:
         for old in cache_dir.glob(pattern):
-            if old != keep:
-                with contextlib.suppress(OSError):
+            if old == keep:
+                continue
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime_ns < kept:
                     old.unlink()
 
 
