@@ -315,7 +315,7 @@ class AptAdapter:
         """apt's candidates, parsed while ``apt-cache dumpavail`` writes them (50 MB on Debian).
 
         Where the system's binary cache is off, pip-native's copy is built first
-        (:meth:`_apt_cache_options`): with it, dumpavail takes 0.08 s of apt's time
+        (:meth:`_ensure_binary_cache`): with it, dumpavail takes 0.08 s of apt's time
         here and a simulation 0.7 s instead of 1.4 s.
         """
         options = self._apt_cache_options()
