@@ -121,10 +121,7 @@ class IndexConfig:
                 lists[field_name].extend(str(v) for v in value)
             else:
                 values[field_name] = value
-        changes: dict[str, Any] = {
-            **values,
-            **{k: tuple(v) for k, v in lists.items()},
-        }
+        changes: dict[str, Any] = {**values, **{k: tuple(v) for k, v in lists.items()}}
         return replace(cls(), **changes)
 
     def sources(self) -> tuple[str, ...]:
