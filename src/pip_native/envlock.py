@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from pip_native.errors import LockedError
 from pip_native.paths import cache_root
 from pip_native.settings import seconds_from_env
@@ -33,6 +31,8 @@ def prefix_of(python: str) -> str:
 def environment_lock(prefix: str, *, timeout: float | None = None) -> Iterator[None]:
     """Hold the lock for the environment at ``prefix``, waiting up to ``timeout`` seconds
     (default ``PIP_NATIVE_LOCK_TIMEOUT`` or 120) and saying that it waits."""
+    from filelock import FileLock, Timeout  # here: dry runs take no lock, and skip its import
+
     key = hashlib.sha256(os.path.abspath(prefix).encode()).hexdigest()[:24]  # noqa: PTH100
     folder = cache_root() / "locks"
     folder.mkdir(parents=True, exist_ok=True)
