@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -30,8 +31,6 @@ from pip_native.subproc import CommandResult
 from test_apt_recordings import GENCACHES, FakeApt, load_recording
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from pytest_mock import MockerFixture
 
 ENV = {"APT_CONFIG": "/nonexistent/pntest-apt.conf"}
@@ -621,6 +620,86 @@ def test_a_failed_binary_cache_build_is_left_to_the_commands_after_it(
     adapter = AptAdapter(cache_dir=tmp / "cache")
     assert adapter.query(["python3-numpy"])["python3-numpy"].version
     assert [c[-1] for c in apt.calls if c[0] == "apt-cache"] == ["gencaches", "dumpavail"]
+
+
+def gencaches_calls(apt: FakeApt) -> list[tuple[str, ...]]:
+    return [c for c in apt.calls if c[-1] == "gencaches"]
+
+
+def test_the_binary_cache_built_ahead_serves_the_plan(apt_state: tuple[FakeApt, Path]) -> None:
+    """prepare_ahead builds it in a directory of its own; the files move into the cache
+    directory, where the index read and the simulation find them."""
+    apt, tmp = apt_state
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    cache = tmp / "cache"
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.prepare_ahead()
+    adapter.query(["python3-numpy"])
+    adapter.plan_install(["python3-sklearn", "python3-yaml"])
+    adapter.finish_ahead()
+    (built,) = gencaches_calls(apt)
+    build_dir = Path(built[4].partition("=")[2]).parent
+    assert build_dir.parent == cache and build_dir.name.startswith(".apt-cache-build-")
+    assert built == (*GENCACHES[:3], *cache_options(build_dir), "gencaches")
+    assert [c for c in apt.calls if c[0] == "apt-cache"][1:] == [
+        ("apt-cache", *cache_options(cache), "dumpavail")
+    ]
+    assert not build_dir.exists()
+    assert not apt.started[0].killed.is_set()
+
+
+def test_a_plan_without_apt_stops_the_build_ahead(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    apt.hold.set()  # gencaches runs until killed
+    cache = tmp / "cache"
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.prepare_ahead()
+    deadline = time.monotonic() + 20
+    while not apt.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    adapter.finish_ahead()
+    assert apt.started[0].killed.is_set()
+    assert list(cache.iterdir()) == []
+    # a later command of the same adapter builds the cache itself
+    apt.hold.clear()
+    adapter.plan_install(["python3-sklearn", "python3-yaml"])
+    assert [c[4] for c in gencaches_calls(apt)][1:] == [cache_options(cache)[1]]
+
+
+def test_no_build_ahead_when_none_is_needed(apt_state: tuple[FakeApt, Path]) -> None:
+    """Not with the system's cache on, and not when the index of this apt state is stored."""
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.prepare_ahead()
+    adapter.finish_ahead()
+    AptAdapter().prepare_ahead()  # no cache directory: no thread either
+    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])
+    assert len(gencaches_calls(apt)) == 1
+    warm = AptAdapter(cache_dir=cache)
+    warm.prepare_ahead()
+    warm.query(["python3-numpy"])
+    warm.finish_ahead()
+    assert len(gencaches_calls(apt)) == 1
+    assert apt.started == []
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".apt-cache-build-")] == []
+
+
+def test_left_over_build_directories_are_removed(apt_state: tuple[FakeApt, Path]) -> None:
+    _, tmp = apt_state
+    cache = tmp / "cache"
+    old = cache / ".apt-cache-build-123-abcd"
+    new = cache / ".apt-cache-build-456-ef01"
+    for directory in (old, new):
+        directory.mkdir(parents=True)
+        (directory / "pkgcache.bin.Xy12Zw").write_bytes(b"partial")
+    os.utime(old, (1, 1))
+    AptAdapter(cache_dir=cache).query(["python3-numpy"])
+    assert not old.exists()
+    assert new.exists()  # maybe another run is building it right now
 
 
 # -- the apt-get -s result cache ------------------------------------------------

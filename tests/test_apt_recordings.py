@@ -66,6 +66,24 @@ def without_cache_options(argv: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+class FakeStarted:
+    """What ``FakeApt.start`` returns, like ``subproc.Started``."""
+
+    def __init__(self, result: CommandResult, hold: threading.Event) -> None:
+        self.result = result
+        self.killed = threading.Event()
+        self._hold = hold.is_set()
+
+    def wait(self, timeout: float | None = None) -> CommandResult:
+        if self._hold:
+            assert self.killed.wait(timeout=30), "the command held running was never killed"
+            return dataclasses.replace(self.result, returncode=-9)
+        return self.result
+
+    def kill(self) -> None:
+        self.killed.set()
+
+
 class FakeApt:
     """Stands in for ``pip_native.subproc.run`` and ``.stream``: answers recorded commands.
 
@@ -90,6 +108,9 @@ class FakeApt:
         self.envs: list[dict[str, str] | None] = []
         self.threads: list[threading.Thread] = []
         """The thread that made each call."""
+        self.started: list[FakeStarted] = []
+        self.hold = threading.Event()
+        """While set, commands started in the background run until killed."""
 
     def __call__(
         self,
@@ -127,10 +148,26 @@ class FakeApt:
         for start in range(0, len(data), self.chunk_size):
             yield data[start : start + self.chunk_size]
 
+    def start(
+        self,
+        argv: tuple[str, ...] | list[str],
+        *,
+        what: str,
+        env: dict[str, str] | None = None,
+        **_: object,
+    ) -> FakeStarted:
+        """Like ``subproc.start``: logged when started; ``wait`` blocks while ``hold`` is set
+        (until ``kill``), then answers as ``subproc.run`` would."""
+        result = self(argv, what=what, check=False, env=env)
+        started = FakeStarted(result, self.hold)
+        self.started.append(started)
+        return started
+
     def patch(self, mocker: MockerFixture) -> FakeApt:
-        """Answer ``subproc.run`` and ``subproc.stream`` with this fake."""
+        """Answer ``subproc.run``, ``.stream`` and ``.start`` with this fake."""
         mocker.patch("pip_native.subproc.run", side_effect=self)
         mocker.patch("pip_native.subproc.stream", side_effect=self.stream)
+        mocker.patch("pip_native.subproc.start", side_effect=self.start)
         return self
 
     def count(self, program: str, *prefix: str) -> int:

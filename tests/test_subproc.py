@@ -108,3 +108,35 @@ def test_stream_closed_early_kills_the_command(tmp_path: Path) -> None:
         assert next(chunks) == b"x" * 1000
     assert time.monotonic() - start < 10
     assert not marker.exists()
+
+
+def test_started_command_returns_its_result_when_waited_for() -> None:
+    code = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"
+    started = subproc.start([sys.executable, "-c", code], what="run it")
+    result = started.wait(timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (3, "out\n", "err\n")
+    assert result.argv == (sys.executable, "-c", code)
+
+
+def test_started_command_can_be_killed(tmp_path: Path) -> None:
+    marker = tmp_path / "finished"
+    code = f"import time, pathlib; time.sleep(30); pathlib.Path({str(marker)!r}).write_text('x')"
+    started = subproc.start([sys.executable, "-c", code], what="wait")
+    begin = time.monotonic()
+    started.kill()
+    result = started.wait(timeout=60)
+    assert time.monotonic() - begin < 10
+    assert result.returncode < 0 and not result.ok
+    assert not marker.exists()
+    started.kill()  # a second time: nothing to stop
+
+
+def test_started_command_timeout_kills_it() -> None:
+    started = subproc.start([sys.executable, "-c", "import time; time.sleep(30)"], what="wait")
+    with pytest.raises(CommandFailed, match=r"Could not wait: the command did not finish"):
+        started.wait(timeout=0.5)
+
+
+def test_start_missing_program() -> None:
+    with pytest.raises(CommandFailed, match="was not found"):
+        subproc.start(["pip-native-no-such-program"], what="run it")

@@ -24,7 +24,7 @@ from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
 from pip_native.localproject import read_local_project
 from pip_native.mapping import MappingTable, load_mapping
-from pip_native.native.base import NativeAdapter, SimulatesAhead
+from pip_native.native.base import NativeAdapter, PreparesAhead, SimulatesAhead
 from pip_native.native.registry import Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
 from pip_native.plan import ExternalItem, Plan, build_plan
@@ -171,6 +171,8 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
     adapter = create_adapter(backend.name, dists_for_package=dists_for_package)
     adapter.check_target(env)
     native = NativeSource(adapter, mapping)
+    if isinstance(adapter, PreparesAhead):
+        adapter.prepare_ahead()
     try:
         index = PackageIndex(
             request.index,
@@ -226,8 +228,8 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
             plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
         return PlannedInstall(plan, resolution, env, backend, adapter, index)
     finally:
-        if isinstance(adapter, SimulatesAhead):
-            adapter.finish_ahead()  # a guessed simulation the plan did not use
+        if isinstance(adapter, (SimulatesAhead, PreparesAhead)):
+            adapter.finish_ahead()  # a guessed simulation or a cache the plan did not use
 
 
 def _target_and_mapping(request: InstallRequest) -> tuple[TargetEnvironment, Choice, MappingTable]:

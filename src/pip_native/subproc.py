@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pip_native.errors import CommandFailed, shown_command
 
-__all__ = ["CommandResult", "run", "stream"]
+__all__ = ["CommandResult", "Started", "run", "start", "stream"]
 
 logger = logging.getLogger(__name__)
 
@@ -192,3 +192,62 @@ def stream(
         if returncode != 0:
             errfile.seek(0)
             raise _exited(args, what, returncode, errfile.read().decode(errors="replace"), hint)
+
+
+class Started:
+    """A command running in the background (see :func:`start`)."""
+
+    def __init__(
+        self, proc: subprocess.Popen[str], args: tuple[str, ...], what: str, hint: str | None
+    ) -> None:
+        self._proc = proc
+        self._args = args
+        self._what = what
+        self._hint = hint
+
+    def wait(self, timeout: float | None = None) -> CommandResult:
+        """Its result, once it ends; a timeout kills it and raises :class:`CommandFailed`."""
+        try:
+            stdout, stderr = self._proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            self.kill()
+            self._proc.communicate()
+            raise _timed_out(self._args, self._what, timeout, self._hint) from exc
+        return CommandResult(self._args, self._proc.returncode, stdout or "", stderr or "")
+
+    def kill(self) -> None:
+        """Stop it now (SIGKILL); :meth:`wait` then returns its negative status."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+
+
+def start(
+    argv: Sequence[str],
+    *,
+    what: str,
+    env: Mapping[str, str | None] | None = None,
+    parse_output: bool = True,
+    hint: str | None = None,
+) -> Started:
+    """Start ``argv`` in the background, its output captured; :meth:`Started.wait` ends it.
+
+    For work a plan may turn out not to need (apt's binary cache built ahead):
+    :meth:`Started.kill` stops it. ``what``, ``env``, ``parse_output`` and
+    ``hint`` work as in :func:`run`; a missing executable raises
+    :class:`CommandFailed` here, the result's status is not checked.
+    """
+    full_env = _environment(env, parse_output)
+    args = tuple(argv)
+    logger.debug("starting: %s", shown_command(args))
+    try:
+        proc = subprocess.Popen(
+            args,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+    except FileNotFoundError as exc:
+        raise _not_found(args, what, hint) from exc
+    return Started(proc, args, what, hint)

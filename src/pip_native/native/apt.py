@@ -27,6 +27,7 @@ from pip_native.errors import (
     TargetEnvironmentError,
 )
 from pip_native.native import apt_store
+from pip_native.native.apt_cache_build import BUILD_PREFIX, AheadBuild
 from pip_native.native.apt_index import (
     DPKG_QUERY_FORMAT,
     AptIndex,
@@ -105,6 +106,12 @@ _HINT = (
 )
 
 
+def _gencaches(options: Sequence[str]) -> tuple[str, ...]:
+    # Debug::NoLocking: gencaches would otherwise take dpkg's frontend lock (see
+    # AptAdapter._ensure_binary_cache)
+    return ("apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches")
+
+
 def _venv_hint(path: str = "~/.venvs/myproject") -> str:
     return f"{SYSTEM_PYTHON} -m venv --system-site-packages {path} && . {path}/bin/activate"
 
@@ -150,6 +157,8 @@ class AptAdapter:
         #: held while the binary cache is built; other apt commands wait for it.
         self._building = threading.Lock()
         self._cache_built = False
+        #: the binary cache started by prepare_ahead, until used or cancelled.
+        self._ahead_build: AheadBuild | None = None
         #: guards the lazy reads of the configuration and the cache directory (two threads).
         self._lock = threading.Lock()
         self._file_lists: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
@@ -243,11 +252,12 @@ class AptAdapter:
                     logger.debug("apt cache directory %s is not usable: %s", self._cache_dir, exc)
             if usable is not None:
                 patterns = [f"{name}.*" for name in _APT_CACHE_FILES.values()]
+                patterns.append(f"{BUILD_PREFIX}*")
                 apt_store.remove_stale_temporaries(usable, *patterns)
             self._usable_cache_dir = usable
         return self._usable_cache_dir
 
-    def _apt_cache_options(self) -> tuple[str, ...]:
+    def _apt_cache_options(self, directory: Path | None = None) -> tuple[str, ...]:
         """``-o Dir::Cache::pkgcache=…`` options for read-only apt commands (maybe none).
 
         Only when the system's configuration switched apt's binary cache off
@@ -256,17 +266,19 @@ class AptAdapter:
         writable. apt checks the file against the package lists and the dpkg
         status itself and writes it atomically (a temporary file renamed).
         :meth:`_ensure_binary_cache` builds it before the first command runs.
+        The files are in ``cache_dir``, or in ``directory`` (a build ahead).
         """
         cache_dir = self._writable_cache_dir()
         if cache_dir is None:
             return ()
+        directory = directory or cache_dir
         config = self._apt_config()
         if config.get("PKGCACHE") != "":
             return ()  # enabled (or unknown): apt's own cache serves
         options: list[str] = []
         for var, option in _APT_CACHE_OPTIONS.items():
             if config.get(var) == "":
-                options += ["-o", f"{option}={cache_dir / _APT_CACHE_FILES[var]}"]
+                options += ["-o", f"{option}={directory / _APT_CACHE_FILES[var]}"]
         return tuple(options)
 
     def _ensure_binary_cache(self, options: Sequence[str]) -> None:
@@ -278,7 +290,8 @@ class AptAdapter:
         2 CPUs. ``Debug::NoLocking``: gencaches would otherwise take dpkg's
         frontend lock (and fail while another apt holds it), which no
         read-only apt command of a plan does. Not when the index of this apt
-        state is stored already: it was built with it.
+        state is stored already: it was built with it. A build started by
+        :meth:`prepare_ahead` is waited for instead.
         """
         if not options:
             return
@@ -286,15 +299,44 @@ class AptAdapter:
             if self._cache_built:
                 return
             self._cache_built = True
-            cache_dir = self._writable_cache_dir()
-            if cache_dir is None:
+            if self._ahead_build is not None and self._ahead_build.use():
                 return
-            if apt_store.index_path(cache_dir, self._cache_key(self._apt_config())).exists():
+            if self._index_stored():
                 return
-            argv = ["apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches"]
-            result = self._run(argv, what="build apt's binary cache", check=False)
+            result = self._run(_gencaches(options), what="build apt's binary cache", check=False)
             if not result.ok:  # the command that needs it then reports apt's error
                 logger.debug("apt-cache gencaches failed: %s", result.stderr.strip())
+
+    def _index_stored(self) -> bool:
+        cache_dir = self._writable_cache_dir()
+        if cache_dir is None:
+            return False
+        return apt_store.index_path(cache_dir, self._cache_key(self._apt_config())).exists()
+
+    def prepare_ahead(self) -> None:
+        """Start building the binary cache of :meth:`_ensure_binary_cache` in the background.
+
+        At the start of a plan, before anyone knows whether it needs apt: the
+        build takes 0.7 s and the plan's first apt command would otherwise
+        wait that long when the resolver gets to it. :meth:`finish_ahead`
+        stops a build that no apt command used (a plan with nothing from apt).
+        Nothing starts where no build is needed (see :meth:`_apt_cache_options`)
+        or the index of this apt state is stored.
+        """
+        if self._ahead_build is not None or self._cache_dir is None:
+            return
+
+        def prepare(directory: Path) -> tuple[str, ...] | None:
+            options = self._apt_cache_options(directory)
+            if not options or self._index_stored():
+                return None
+            return _gencaches(options)
+
+        build = AheadBuild(
+            self._cache_dir, _APT_CACHE_FILES.values(), prepare, env=self._env, hint=_HINT
+        )
+        self._ahead_build = build
+        build.start()
 
     def _installed(self, config: Mapping[str, str]) -> dict[str, Record]:
         """The installed packages (``dpkg-query -W``), read once per adapter."""
@@ -616,9 +658,12 @@ class AptAdapter:
         thread.start()
 
     def finish_ahead(self) -> None:
-        """Wait for the simulations started ahead (a few tenths of a second at most)."""
+        """Wait for the simulations started ahead (a few tenths of a second at most); stop
+        a binary cache build that no command used."""
         for thread in self._ahead_threads:
             thread.join()
+        if self._ahead_build is not None:
+            self._ahead_build.cancel()
 
     def _simulate(self, argv: tuple[str, ...]) -> subproc.CommandResult:
         """The result of the ``apt-get -s`` command ``argv``: started ahead, stored, or run now."""

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -362,13 +363,17 @@ def _remove_others(cache_dir: Path, keep: Path) -> None:
 
 
 def remove_stale_temporaries(cache_dir: Path, *patterns: str) -> None:
-    """Remove files matching ``patterns`` in ``cache_dir`` left over by killed runs (an hour old)."""
+    """Remove files and directories matching ``patterns`` in ``cache_dir`` left over by killed
+    runs (an hour old)."""
     limit = time.time() - _STALE_SECONDS
     for pattern in (f".{INDEX_PREFIX}*.tmp", *patterns):
         for path in cache_dir.glob(pattern):
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < limit:
-                    path.unlink()
+                    if path.is_dir():
+                        shutil.rmtree(path)
+                    else:
+                        path.unlink()
 
 
 # -- apt-get -s results ---------------------------------------------------------

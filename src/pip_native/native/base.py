@@ -24,6 +24,7 @@ __all__ = [
     "KnowsInstalled",
     "NativeAdapter",
     "NativeStep",
+    "PreparesAhead",
     "ProvidedDistribution",
     "SimulatesAhead",
     "SystemPackage",
@@ -163,6 +164,22 @@ class KnowsInstalled(Protocol):
 
     def installed(self, names: Collection[str]) -> Mapping[str, SystemPackage]:
         """The installed ones of ``names``, at their installed version (``version`` too)."""
+
+
+@runtime_checkable
+class PreparesAhead(Protocol):
+    """An adapter with work to start in the background when a plan starts.
+
+    The planner calls :meth:`prepare_ahead` once the adapter is made, before
+    resolving, and :meth:`finish_ahead` when the plan is made, which stops
+    what the plan did not use.
+    """
+
+    def prepare_ahead(self) -> None:
+        """Start work (such as building a cache of the package lists) in the background."""
+
+    def finish_ahead(self) -> None:
+        """Wait for or stop the work started ahead."""
 
 
 @runtime_checkable
