@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -258,9 +259,10 @@ def test_gather_facts_finds_conda_meta(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_gather_facts_without_a_target(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CONDA_PREFIX", raising=False)
-    monkeypatch.setattr("pip_native.native.registry.distro.id", lambda: "debian")
-    monkeypatch.setattr("pip_native.native.registry.distro.like", lambda: "")
-    monkeypatch.setattr("pip_native.native.registry.distro.name", lambda pretty=False: "Debian 12")
+    host = SimpleNamespace(
+        id=lambda: "debian", like=lambda: "", name=lambda pretty=False: "Debian 12"
+    )
+    monkeypatch.setattr("pip_native.native.registry.host_distribution", lambda: host)
     monkeypatch.setattr("pip_native.native.registry.shutil.which", lambda tool: f"/usr/bin/{tool}")
     monkeypatch.setattr("pip_native.native.registry.sys.platform", "linux")
     f = gather_facts()

@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import distro
 from packageurl import PackageURL
 
 from pip_native import __version__
 from pip_native.errors import redact, shown_command
+from pip_native.hostdistro import host_distribution
 from pip_native.index.files import DistFile
 from pip_native.index.metadata import CoreMetadata
 from pip_native.native.base import SystemPackage
@@ -36,7 +36,7 @@ def system_purl(pkg: SystemPackage) -> str:
     qualifiers: dict[str, str] = {}
     if pkg.arch:
         qualifiers["arch"] = pkg.arch
-    namespace = (distro.id() or None) if pkg.manager in {"apt", "dnf"} else None
+    namespace = (host_distribution().id() or None) if pkg.manager in {"apt", "dnf"} else None
     return PackageURL(
         type=_PURL_TYPES.get(pkg.manager, "generic"),
         namespace=namespace,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native.errors import MappingFileError, NoNativePackageError, UnsupportedBackendError
+from pip_native.hostdistro import host_distribution
 from pip_native.mapping import brew, conda, debian, fedora
 from pip_native.mapping.model import ECOSYSTEMS, MappingLayer, MappingMatch
 from pip_native.mapping.userfile import load_user_file
@@ -379,10 +380,9 @@ def _table_layer(data: dict[str, Any], origin: str) -> MappingLayer:
 
 
 def _detect_distro() -> tuple[list[str], list[str]]:
-    import distro
-
-    ids = [distro.id(), *distro.like().split()]
-    releases = [distro.codename(), distro.major_version(), distro.version()]
+    found = host_distribution()
+    ids = [found.id(), *found.like().split()]
+    releases = [found.codename(), found.major_version(), found.version()]
     return [i.lower() for i in ids if i], [r.lower() for r in releases if r]
 
 

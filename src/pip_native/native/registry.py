@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import distro
-
 from pip_native.errors import UnsupportedBackendError
+from pip_native.hostdistro import host_distribution
 from pip_native.native.base import NativeAdapter
 from pip_native.paths import cache_root
 
@@ -99,11 +98,12 @@ def gather_facts(env: TargetEnvironment | None = None) -> PlatformFacts:
     raw_conda = os.environ.get("CONDA_PREFIX")
     conda = os.path.realpath(raw_conda) if raw_conda else None
     candidates = {p for p in (prefix, base, conda) if p}
+    host = host_distribution()
     return PlatformFacts(
         system=sys.platform,
-        distro_id=distro.id(),
-        distro_like=tuple(distro.like().split()),
-        distro_name=distro.name(pretty=True),
+        distro_id=host.id(),
+        distro_like=tuple(host.like().split()),
+        distro_name=host.name(pretty=True),
         target_prefix=prefix,
         target_base_prefix=base,
         conda_prefix=conda,
