@@ -13,6 +13,17 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+@pytest.fixture(autouse=True)
+def own_cache_root(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """pip-native's cache root (``PIP_NATIVE_CACHE_DIR``) in a fresh directory per test:
+    the user's cache stays untouched, and no test sees what another stored."""
+    root = tmp_path_factory.mktemp("pip-native-cache")
+    monkeypatch.setenv("PIP_NATIVE_CACHE_DIR", str(root))
+    return root
+
+
 @pytest.fixture
 def local_index(tmp_path: Path) -> LocalIndex:
     """An empty :class:`localindex.LocalIndex` in ``tmp_path/"index"``: add files, then build()."""

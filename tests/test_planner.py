@@ -38,11 +38,11 @@ def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
     mapping_loaded = threading.Event()
     overlapped: list[bool] = []
 
-    def slow_probe(python: str) -> TargetEnvironment:
+    def slow_probe(python: str, **_kw: object) -> TargetEnvironment:
         overlapped.append(mapping_loaded.wait(10))  # the mapping loads meanwhile
         return probe(python)
 
-    def load(ecosystem: str, **kw: object) -> MappingTable:
+    def load(ecosystem: str, _request: object) -> MappingTable:
         table = load_mapping(
             ecosystem, distro_id="debian", distro_release="bookworm", use_distro_data=False
         )
@@ -50,7 +50,7 @@ def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
         return table
 
     mocker.patch.object(planner, "probe", side_effect=slow_probe)
-    mocker.patch.object(planner, "load_mapping", side_effect=load)
+    mocker.patch.object(planner, "_mapping", side_effect=load)
     env, backend, mapping = planner._target_and_mapping(request(" APT "))
     assert overlapped == [True]
     assert backend.name == "apt"
@@ -62,7 +62,7 @@ def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None
     calls: list[str] = []
     real_probe = probe
 
-    def recording_probe(python: str) -> TargetEnvironment:
+    def recording_probe(python: str, **_kw: object) -> TargetEnvironment:
         calls.append("probe")
         return real_probe(python)
 
@@ -70,7 +70,7 @@ def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None
         calls.append(f"choose env={kw.get('env') is not None}")
         return Choice("apt", "auto: test")
 
-    def recording_load(ecosystem: str, **kw: object) -> MappingTable:
+    def recording_load(ecosystem: str, _request: object) -> MappingTable:
         calls.append(f"mapping {ecosystem}")
         return load_mapping(
             ecosystem, distro_id="debian", distro_release="bookworm", use_distro_data=False
@@ -78,7 +78,7 @@ def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None
 
     mocker.patch.object(planner, "probe", side_effect=recording_probe)
     mocker.patch.object(planner, "choose_backend", side_effect=recording_choose)
-    mocker.patch.object(planner, "load_mapping", side_effect=recording_load)
+    mocker.patch.object(planner, "_mapping", side_effect=recording_load)
     planner._target_and_mapping(request("auto"))
     assert calls == ["probe", "choose env=True", "mapping apt"]
 

@@ -74,6 +74,9 @@ def main() -> None:
     from packaging import markers, tags
 
     marker_env = markers.default_environment()
+    import site
+
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
     stdlib = sysconfig.get_path("stdlib")
     marker_file = os.path.join(stdlib, "EXTERNALLY-MANAGED")
     cfg = os.path.join(sys.prefix, "pyvenv.cfg")
@@ -98,6 +101,7 @@ def main() -> None:
                 "purelib": sysconfig.get_path("purelib"),
                 "platlib": sysconfig.get_path("platlib"),
                 "sys_path": paths,
+                "user_site": user_site,
                 "externally_managed": marker_file if os.path.isfile(marker_file) else None,
                 "markers": marker_env,
                 "tags": [str(t) for t in tags.sys_tags()],

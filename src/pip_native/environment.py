@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from pip_native import subproc
 from pip_native.errors import TargetEnvironmentError
+from pip_native.probe_store import load_or_probe
 
 __all__ = ["InstalledDistribution", "TargetEnvironment", "probe"]
 
@@ -158,11 +159,32 @@ def _packaging_parent() -> str:
     return str(Path(packaging.__file__).resolve().parent.parent)
 
 
-def probe(python: str) -> TargetEnvironment:
-    """Describe the interpreter ``python`` (a path or a command on PATH)."""
+def probe(python: str, *, cache_dir: Path | None = None) -> TargetEnvironment:
+    """Describe the interpreter ``python`` (a path or a command on PATH).
+
+    With ``cache_dir``, an answer stored there is used while nothing it was
+    read from changed (see :mod:`pip_native.probe_store`).
+    """
     script = Path(__file__).with_name("_probe.py")
+    argv = [python, str(script), _packaging_parent()]
+    if cache_dir is None:
+        text = _run_probe(argv)
+    else:
+        text = load_or_probe(python, cache_dir, script, lambda _python: _run_probe(argv))
+    try:
+        return TargetEnvironment.from_probe_json(text)
+    except (ValueError, KeyError) as exc:
+        raise TargetEnvironmentError(
+            f"The target interpreter {python!r} gave an unreadable description ({exc}).",
+            command=tuple(argv),
+            hint="Check that the interpreter starts cleanly (no output from sitecustomize or .pth files).",
+        ) from exc
+
+
+def _run_probe(argv: list[str]) -> str:
+    python = argv[0]
     result = subproc.run(
-        [python, str(script), _packaging_parent()],
+        argv,
         what=f"inspect the target interpreter {python}",
         parse_output=False,
         timeout=120,
@@ -175,11 +197,4 @@ def probe(python: str) -> TargetEnvironment:
             command=result.argv,
             hint="Pass --python with the path of a working Python 3.8+ interpreter.",
         )
-    try:
-        return TargetEnvironment.from_probe_json(result.stdout)
-    except (ValueError, KeyError) as exc:
-        raise TargetEnvironmentError(
-            f"The target interpreter {python!r} gave an unreadable description ({exc}).",
-            command=result.argv,
-            hint="Check that the interpreter starts cleanly (no output from sitecustomize or .pth files).",
-        ) from exc
+    return result.stdout

@@ -23,7 +23,8 @@ from pip_native.external.requirements import parse_core_metadata as parse_extern
 from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
 from pip_native.localproject import read_local_project
-from pip_native.mapping import MappingTable, load_mapping
+from pip_native.mapping import MappingTable
+from pip_native.mapping.stored import load_mapping_stored
 from pip_native.native.base import NativeAdapter, PreparesAhead, SimulatesAhead
 from pip_native.native.registry import Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
@@ -240,14 +241,24 @@ def _target_and_mapping(request: InstallRequest) -> tuple[TargetEnvironment, Cho
     ``--native-from=auto`` needs the target first (it looks for conda-meta/).
     """
     if (request.native_from or "").strip().lower() == "auto":
-        env = probe(request.python)
+        env = probe(request.python, cache_dir=_probe_cache())
         backend = choose_backend(request.native_from, given_as=request.native_from_source, env=env)
-        return env, backend, load_mapping(backend.name, user_files=list(request.mapping_files))
+        return env, backend, _mapping(backend.name, request)
     backend = choose_backend(request.native_from, given_as=request.native_from_source)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
-        probing = pool.submit(probe, request.python)
-        mapping = load_mapping(backend.name, user_files=list(request.mapping_files))
+        probing = pool.submit(probe, request.python, cache_dir=_probe_cache())
+        mapping = _mapping(backend.name, request)
         return probing.result(), backend, mapping
+
+
+def _probe_cache() -> Path:
+    return cache_root() / "probe"
+
+
+def _mapping(ecosystem: str, request: InstallRequest) -> MappingTable:
+    return load_mapping_stored(
+        ecosystem, user_files=list(request.mapping_files), cache_dir=cache_root() / "mapping"
+    )
 
 
 def _applies(req: Requirement, env: TargetEnvironment) -> bool:
