@@ -161,6 +161,23 @@ def test_metadata_is_fetched_ahead_only_for_candidates_that_pass(
     assert len(fetched) == len(set(zip(names, fetched)))  # each at most once
 
 
+def test_a_project_walked_down_has_its_next_releases_fetched_at_once(
+    world: World, mocker: MockerFixture
+) -> None:
+    """Each rejected release of top makes resolvelib ask for top's candidates anew: from
+    the first rejection on, the metadata of all its next releases (up to the lookahead)
+    is fetched together, not one more release per backtrack (jupyterlab with apt walks
+    down 94 releases this way, each read waiting for the one before)."""
+    ahead = mocker.spy(PyPISource, "prefetch_metadata")
+    res = world.resolve("top")
+    assert sources(res)["top"] == ("1.0", "pypi")
+    batches = [
+        [str(c.version) for c in call.args[1] if c.name == "top"] for call in ahead.call_args_list
+    ]
+    batches = [b for b in batches if b]
+    assert batches == [["5.0", "4.0"], ["3.0", "2.0", "1.0"]]
+
+
 def test_requires_python_filters_pure_wheels(world: World) -> None:
     assert sources(world.resolve("future-only"))["future-only"] == ("0.9", "pypi")
 

@@ -215,7 +215,10 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             if not any_final:
                 yield from (c for c in held_back if c.key not in bad and not self._is_dead(c))
 
-        return lambda: self._metadata_ahead(matches())
+        # A project whose candidates the resolver has already rejected is being walked
+        # down release by release, each time from a new iterator: look far ahead at once.
+        depth = METADATA_LOOKAHEAD if bad else 2
+        return lambda: self._metadata_ahead(matches(), depth)
 
     def is_satisfied_by(self, requirement: ResolverRequirement, candidate: Candidate) -> bool:
         return requirement.is_satisfied_by(candidate)
@@ -339,14 +342,16 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         native = self.native.candidate(name)
         return native is not None and native.key not in self._dead and req.is_satisfied_by(native)
 
-    def _metadata_ahead(self, cands: Iterator[Candidate]) -> Iterator[Candidate]:
+    def _metadata_ahead(self, cands: Iterator[Candidate], depth: int) -> Iterator[Candidate]:
         """Yield ``cands`` with the metadata of the next few being fetched meanwhile: on a
         backtrack the resolver tries them one after another, each waiting for its metadata.
 
         Only candidates that passed every filter are looked ahead at, and only as far as
-        the resolver has gone: 2 at first (the first one usually fits), then 4, 8, up to
-        :data:`METADATA_LOOKAHEAD` while it keeps asking for the next one."""
-        depth = 2
+        the resolver has gone: ``depth`` at first, doubling up to
+        :data:`METADATA_LOOKAHEAD` while it keeps asking for the next one. A backtrack
+        asks for a new iterator each time it rejects a candidate, so :meth:`find_matches`
+        passes 2 (the first candidate usually fits) for a project none of whose
+        candidates were rejected yet, and the whole lookahead for one being walked down."""
         window = list(itertools.islice(cands, depth))
         self._fetch_ahead(window)
         while window:
