@@ -327,6 +327,29 @@ def test_metadata_is_read_by_range_requests_when_the_server_serves_ranges(
     assert [p for p, _ in local_index.responses if p == path] == []
 
 
+def test_a_projects_next_wheel_is_read_in_one_range_request(
+    local_index: LocalIndex, http_cache: Path
+) -> None:
+    """Releases of a project are laid out alike: once one wheel's zip directory and RECORD
+    needed more than the first 64 KiB (2-3 requests), the next wheel's first request asks
+    for as much (and a quarter more), and that is all it needs."""
+    many = {f"demo/module_{i:04d}.py": f"x = {i}\n" for i in range(1500)}
+    for version in ("1.0", "2.0"):
+        local_index.add_wheel("demo", version, metadata_file=False, files=many)
+    local_index.build()
+    local_index.ranges = True
+    with local_index.serve() as url, open_index(url, http_cache) as idx:
+        files = {str(f.version): f for f in idx.project_files(DEMO)}
+        assert idx.metadata(files["2.0"]).version == Version("2.0")
+        assert idx.metadata(files["1.0"]).version == Version("1.0")
+    first = [s for p, s in local_index.responses if p == "/files/demo-2.0-py3-none-any.whl"]
+    then = [s for p, s in local_index.responses if p == "/files/demo-1.0-py3-none-any.whl"]
+    assert first in ([206, 206], [206, 206, 206])
+    assert then == [206]
+    size = (local_index.files_dir / "demo-1.0-py3-none-any.whl").stat().st_size
+    assert local_index.bytes_sent["/files/demo-1.0-py3-none-any.whl"] < size
+
+
 def test_range_answers_bypass_the_http_cache(
     local_index: LocalIndex, http_cache: Path, mocker: MockerFixture
 ) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-__all__ = ["CHUNK", "RangeFile"]
+__all__ = ["CHUNK", "MAX_TAIL", "RangeFile"]
 
 #: The least one range request asks for: a zip directory usually fits in the first one.
 CHUNK = 64 * 1024
+#: The most a first request asks for at a wheel's end (a size learned from a project's
+#: earlier wheels; see PackageIndex._learn_tail).
+MAX_TAIL = 2 * 1024 * 1024
 
 
 class RangeFile:
@@ -34,6 +37,11 @@ class RangeFile:
         self._pos = 0
         self.requests = 0
         """Range requests made (the first, given part, not counted)."""
+
+    @property
+    def lowest(self) -> int:
+        """The lowest offset fetched so far (``size`` when nothing is)."""
+        return min((start for start, _ in self._parts), default=self._size)
 
     def seekable(self) -> bool:
         return True
