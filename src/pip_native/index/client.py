@@ -18,7 +18,13 @@ from pip_native.errors import IndexFetchError
 from pip_native.index.config import IndexConfig, redact_url
 from pip_native.index.files import SUPPORTED_HASHES, DistFile, check_hash
 from pip_native.index.findlinks import FindLinks, as_url
-from pip_native.index.metadata import CoreMetadata, parse_core_metadata, wheel_metadata_file
+from pip_native.index.metadata import (
+    CoreMetadata,
+    metadata_from_json,
+    metadata_to_json,
+    parse_core_metadata,
+    wheel_metadata_file,
+)
 from pip_native.index.pages import ACCEPT_SIMPLE, PageError, parse_page
 from pip_native.index.rangefile import CHUNK, MAX_TAIL, RangeFile
 from pip_native.index.transport import Fetched, Transport, file_url_to_path
@@ -323,7 +329,7 @@ class PackageIndex:
             data, member = found
         result = parse_core_metadata(data, source=f"{source} ({member})")
         if cached is not None:
-            self._store_metadata(cached, data)
+            self._store_metadata(cached, metadata_to_json(result))
         return result
 
     def _ranged_metadata(self, file: DistFile, source: str) -> tuple[bytes, str] | None:
@@ -397,12 +403,17 @@ class PackageIndex:
 
     @staticmethod
     def _cached_metadata(path: Path, file: DistFile, source: str) -> CoreMetadata | None:
+        """The metadata kept for ``file``: its fields as JSON (METADATA itself, as earlier
+        versions kept it, is read too)."""
         try:
             data = path.read_bytes()
         except OSError:
             return None
         try:
-            found = parse_core_metadata(data, source=f"{source} (cached METADATA)")
+            if data.startswith(b"{"):
+                found = metadata_from_json(data, source=f"{source} (cached metadata)")
+            else:
+                found = parse_core_metadata(data, source=f"{source} (cached METADATA)")
         except IndexFetchError:
             found = None
         if found is None or (

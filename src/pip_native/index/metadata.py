@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import zipfile
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -17,9 +17,18 @@ from pip_native.errors import IndexFetchError
 from pip_native.index.files import parse_requires_python
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from packaging.specifiers import SpecifierSet
 
-__all__ = ["CoreMetadata", "parse_core_metadata", "read_wheel_metadata", "wheel_metadata_file"]
+__all__ = [
+    "CoreMetadata",
+    "metadata_from_json",
+    "metadata_to_json",
+    "parse_core_metadata",
+    "read_wheel_metadata",
+    "wheel_metadata_file",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,30 +59,89 @@ def _invalid(source: str, problem: str) -> IndexFetchError:
 
 def parse_core_metadata(data: bytes, *, source: str) -> CoreMetadata:
     """Parse a ``METADATA`` file. ``source`` (a redacted URL or path) names it in errors."""
+    # Imported here: it imports email.policy, 25 ms, which a warm plan (metadata kept as
+    # JSON, see metadata_to_json) never needs.
+    from packaging.metadata import parse_email
+
     raw, unparsed = parse_email(data)
-    name = raw.get("name")
-    version_text = raw.get("version")
-    if not name or not version_text:
+    return _core_metadata(
+        source,
+        name=raw.get("name"),
+        version=raw.get("version"),
+        requires_dist=raw.get("requires_dist", []),
+        requires_python=raw.get("requires_python"),
+        provides_extra=raw.get("provides_extra", []),
+        requires_external=unparsed.get("requires-external-dep", ()),
+    )
+
+
+def _core_metadata(
+    source: str,
+    *,
+    name: str | None,
+    version: str | None,
+    requires_dist: Iterable[str],
+    requires_python: str | None,
+    provides_extra: Iterable[str],
+    requires_external: Iterable[str],
+) -> CoreMetadata:
+    if not name or not version:
         raise _invalid(source, "the Name or Version field is missing")
     try:
-        version = Version(version_text)
+        parsed_version = Version(version)
     except InvalidVersion as exc:
-        raise _invalid(source, f"invalid Version {version_text!r}") from exc
+        raise _invalid(source, f"invalid Version {version!r}") from exc
     requirements = []
-    for line in raw.get("requires_dist", []):
+    for line in requires_dist:
         try:
             requirements.append(Requirement(line))
         except InvalidRequirement as exc:
             raise _invalid(source, f"invalid Requires-Dist {line!r} ({exc})") from exc
-    extras = tuple(dict.fromkeys(canonicalize_name(e) for e in raw.get("provides_extra", [])))
+    extras = tuple(dict.fromkeys(canonicalize_name(e) for e in provides_extra))
     return CoreMetadata(
         name=name,
-        version=version,
+        version=parsed_version,
         requires_dist=tuple(requirements),
-        requires_python=parse_requires_python(raw.get("requires_python"), where=source),
+        requires_python=parse_requires_python(requires_python, where=source),
         provides_extra=extras,
-        requires_external=tuple(unparsed.get("requires-external-dep", ())),
+        requires_external=tuple(requires_external),
     )
+
+
+def metadata_to_json(metadata: CoreMetadata) -> bytes:
+    """The fields of ``metadata`` as JSON, for :func:`metadata_from_json` (a cache's form:
+    reading it back needs no email parser)."""
+    return json.dumps(
+        {
+            "name": metadata.name,
+            "version": str(metadata.version),
+            "requires_dist": [str(r) for r in metadata.requires_dist],
+            "requires_python": (
+                None if metadata.requires_python is None else str(metadata.requires_python)
+            ),
+            "provides_extra": list(metadata.provides_extra),
+            "requires_external": list(metadata.requires_external),
+        }
+    ).encode()
+
+
+def metadata_from_json(data: bytes, *, source: str) -> CoreMetadata:
+    """Read back :func:`metadata_to_json`; :class:`IndexFetchError` when it is not that."""
+    try:
+        raw = json.loads(data)
+        if not isinstance(raw, dict):
+            raise TypeError(type(raw).__name__)
+        return _core_metadata(
+            source,
+            name=raw["name"],
+            version=raw["version"],
+            requires_dist=[str(r) for r in raw["requires_dist"]],
+            requires_python=raw["requires_python"],
+            provides_extra=[str(e) for e in raw["provides_extra"]],
+            requires_external=[str(e) for e in raw["requires_external"]],
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _invalid(source, f"not the expected JSON ({exc})") from exc
 
 
 def _metadata_member(archive: zipfile.ZipFile, project: NormalizedName) -> str | None:
