@@ -224,3 +224,27 @@ def test_read_wheel_metadata_from_a_real_wheel(tmp_path: Path) -> None:
         assert read_wheel_metadata(fh, DEMO, source=str(wheel)) == meta
     with pytest.raises(IndexFetchError, match="Could not read the wheel"):
         read_wheel_metadata(b"not a zip", DEMO, source="broken.whl")
+
+
+def test_files_of_a_release_share_one_version_object() -> None:
+    """A plan holds tens of thousands of files: one Version per version text, not per file,
+    yet 1.0 and 1.0.0 (equal, printed differently) stay apart, and so do the projects' names."""
+    project = canonicalize_name("my-pkg")
+    made = [
+        make_dist_file(project, name, f"https://files.example/{name}", origin="test")
+        for name in (
+            "my_pkg-2.0-py3-none-any.whl",
+            "my_pkg-2.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+            "my_pkg-2.0-1-py3-none-any.whl",
+            "my-pkg-2.0.tar.gz",
+            "my-pkg-2.0.zip",
+            "my_pkg-2.0.0-py3-none-any.whl",
+        )
+    ]
+    files = [f for f in made if f is not None]
+    assert len(files) == 6
+    first = files[0].version
+    assert all(f.version is first for f in files[:5])
+    assert files[5].version == first and files[5].version is not first
+    assert str(files[5].version) == "2.0.0" and str(first) == "2.0"
+    assert not hasattr(files[0], "__dict__")  # slots: no dict per file
