@@ -254,6 +254,69 @@ def test_concurrent_adapters_share_the_caches(apt_sandbox: AptSandbox, tmp_path:
     assert leftovers == []
 
 
+# -- apt's binary cache built ahead, with the system's full lists --------------------
+
+
+def _system_cache_is_off() -> bool:
+    result = subproc.run(["apt-config", "shell", "C", "Dir::Cache::pkgcache"], what="read")
+    return "C=''" in result.stdout or "C=" not in result.stdout
+
+
+def _processes_naming(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in args:
+            found.append(args)
+    return found
+
+
+@pytest.mark.usefixtures("require_apt")
+def test_a_build_ahead_no_command_used_is_killed_and_leaves_nothing(tmp_path: Path) -> None:
+    """The system's lists (0.7 s to build a cache from): a plan that needed nothing from
+    apt stops the build while apt writes, and neither files nor processes remain."""
+    if not _system_cache_is_off():
+        pytest.skip("this system keeps apt's own binary cache: nothing is built ahead")
+    adapter = AptAdapter(cache_dir=tmp_path)
+    adapter.prepare_ahead()
+    deadline = time.monotonic() + 60
+    writing: list[Path] = []
+    while not writing:  # apt has started writing pkgcache.bin.XXXXXX in the build directory
+        assert time.monotonic() < deadline, "the build ahead never started writing"
+        writing = list(tmp_path.glob(".apt-cache-build-*/*.bin.*"))
+        time.sleep(0.01)
+    build_dir = writing[0].parent
+    adapter.finish_ahead()
+    assert not build_dir.exists()
+    assert [p.name for p in tmp_path.iterdir() if ".bin." in p.name or p.is_dir()] == []
+    assert _processes_naming(str(build_dir)) == []
+    # killed mid-write as a rule; a build that won the race is kept whole, never partial
+    assert {p.name for p in tmp_path.glob("*.bin")} in (set(), {"pkgcache.bin", "srcpkgcache.bin"})
+
+
+@pytest.mark.usefixtures("require_apt")
+def test_a_build_ahead_serves_the_index_read(tmp_path: Path) -> None:
+    if not _system_cache_is_off():
+        pytest.skip("this system keeps apt's own binary cache: nothing is built ahead")
+    adapter = AptAdapter(cache_dir=tmp_path)
+    adapter.prepare_ahead()
+    found = adapter.query(["dpkg"])
+    adapter.finish_ahead()
+    assert found["dpkg"].installed_version is not None
+    assert {p.name for p in tmp_path.glob("*.bin")} == {"pkgcache.bin", "srcpkgcache.bin"}
+    assert list(tmp_path.glob(".apt-cache-build-*")) == []
+    assert len(list(tmp_path.glob("apt-index-*.sqlite"))) == 1
+    # apt takes the moved files as its cache: a read-only command does not rebuild them
+    before = (tmp_path / "pkgcache.bin").stat().st_mtime_ns
+    options = ["-o", f"Dir::Cache::pkgcache={tmp_path / 'pkgcache.bin'}"]
+    options += ["-o", f"Dir::Cache::srcpkgcache={tmp_path / 'srcpkgcache.bin'}"]
+    subproc.run(["apt-cache", *options, "policy", "dpkg"], what="ask apt")
+    assert (tmp_path / "pkgcache.bin").stat().st_mtime_ns == before
+
+
 # -- check_target with real interpreters ---------------------------------------
 
 
