@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 from pathlib import Path
@@ -56,6 +57,24 @@ def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
     assert backend.name == "apt"
     assert env.executable and env.version.major == 3
     assert mapping.lookup("numpy") is not None
+
+
+@pytest.mark.parametrize("native_from", ["apt", "auto"])
+def test_a_probe_started_earlier_is_used_not_run_again(
+    mocker: MockerFixture, native_from: str
+) -> None:
+    """The pip hook starts probing its own interpreter before its imports: the plan takes
+    that answer, whether the backend is named or chosen from the target."""
+    from concurrent.futures import Future
+
+    started: Future[TargetEnvironment] = Future()
+    started.set_result(probe(sys.executable))
+    again = mocker.patch.object(planner, "probe", side_effect=AssertionError("probed again"))
+    mocker.patch.object(planner, "choose_backend", return_value=Choice("apt", "test"))
+    req = dataclasses.replace(request(native_from), probing=started)
+    env, backend, _ = planner._target_and_mapping(req)
+    assert env is started.result() and backend.name == "apt"
+    assert again.call_count == 0
 
 
 def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None:

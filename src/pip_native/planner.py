@@ -8,7 +8,7 @@ from __future__ import annotations
 import email.utils
 import shlex
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +65,8 @@ class InstallRequest:
     """Where ``native_from`` came from, for messages (``--native-from``, ``PIP_NATIVE_FROM``)."""
     constraints: Sequence[tuple[Requirement, str]] = ()
     """pip's constraints (``-c`` files, pip's configuration), each with where it was written."""
+    probing: Future[TargetEnvironment] | None = field(default=None, repr=False)
+    """The probe of ``python``, started earlier (the pip hook starts it before its imports)."""
 
 
 @dataclass
@@ -241,12 +243,16 @@ def _target_and_mapping(request: InstallRequest) -> tuple[TargetEnvironment, Cho
     ``--native-from=auto`` needs the target first (it looks for conda-meta/).
     """
     if (request.native_from or "").strip().lower() == "auto":
-        env = probe(request.python, cache_dir=_probe_cache())
+        env = (
+            request.probing.result()
+            if request.probing
+            else probe(request.python, cache_dir=_probe_cache())
+        )
         backend = choose_backend(request.native_from, given_as=request.native_from_source, env=env)
         return env, backend, _mapping(backend.name, request)
     backend = choose_backend(request.native_from, given_as=request.native_from_source)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
-        probing = pool.submit(probe, request.python, cache_dir=_probe_cache())
+        probing = request.probing or pool.submit(probe, request.python, cache_dir=_probe_cache())
         mapping = _mapping(backend.name, request)
         return probing.result(), backend, mapping
 
