@@ -5,8 +5,11 @@ file renamed)."""
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from pip_native.native.apt_cache_build import BUILD_PREFIX, AheadBuild
 
@@ -98,3 +101,19 @@ def test_a_missing_program_is_left_to_the_commands_after_it(tmp_path: Path) -> N
     ahead.start()
     assert not ahead.use()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_any_failure_ahead_is_left_to_the_commands_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work done ahead never fails the plan nor prints a thread's traceback."""
+    raised: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+
+    def prepare(_directory: Path) -> list[str]:
+        raise RuntimeError("unexpected")
+
+    ahead = AheadBuild(tmp_path, FILES, prepare, env={}, hint="")
+    ahead.start()
+    assert not ahead.use()
+    assert raised == []

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pip_native import subproc
-from pip_native.errors import PipNativeError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping, Sequence
@@ -101,7 +100,7 @@ class AheadBuild:
                 return
             build_dir.mkdir()
             self._build(build_dir, argv)
-        except (PipNativeError, OSError) as exc:
+        except Exception as exc:  # work ahead never fails the plan
             # the command that needs the cache builds it then, or reports apt's error
             logger.debug("building apt's binary cache ahead failed: %s", exc)
         finally:
