@@ -36,7 +36,7 @@ def user_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust every source's time stamp (a fresh checkout's files may be seconds old)."""
-    monkeypatch.setattr(stored, "_SETTLE_SECONDS", -3600.0)
+    monkeypatch.setattr(stored, "SETTLE_SECONDS", -3600.0)
 
 
 def stored_files(cache: Path) -> list[str]:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import packaging
 
 from pip_native import __version__
-from pip_native.paths import write_atomically
+from pip_native.paths import SETTLE_SECONDS, file_stamp, write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -46,7 +46,6 @@ logger = logging.getLogger(__name__)
 
 _FORMAT = 1
 _PREFIX = "probe-"
-_SETTLE_SECONDS = 2.0
 #: Stored answers unused this long are removed (one per interpreter and environment).
 _UNUSED_SECONDS = 30 * 24 * 3600
 
@@ -54,11 +53,8 @@ Stamp = Any  # [mtime_ns, size], or None for a missing path (as JSON keeps them)
 
 
 def _stamp(path: str) -> Stamp:
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    return [st.st_mtime_ns, st.st_size]
+    stamp = file_stamp(path)
+    return None if stamp is None else list(stamp)
 
 
 def _key(python: str, script: Path) -> str | None:
@@ -124,7 +120,7 @@ def _load(path: Path) -> str | None:
 def _store(cache_dir: Path, path: Path, text: str, started: float) -> None:
     raw = json.loads(text)
     watched = _stamps(_watched(raw))
-    limit = (started - _SETTLE_SECONDS) * 1e9
+    limit = (started - SETTLE_SECONDS) * 1e9
     if any(stamp is not None and stamp[0] >= limit for _, stamp in watched):
         return  # changed just before the probe: maybe again, unseen, in the same tick
     data = json.dumps({"watched": watched, "answer": text})

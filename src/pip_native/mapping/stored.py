@@ -15,7 +15,6 @@ change in their time stamp, so nothing is stored then.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import pickle
 import sys
@@ -29,7 +28,7 @@ from pip_native import __version__
 from pip_native.hostdistro import OS_RELEASE
 from pip_native.mapping import debian
 from pip_native.mapping.table import MappingTable, load_mapping
-from pip_native.paths import write_atomically
+from pip_native.paths import SETTLE_SECONDS, file_stamp, stamps_key, write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -40,8 +39,6 @@ logger = logging.getLogger(__name__)
 
 _FORMAT = 1
 _PREFIX = "mapping-"
-#: Files changed this recently may change again within the same time stamp.
-_SETTLE_SECONDS = 2.0
 
 
 def _entries(directory: Path) -> Iterator[Path]:
@@ -64,26 +61,13 @@ def _sources(ecosystem: str, user_files: Sequence[Path]) -> list[Path]:
     return sources
 
 
-def _key(ecosystem: str, user_files: Sequence[Path]) -> tuple[str, float] | None:
-    """The key of the current sources and their newest time stamp; None without os-release
-    (distro then asks lsb_release, which no file stands for)."""
-    digest = hashlib.sha256(
-        repr((_FORMAT, ecosystem, __version__, packaging.__version__, sys.version)).encode()
-    )
-    newest = 0.0
-    has_os_release = False
-    for path in _sources(ecosystem, user_files):
-        try:
-            st = path.stat()
-        except OSError:
-            digest.update(f"{path}\0-\n".encode())
-            continue
-        has_os_release = has_os_release or str(path) in OS_RELEASE
-        newest = max(newest, st.st_mtime)
-        digest.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
-    if not has_os_release:
+def _key(ecosystem: str, user_files: Sequence[Path]) -> tuple[str, int] | None:
+    """The key of the current sources and their newest time stamp (ns); None without
+    os-release (distro then asks lsb_release, which no file stands for)."""
+    if all(file_stamp(path) is None for path in OS_RELEASE):
         return None
-    return digest.hexdigest()[:32], newest
+    prefix = repr((_FORMAT, ecosystem, __version__, packaging.__version__, sys.version))
+    return stamps_key(prefix, _sources(ecosystem, user_files))
 
 
 def load_mapping_stored(
@@ -106,7 +90,7 @@ def load_mapping_stored(
     except Exception as exc:  # damaged or from other code: load it again
         logger.debug("stored mapping %s is not usable: %s", path, exc)
     table = load_mapping(ecosystem, user_files=user_files)
-    if newest < time.time() - _SETTLE_SECONDS:
+    if newest < (time.time() - SETTLE_SECONDS) * 1e9:
         try:
             write_atomically(path, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
             _remove_others(cache_dir, ecosystem, keep=path)

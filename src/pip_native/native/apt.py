@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -51,6 +50,7 @@ from pip_native.native.base import (
     provided_by,
 )
 from pip_native.native.debversion import deb_to_pep440
+from pip_native.paths import stamps_key
 from pip_native.settings import seconds_from_env
 
 if TYPE_CHECKING:
@@ -224,15 +224,8 @@ class AptAdapter:
         return files
 
     def _cache_key(self, config: Mapping[str, str]) -> str:
-        digest = hashlib.sha256()
-        digest.update(repr((_CACHE_FORMAT, sorted(config.items()))).encode())
-        for path in self._state_files(config):
-            try:
-                st = Path(path).stat()
-                digest.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
-            except OSError:
-                digest.update(f"{path}\0-\n".encode())
-        return digest.hexdigest()[:32]
+        prefix = repr((_CACHE_FORMAT, sorted(config.items())))
+        return stamps_key(prefix, self._state_files(config))[0]
 
     def _writable_cache_dir(self) -> Path | None:
         """``cache_dir``, created if needed, when this process can write there; else None."""
