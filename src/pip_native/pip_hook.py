@@ -226,12 +226,12 @@ def _split_install_unlocked(
     from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
+    from pip_native import probe_store
     from pip_native.environment import probe
-    from pip_native.paths import cache_root
 
     # The target is this interpreter: its probe (a process) runs while the rest is imported.
     early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe")
-    probing = early.submit(probe, sys.executable, cache_dir=cache_root() / "probe")
+    probing = early.submit(probe, sys.executable, cache_dir=probe_store.default_dir())
     early.shutdown(wait=False)
     from pip_native.errors import CommandFailed, PipNativeError, UsageError
     from pip_native.executor import ExecutionResult, execute

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from pip_native import probe_store
 from pip_native.environment import TargetEnvironment, probe
 from pip_native.errors import ExternallyManagedError
 from pip_native.external.requirements import ExternalRequirement
@@ -246,19 +247,17 @@ def _target_and_mapping(request: InstallRequest) -> tuple[TargetEnvironment, Cho
         env = (
             request.probing.result()
             if request.probing
-            else probe(request.python, cache_dir=_probe_cache())
+            else probe(request.python, cache_dir=probe_store.default_dir())
         )
         backend = choose_backend(request.native_from, given_as=request.native_from_source, env=env)
         return env, backend, _mapping(backend.name, request)
     backend = choose_backend(request.native_from, given_as=request.native_from_source)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
-        probing = request.probing or pool.submit(probe, request.python, cache_dir=_probe_cache())
+        probing = request.probing or pool.submit(
+            probe, request.python, cache_dir=probe_store.default_dir()
+        )
         mapping = _mapping(backend.name, request)
         return probing.result(), backend, mapping
-
-
-def _probe_cache() -> Path:
-    return cache_root() / "probe"
 
 
 def _mapping(ecosystem: str, request: InstallRequest) -> MappingTable:

@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING, Any
 import packaging
 
 from pip_native import __version__
-from pip_native.paths import SETTLE_SECONDS, file_stamp, write_atomically
+from pip_native.paths import SETTLE_SECONDS, cache_root, file_stamp, write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-__all__ = ["load_or_probe"]
+__all__ = ["default_dir", "load_or_probe"]
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,11 @@ def _store(cache_dir: Path, path: Path, text: str, started: float) -> None:
         with contextlib.suppress(OSError):
             if other.stat().st_atime < old and other.stat().st_mtime < old:
                 other.unlink()
+
+
+def default_dir() -> Path:
+    """Where plans keep probe answers: ``probe/`` in the cache root."""
+    return cache_root() / "probe"
 
 
 def load_or_probe(python: str, cache_dir: Path, script: Path, run: Callable[[str], str]) -> str:

@@ -14,6 +14,7 @@ import tempfile
 import threading
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO, Any
 
 from pip_native.errors import CommandFailed, shown_command
 
@@ -82,6 +83,30 @@ def _not_found(args: tuple[str, ...], what: str, hint: str | None) -> CommandFai
         returncode=None,
         hint=hint or f"Install the program that provides {args[0]!r}, or check PATH.",
     )
+
+
+def _popen(
+    args: tuple[str, ...],
+    what: str,
+    hint: str | None,
+    *,
+    env: dict[str, str],
+    stderr: int | IO[bytes],
+    text: bool,
+) -> subprocess.Popen[Any]:
+    """Start ``args`` with stdout piped and no stdin; a missing executable raises
+    :class:`CommandFailed` (see :func:`stream` and :func:`start`)."""
+    try:
+        return subprocess.Popen(
+            args,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            text=text,
+        )
+    except FileNotFoundError as exc:
+        raise _not_found(args, what, hint) from exc
 
 
 def run(
@@ -158,12 +183,7 @@ def stream(
     args = tuple(argv)
     logger.debug("running (streamed): %s", shown_command(args))
     with tempfile.TemporaryFile() as errfile:
-        try:
-            proc = subprocess.Popen(
-                args, env=full_env, stdout=subprocess.PIPE, stderr=errfile, stdin=subprocess.DEVNULL
-            )
-        except FileNotFoundError as exc:
-            raise _not_found(args, what, hint) from exc
+        proc = _popen(args, what, hint, env=full_env, stderr=errfile, text=False)
         expired = threading.Event()
 
         def expire() -> None:
@@ -239,15 +259,5 @@ def start(
     full_env = _environment(env, parse_output)
     args = tuple(argv)
     logger.debug("starting: %s", shown_command(args))
-    try:
-        proc = subprocess.Popen(
-            args,
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-    except FileNotFoundError as exc:
-        raise _not_found(args, what, hint) from exc
+    proc = _popen(args, what, hint, env=full_env, stderr=subprocess.PIPE, text=True)
     return Started(proc, args, what, hint)
