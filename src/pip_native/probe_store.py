@@ -132,7 +132,8 @@ def _store(cache_dir: Path, path: Path, text: str, started: float) -> None:
     old = time.time() - _UNUSED_SECONDS
     for other in cache_dir.glob(f"{_PREFIX}*.json"):
         with contextlib.suppress(OSError):
-            if other.stat().st_atime < old and other.stat().st_mtime < old:
+            st = other.stat()
+            if max(st.st_atime, st.st_mtime) < old:
                 other.unlink()
 
 
