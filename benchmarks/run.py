@@ -26,7 +26,8 @@ the tree) of
 For workloads whose plan installs apt packages it also times apt's own two
 commands of a cold plan, outside pip-native: ``apt-cache dumpavail`` (building a
 fresh binary cache, as pip-native's first apt command does where the system's is
-switched off) and ``apt-get -s install`` of the plan's packages.
+switched off) and ``apt-get --print-uris install`` of the plan's packages (the
+simulation pip-native runs).
 
 All three get the same index options, read from the machine's pip
 configuration with ``IndexConfig.from_pip_configuration()`` and passed
@@ -288,7 +289,11 @@ def apt_share(bench: Bench, requested: list[str]) -> dict[str, float]:
             t0 = time.perf_counter()
             sh(["apt-cache", *opts, "dumpavail"], stdout=subprocess.DEVNULL, env=bench.base)
             t1 = time.perf_counter()
-            simulate_cmd = ["apt-get", "-s", "-o", "Debug::NoLocking=1", *opts, "install"]
+            # as pip-native simulates: --print-uris, with an empty archives directory
+            empty = Path(tmp) / "empty-archives"
+            empty.mkdir()
+            simulate_cmd = ["apt-get", "--print-uris", "-q", "-V", "-o", "Debug::NoLocking=1"]
+            simulate_cmd += [*opts, "-o", f"Dir::Cache::Archives={empty}", "install"]
             sh(
                 [*simulate_cmd, "--no-install-recommends", *requested],
                 stdout=subprocess.DEVNULL,
@@ -391,12 +396,13 @@ def apt_share_lines(data: dict) -> list[str]:
         "",
         "A cold plan that installs apt packages runs two apt commands: `apt-cache dumpavail` "
         "(apt reads its lists; where the system's binary cache is switched off, as here, it "
-        "builds one first) and `apt-get -s install` of the plan's packages. Timed by hand "
+        "builds one first) and `apt-get --print-uris install` of the plan's packages (its "
+        "simulation). Timed by hand "
         "in the same run (median). The simulation starts early and runs alongside the index "
         "read and the resolver; the index read comes before the resolver can use it, so the "
         "last columns take only `dumpavail` away:",
         "",
-        "| workload | pip-native cold s | apt-cache dumpavail s | apt-get -s s | pip-native cold "
+        "| workload | pip-native cold s | apt-cache dumpavail s | apt-get --print-uris s | pip-native cold "
         "without dumpavail s | pip cold s | ratio without dumpavail / pip |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]

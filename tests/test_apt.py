@@ -38,6 +38,13 @@ DUMPAVAIL = ("apt-cache", "dumpavail")
 DPKG_W = tuple(load_recording("dpkg-query-W").argv)
 APT_CONFIG = tuple(load_recording("apt-config-shell").argv)
 SIMULATE = ("apt-get", "-s", "-o", "Debug::NoLocking=1", "install", "--no-install-recommends")
+PRINT_URIS = ("apt-get", "--print-uris", "-q", "-V", "-o", "Debug::NoLocking=1")
+
+
+def print_uris(cache: Path, options: tuple[str, ...], *names: str) -> tuple[str, ...]:
+    """The ``apt-get --print-uris`` command of an adapter with ``cache`` as its directory."""
+    archives = ("-o", f"Dir::Cache::Archives={cache / 'empty-archives'}")
+    return (*PRINT_URIS, *options, *archives, "install", "--no-install-recommends", *names)
 
 
 @pytest.fixture
@@ -474,14 +481,7 @@ def test_disabled_apt_cache_is_kept_in_cache_dir(apt_state: tuple[FakeApt, Path]
     # without dpkg's lock, like the other read-only commands of a plan
     assert gencaches == ("apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches")
     assert dumpavail == ("apt-cache", *options, "dumpavail")
-    assert simulate == (
-        *SIMULATE[:4],
-        *options,
-        "install",
-        "--no-install-recommends",
-        "python3-sklearn",
-        "python3-yaml",
-    )
+    assert simulate == print_uris(cache, options, "python3-sklearn", "python3-yaml")
     # never in the real install command
     assert not any(arg.startswith("Dir::Cache") for arg in step.command)
     assert step.command[:4] == ("apt-get", "-o", "DPkg::Lock::Timeout=120", "install")
@@ -505,7 +505,7 @@ def test_apt_cache_options_only_when_apt_cache_is_off(
     AptAdapter(cache_dir=cache).plan_install(["python3-sklearn", "python3-yaml"])
     (simulate,) = [c for c in apt.calls if c[0] == "apt-get"]
     options = cache_options(cache, src=False) if expected else ()
-    assert simulate[4:-4] == options
+    assert simulate == print_uris(cache, options, "python3-sklearn", "python3-yaml")
 
 
 def test_apt_cache_options_need_a_writable_cache_dir(apt_state: tuple[FakeApt, Path]) -> None:
@@ -575,7 +575,7 @@ def test_the_binary_cache_is_built_once_before_the_first_apt_command(
     assert apt_commands[:2] == [(*GENCACHES[:3], *options, "gencaches"), ("gencaches done",)]
     assert sorted(apt_commands[2:]) == [
         ("apt-cache", *options, "dumpavail"),
-        (*SIMULATE[:4], *options, *SIMULATE[4:], "libcurl4-gnutls-dev"),
+        print_uris(cache, options, "libcurl4-gnutls-dev"),
     ]
 
 
@@ -724,11 +724,60 @@ def test_simulation_is_reused_in_the_same_apt_state(apt_state: tuple[FakeApt, Pa
     AptAdapter(cache_dir=cache, env={"PNTEST_FLAG": "1"}).plan_install(names)
     assert simulations(apt) == 3
     assert len(list(cache.glob("apt-sim-*.json"))) == 3
-    # removals are an answer too (exit status 0): cached, and refused again
+    # removals are an answer too (exit status 0): cached, and refused again; --print-uris
+    # does not list them, so apt-get -s runs after it
     for _ in range(2):
         with pytest.raises(ResolutionConflictError):
             AptAdapter(cache_dir=cache).plan_install(["ntpsec"])
-    assert simulations(apt) == 4
+    assert simulations(apt) == 5
+
+
+def test_print_uris_answers_alone_when_it_tells_everything(apt_state: tuple[FakeApt, Path]) -> None:
+    """With a cache directory: ``apt-get --print-uris`` (half of -s's time), nothing else;
+    the upgrades' installed versions come from its ``-V`` lists."""
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    step = AptAdapter(cache_dir=cache).plan_install(["libcurl4-gnutls-dev"])
+    assert [c for c in apt.calls if c[0] == "apt-get"] == [
+        print_uris(cache, (), "libcurl4-gnutls-dev")
+    ]
+    curl = next(p for p in step.new_packages if p.name == "curl")
+    assert (curl.version, curl.installed_version) == ("7.88.1-10+deb12u15", "7.88.1-10+deb12u14")
+    assert len(step.new_packages) == 5
+    assert list((cache / "empty-archives").iterdir()) == []
+
+
+def test_apt_get_s_tells_what_print_uris_cannot(apt_state: tuple[FakeApt, Path]) -> None:
+    """A removal (no line of its own in --print-uris) and apt's errors come from apt-get -s,
+    whose command the error names."""
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    with pytest.raises(ResolutionConflictError) as removal:
+        AptAdapter(cache_dir=cache).plan_install(["ntpsec"])
+    assert "systemd-timesyncd 252.38-1~deb12u1" in removal.value.message
+    assert removal.value.command == (*SIMULATE, "ntpsec")
+    with pytest.raises(NoNativePackageError) as unknown:
+        AptAdapter(cache_dir=cache).plan_install(["no-such-pkg-xyz", "python3-numpy"])
+    assert unknown.value.command == (*SIMULATE, "no-such-pkg-xyz", "python3-numpy")
+    assert [c[:2] for c in apt.calls if c[0] == "apt-get"] == [
+        ("apt-get", "--print-uris"),
+        ("apt-get", "-s"),
+        ("apt-get", "--print-uris"),
+        ("apt-get", "-s"),
+    ]
+
+
+def test_print_uris_started_ahead_serves_plan_install(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.simulate_ahead(["libcurl4-gnutls-dev"])
+    step = adapter.plan_install(["libcurl4-gnutls-dev"])
+    adapter.finish_ahead()
+    calls = [(c, t) for c, t in zip(apt.calls, apt.threads) if c[0] == "apt-get"]
+    assert [c for c, _ in calls] == [print_uris(cache, (), "libcurl4-gnutls-dev")]
+    assert calls[0][1] is not threading.main_thread()
+    assert any(p.name == "curl" for p in step.new_packages)
 
 
 def test_simulation_cache_follows_the_apt_state(apt_state: tuple[FakeApt, Path]) -> None:
@@ -751,7 +800,7 @@ def test_failed_simulation_is_not_cached(apt_state: tuple[FakeApt, Path]) -> Non
             AptAdapter(cache_dir=cache).plan_install(["no-such-pkg-xyz", "python3-numpy"])
         with pytest.raises(CommandFailed):
             AptAdapter(cache_dir=cache).plan_install(["ntpsec", "systemd-timesyncd"])
-    assert simulations(apt) == 4
+    assert simulations(apt) == 8  # --print-uris failed, then apt-get -s said why: each time
     assert list(cache.glob("apt-sim-*.json")) == []
 
 

@@ -1,4 +1,5 @@
-"""Tests for pip_native.native.apt_output: parsers of apt-get -s, dpkg-query -L, apt-config."""
+"""Tests for pip_native.native.apt_output: parsers of apt-get -s and --print-uris, dpkg-query -L,
+apt-config."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pip_native.native.apt_output import (
     dist_from_metadata_dir,
     parse_apt_config_shell,
     parse_file_lists,
+    parse_print_uris,
     parse_simulation,
     python_distributions_in,
     unmet_dependency_lines,
@@ -56,6 +58,64 @@ def test_simulation_odd_lines() -> None:
         ("noarch", "3.0", None),
     ]
     assert sim.removals == (("gone", None),)
+
+
+@pytest.mark.parametrize("name", ["pandas", "upgrade"])
+def test_print_uris_says_what_apt_get_s_says(name: str) -> None:
+    """The same request, recorded through both commands: the same packages, versions
+    (epochs included: python3-audit 1:3.0.9-1), architectures and upgraded versions."""
+    uris = parse_print_uris(load_recording(f"apt-get-print-uris-{name}").stdout, "amd64")
+    sim = parse_simulation(load_recording(f"apt-get-s-{name}").stdout)
+    assert uris is not None
+    assert sorted(uris.installs, key=lambda i: i.name) == sorted(sim.installs, key=lambda i: i.name)
+    assert uris.removals == ()
+
+
+def test_print_uris_leaves_removals_to_apt_get_s() -> None:
+    assert parse_print_uris(load_recording("apt-get-print-uris-remove").stdout, "amd64") is None
+
+
+URIS = (
+    "The following packages will be upgraded:\n"
+    "   libold:i386 (1.0 => 2.0)\n"
+    "{stats}\n"
+    "'file:/repo/./top_1.0~rc1-1_all.deb' top_2%3a1.0%7erc1-1_all.deb 714 MD5Sum:f81c\n"
+    "'http://h/pool/libold_2.0_i386.deb' libold_2.0_i386.deb 10 \n"
+)
+
+
+def test_print_uris_names_versions_and_foreign_architectures() -> None:
+    stats = "1 upgraded, 1 newly installed, 0 to remove and 3 not upgraded."
+    sim = parse_print_uris(URIS.format(stats=stats), "amd64")
+    assert sim is not None
+    assert sim.installs == (
+        SimulatedInstall("top", "2:1.0~rc1-1", "all", None),
+        SimulatedInstall("libold:i386", "2.0", "i386", "1.0"),
+    )
+
+
+@pytest.mark.parametrize(
+    "stats",
+    [
+        "1 upgraded, 2 newly installed, 0 to remove and 3 not upgraded.",  # a file not listed
+        "0 upgraded, 2 newly installed, 0 to remove and 3 not upgraded.",  # upgrade not counted
+        "1 upgraded, 1 newly installed, 1 to remove and 3 not upgraded.",
+        "1 upgraded, 1 newly installed, 1 reinstalled, 0 to remove and 3 not upgraded.",
+        "1 upgraded, 1 newly installed, 1 downgraded, 0 to remove and 3 not upgraded.",
+        "1 upgraded, 1 newly installed, 0 to remove and 3 not upgraded.\n"
+        "1 not fully installed or removed.",
+        "",  # no summary line at all
+    ],
+)
+def test_print_uris_is_no_answer_unless_the_summary_adds_up(stats: str) -> None:
+    assert parse_print_uris(URIS.format(stats=stats), "amd64") is None
+
+
+def test_print_uris_upgrade_must_match_the_file() -> None:
+    stats = "1 upgraded, 1 newly installed, 0 to remove and 3 not upgraded."
+    text = URIS.format(stats=stats).replace("(1.0 => 2.0)", "(1.0 => 3.0)")
+    assert parse_print_uris(text, "amd64") is None
+    assert parse_print_uris(text.replace("libold:i386 (", "other ("), "amd64") is None
 
 
 @pytest.mark.parametrize(
@@ -147,3 +207,12 @@ def test_parse_apt_config_shell() -> None:
     assert config["STATUS"] == "/var/lib/dpkg/status"
     quoted = parse_apt_config_shell("A='it'\\''s'\nB=''\nnot a line\nC='unterminated\n")
     assert quoted == {"A": "it's", "B": ""}
+
+
+def test_print_uris_of_installed_packages_is_an_empty_answer() -> None:
+    """apt says each "is already the newest version" and lists nothing: nothing to do."""
+    recorded = load_recording("apt-get-print-uris-sklearn").stdout
+    assert "already the newest version" in recorded
+    sim = parse_print_uris(recorded, "amd64")
+    assert sim is not None
+    assert sim.installs == () and sim.removals == ()

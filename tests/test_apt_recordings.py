@@ -103,7 +103,7 @@ class FakeApt:
         )
         for name in names or tuple(all_recordings()):
             result = load_recording(name)
-            self.results.setdefault(result.argv, result)
+            self.results.setdefault(without_cache_options(result.argv), result)
         self.calls: list[tuple[str, ...]] = []
         self.envs: list[dict[str, str] | None] = []
         self.threads: list[threading.Thread] = []

@@ -1,4 +1,4 @@
-"""The apt backend: Debian/Ubuntu packages through apt-cache, apt-get -s and dpkg-query."""
+"""The apt backend: Debian/Ubuntu packages through apt-cache, apt-get and dpkg-query."""
 
 from __future__ import annotations
 
@@ -35,9 +35,11 @@ from pip_native.native.apt_index import (
     parse_dpkg_query,
 )
 from pip_native.native.apt_output import (
+    Simulation,
     apt_messages,
     parse_apt_config_shell,
     parse_file_lists,
+    parse_print_uris,
     parse_simulation,
     python_distributions_in,
     unmet_dependency_lines,
@@ -125,7 +127,8 @@ class AptAdapter:
     :mod:`~pip_native.native.apt_store`) keyed by the state of the package
     lists, sources, preferences, apt configuration and dpkg status, so a later
     adapter looks up the records it needs without running apt-cache. The
-    ``apt-get -s`` result of :meth:`plan_install` is stored under the same key.
+    simulation of :meth:`plan_install` (``apt-get --print-uris``, or ``-s``) is stored
+    under the same key.
     When the system switched apt's own binary cache off, the read-only apt
     commands keep one in ``cache_dir`` (apt validates it against the lists).
 
@@ -151,7 +154,7 @@ class AptAdapter:
         self._usable_cache_dir: Path | None = None
         self._index: AptIndex | None = None
         self._installed_records: dict[str, Record] | None = None
-        #: apt-get -s commands started by simulate_ahead, with their results to come.
+        #: simulations started by simulate_ahead, with their results to come.
         self._ahead: dict[tuple[str, ...], Future[subproc.CommandResult]] = {}
         self._ahead_threads: list[threading.Thread] = []
         #: held while the binary cache is built; other apt commands wait for it.
@@ -555,11 +558,7 @@ class AptAdapter:
             "--no-install-recommends",
             *requested,
         )
-        argv = self._simulation_argv(requested)
-        result = self._simulate(argv)
-        if not result.ok:
-            self._raise_simulation_error(requested, result)
-        simulation = parse_simulation(result.stdout)
+        argv, simulation = self._simulation(requested)
         if simulation.removals:
             listed = ", ".join(
                 f"{name} {version}" if version else name for name, version in simulation.removals
@@ -602,22 +601,71 @@ class AptAdapter:
             "(optionally name:arch or name=version).",
         )
 
-    def _simulation_argv(self, requested: Sequence[str]) -> tuple[str, ...]:
+    def _simulation(self, requested: Sequence[str]) -> tuple[tuple[str, ...], Simulation]:
+        """What ``apt-get install`` of ``requested`` would do, and the command that said so.
+
+        ``apt-get --print-uris`` first: it lists the files apt would fetch after
+        the same dependency resolution, without ``-s``'s dry run of dpkg's
+        ordering (0.45 s instead of 1.0 s for one package here, 0.8 s instead of
+        1.5 s for scikit-learn's 34). When that is not the whole answer (a
+        removal, anything unusual, an error), ``apt-get -s`` tells, and its
+        messages are the ones reported.
+        """
+        fast = self._simulation_argv(requested)
+        if fast[1] == "--print-uris":
+            result = self._simulate(fast)
+            if result.ok:
+                simulation = parse_print_uris(result.stdout, self._apt_config().get("ARCH", ""))
+                if simulation is not None:
+                    return fast, simulation
+        argv = self._simulation_argv(requested, fast=False)
+        result = self._simulate(argv)
+        if not result.ok:
+            self._raise_simulation_error(requested, result)
+        return argv, parse_simulation(result.stdout)
+
+    def _simulation_argv(self, requested: Sequence[str], *, fast: bool = True) -> tuple[str, ...]:
+        """``apt-get --print-uris`` (``fast``, with a cache directory) or ``apt-get -s``.
+
+        ``-V`` lists versions (an upgrade's installed one). For --print-uris, ``Dir::Cache::Archives`` is an empty directory of
+        pip-native's, so that apt lists every file (not those it has already
+        downloaded); apt writes nothing there and takes no lock
+        (``Debug::NoLocking``).
+        """
+        options = ("-o", "Debug::NoLocking=1", *self._apt_cache_options())
+        empty = self._empty_archives() if fast else None
+        if empty is None:
+            return ("apt-get", "-s", *options, "install", "--no-install-recommends", *requested)
         return (
             "apt-get",
-            "-s",
+            "--print-uris",
+            "-q",
+            "-V",
+            *options,
             "-o",
-            "Debug::NoLocking=1",
-            *self._apt_cache_options(),
+            f"Dir::Cache::Archives={empty}",
             "install",
             "--no-install-recommends",
             *requested,
         )
 
+    def _empty_archives(self) -> Path | None:
+        """An empty directory in ``cache_dir`` to stand for apt's ``Dir::Cache::Archives``."""
+        cache_dir = self._writable_cache_dir()
+        if cache_dir is None:
+            return None
+        empty = cache_dir / "empty-archives"
+        try:
+            empty.mkdir(exist_ok=True)
+        except OSError as exc:
+            logger.debug("cannot create %s: %s", empty, exc)
+            return None
+        return empty
+
     # -- SimulatesAhead ------------------------------------------------------
 
     def simulate_ahead(self, names: Sequence[str]) -> None:
-        """Start ``apt-get -s install`` of those of ``names`` not installed, in a thread.
+        """Start the simulation of installing those of ``names`` not installed, in a thread.
 
         :meth:`plan_install` of the same names waits for it instead of running
         apt-get itself; a guess that the plan does not confirm costs only the
@@ -646,7 +694,7 @@ class AptAdapter:
             except BaseException as exc:  # handed to plan_install, which raises it
                 future.set_exception(exc)
 
-        thread = threading.Thread(target=run, name="pip-native apt-get -s", daemon=True)
+        thread = threading.Thread(target=run, name="pip-native apt simulation", daemon=True)
         self._ahead_threads.append(thread)
         thread.start()
 
@@ -659,7 +707,7 @@ class AptAdapter:
             self._ahead_build.cancel()
 
     def _simulate(self, argv: tuple[str, ...]) -> subproc.CommandResult:
-        """The result of the ``apt-get -s`` command ``argv``: started ahead, stored, or run now."""
+        """The result of the simulation command ``argv``: started ahead, stored, or run now."""
         ahead = self._ahead.get(argv)
         if ahead is not None:
             return ahead.result()

@@ -1,4 +1,4 @@
-"""Parsers for the text output of apt-get -s, dpkg-query -L and apt-config shell."""
+"""Parsers for the text output of apt-get -s and --print-uris, dpkg-query -L, apt-config shell."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -17,6 +18,7 @@ __all__ = [
     "dist_from_metadata_dir",
     "parse_apt_config_shell",
     "parse_file_lists",
+    "parse_print_uris",
     "parse_simulation",
     "python_distributions_in",
     "unmet_dependency_lines",
@@ -27,6 +29,16 @@ _INST = re.compile(
     r"(?:\[(?P<arch>[^\]]+)\])?\)"
 )
 _REMV = re.compile(r"^Remv (?P<name>\S+)(?: \[(?P<old>[^\]]*)\])?")
+#: ``'URI' name_version_arch.deb size hash`` (the hash may be empty).
+_URI = re.compile(r"^'[^']*' (?P<file>[^ /']+)\.deb \d+(?: |$)")
+#: ``-V``'s ``   name (installed => new)`` line under "will be upgraded".
+_UPGRADE = re.compile(r"^ +(?P<name>\S+) \((?P<old>[^ )]+) => (?P<new>[^ )]+)\)$")
+#: apt's summary line: the optional counts appear only when not zero.
+_STATS = re.compile(
+    r"^(?P<upgraded>\d+) upgraded, (?P<new>\d+) newly installed, "
+    r"(?:(?P<reinstalled>\d+) reinstalled, )?(?:(?P<downgraded>\d+) downgraded, )?"
+    r"(?P<removed>\d+) to remove and \d+ not upgraded\.$"
+)
 _SITE_METADATA = re.compile(
     r"^/usr/lib/python3(?:\.\d+)?/dist-packages/(?P<base>[^/]+)\.(?P<kind>dist-info|egg-info)$"
 )
@@ -74,6 +86,59 @@ def parse_simulation(stdout: str) -> Simulation:
             if match is not None:
                 removals.append((match.group("name"), match.group("old") or None))
     return Simulation(tuple(installs), tuple(removals))
+
+
+def parse_print_uris(stdout: str, native_arch: str) -> Simulation | None:
+    """Read ``apt-get --print-uris -q -V install`` output, when it tells the whole change.
+
+    Each ``.deb`` apt would fetch is named ``name_version_arch.deb``, the
+    version %-quoted (``2%3a1.0-1`` for ``2:1.0-1``); ``-V``'s list of upgrades
+    (``name (old => new)``) gives the installed versions. The result is None,
+    for ``apt-get -s`` to tell, unless apt's summary line counts only upgrades
+    and new installs, exactly the files listed: a file already in
+    ``Dir::Cache::Archives`` is not listed, and a removal, reinstall or
+    downgrade has no line of its own.
+    """
+    installs: list[tuple[str, str, str]] = []
+    upgrades: dict[str, tuple[str, str]] = {}
+    stats: re.Match[str] | None = None
+    block = ""
+    for line in stdout.splitlines():
+        uri = _URI.match(line)
+        if uri is not None:
+            parts = uri.group("file").split("_")
+            if len(parts) != 3:
+                return None
+            name, version, arch = parts[0], unquote(parts[1]), parts[2]
+            installs.append(
+                (name if arch in ("all", native_arch) else f"{name}:{arch}", version, arch)
+            )
+        elif line.startswith(" "):
+            upgrade = _UPGRADE.match(line)
+            if block == "The following packages will be upgraded:" and upgrade is not None:
+                upgrades[upgrade.group("name")] = (upgrade.group("old"), upgrade.group("new"))
+        elif line.endswith(" not upgraded."):
+            stats = _STATS.match(line)
+        elif line.endswith(" not fully installed or removed."):
+            return None
+        else:
+            block = line
+    if (
+        stats is None
+        or stats.group("reinstalled")
+        or stats.group("downgraded")
+        or int(stats.group("removed"))
+        or int(stats.group("upgraded")) != len(upgrades)
+        or int(stats.group("upgraded")) + int(stats.group("new")) != len(installs)
+    ):
+        return None
+    result: list[SimulatedInstall] = []
+    for name, version, arch in installs:
+        old, new = upgrades.pop(name, (None, version))
+        if new != version:
+            return None
+        result.append(SimulatedInstall(name, version, arch, old))
+    return Simulation(tuple(result), ()) if not upgrades else None
 
 
 def apt_messages(text: str, levels: str = "E") -> list[str]:

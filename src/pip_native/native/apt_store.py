@@ -1,4 +1,4 @@
-"""The apt backend's on-disk caches: the package index in SQLite, and apt-get -s results.
+"""The apt backend's on-disk caches: the package index in SQLite, and simulation results.
 
 Both live in the adapter's cache directory and are keyed by the apt state key
 (:meth:`AptAdapter._cache_key`): a change of the package lists, sources,
@@ -376,7 +376,7 @@ def remove_stale_temporaries(cache_dir: Path, *patterns: str) -> None:
                         path.unlink()
 
 
-# -- apt-get -s results ---------------------------------------------------------
+# -- simulation results (apt-get --print-uris or -s) -------------------------
 
 
 def _simulation_path(

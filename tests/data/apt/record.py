@@ -1,6 +1,7 @@
 """Re-record the apt command outputs under tests/data/apt/ (run as root on Debian 12 bookworm).
 
-Usage: ``python tests/data/apt/record.py``. Each recording is ``NAME.stdout``
+Usage: ``python tests/data/apt/record.py [NAME…]`` (all, or only the named
+recordings). Each recording is ``NAME.stdout``
 (plus ``NAME.stderr`` when apt wrote to it) with a sidecar ``NAME.meta`` that
 records the exact command, the distribution, the date and the exit status;
 the output files hold exactly what the command printed.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import datetime
 import shlex
+import sys
+import tempfile
 from pathlib import Path
 
 from pip_native import subproc
@@ -18,6 +21,28 @@ from pip_native.native.apt_index import DPKG_QUERY_FORMAT
 
 HERE = Path(__file__).resolve().parent
 SIMULATE = ("apt-get", "-s", "-o", "Debug::NoLocking=1", "install", "--no-install-recommends")
+#: The same sets through ``apt-get --print-uris`` as the apt adapter runs it: its
+#: ``Dir::Cache::Archives`` is an empty directory (a temporary one here).
+PRINT_URIS = ("apt-get", "--print-uris", "-q", "-V", "-o", "Debug::NoLocking=1")
+#: recording name suffix → packages, recorded through both commands.
+SETS = {
+    "sklearn": ("python3-sklearn", "python3-yaml"),
+    "upgrade": ("libcurl4-gnutls-dev",),
+    "remove": ("ntpsec",),
+    "unknown": ("no-such-pkg-xyz", "python3-numpy"),
+    "unmet": ("ntpsec", "systemd-timesyncd"),
+    "no-candidate": ("libjpeg9-dev",),
+    "virtual": ("mail-transport-agent",),
+    "bad-version": ("python3-numpy=1:1.0",),
+    # epochs (python3-audit 1:3.0.9-1), tildes (python3-pyassimp 5.2.5~ds0-1), architecture all
+    "pandas": ("python3-pandas", "python3-audit", "python3-pyassimp", "python3-yaml"),
+}
+#: Notes on recordings whose answer depends on what was installed that day.
+NOTES = {
+    "apt-get-print-uris-sklearn": "python3-sklearn was installed on this machine when this was "
+    "recorded (2026-12-03), not when apt-get-s-sklearn was (2026-11-25): apt has nothing to "
+    "fetch; apt-get-s-pandas and apt-get-print-uris-pandas were recorded together",
+}
 #: Packages whose closures the dumpavail excerpt must be able to answer.
 EXCERPT_ROOTS = (
     "python3-sklearn",
@@ -36,7 +61,12 @@ def distro() -> str:
     return "unknown"
 
 
+ONLY = set(sys.argv[1:])
+
+
 def record(name: str, argv: tuple[str, ...], note: str = "", stdout: str | None = None) -> None:
+    if ONLY and name not in ONLY:
+        return
     result = subproc.run(argv, what=f"record {name}", check=False, timeout=600)
     meta = [
         f"command: {shlex.join(argv)}",
@@ -100,14 +130,14 @@ def main() -> None:
             "python3-yaml",
         ),
     )
-    record("apt-get-s-sklearn", (*SIMULATE, "python3-sklearn", "python3-yaml"))
-    record("apt-get-s-upgrade", (*SIMULATE, "libcurl4-gnutls-dev"))
-    record("apt-get-s-remove", (*SIMULATE, "ntpsec"))
-    record("apt-get-s-unknown", (*SIMULATE, "no-such-pkg-xyz", "python3-numpy"))
-    record("apt-get-s-unmet", (*SIMULATE, "ntpsec", "systemd-timesyncd"))
-    record("apt-get-s-no-candidate", (*SIMULATE, "libjpeg9-dev"))
-    record("apt-get-s-virtual", (*SIMULATE, "mail-transport-agent"))
-    record("apt-get-s-bad-version", (*SIMULATE, "python3-numpy=1:1.0"))
+    with tempfile.TemporaryDirectory() as empty:
+        uris = (*PRINT_URIS, "-o", f"Dir::Cache::Archives={empty}")
+        for suffix, packages in SETS.items():
+            for name, argv in (
+                (f"apt-get-s-{suffix}", SIMULATE),
+                (f"apt-get-print-uris-{suffix}", (*uris, "install", "--no-install-recommends")),
+            ):
+                record(name, (*argv, *packages), note=NOTES.get(name, ""))
 
 
 if __name__ == "__main__":
