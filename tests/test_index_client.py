@@ -23,6 +23,7 @@ from pip_native.index import client as client_module
 from pip_native.index.client import METADATA_CACHE
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from pytest_mock import MockerFixture
@@ -102,6 +103,26 @@ def test_page_facts_reach_the_selection(local_index: LocalIndex, http_cache: Pat
             Version("1.2"),
             Version("1.0"),
         ]
+
+
+def test_a_file_filter_sees_every_file_of_a_project_once(
+    local_index: LocalIndex, http_cache: Path
+) -> None:
+    """Planning keeps only what its target can use (index.select.target_files)."""
+    demo_index(local_index)
+    seen: list[int] = []
+
+    def pure_only(files: Sequence[DistFile]) -> list[DistFile]:
+        seen.append(len(files))
+        return [f for f in files if f.is_pure]
+
+    with local_index.serve() as url:
+        config = IndexConfig(index_url=url)
+        with PackageIndex(config, cache_dir=http_cache, file_filter=pure_only) as idx:
+            kept = idx.project_files(DEMO)
+            assert idx.project_files(DEMO) is kept
+    assert seen == [5]
+    assert kept and all(f.is_pure for f in kept)
 
 
 def test_unknown_project_is_absent_not_an_error(local_index: LocalIndex, http_cache: Path) -> None:

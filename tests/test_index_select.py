@@ -7,7 +7,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pip_native.index.files import DistFile, make_dist_file
-from pip_native.index.select import newest_release_is_pure, pure_wheels
+from pip_native.index.select import newest_release_is_pure, pure_wheels, target_files
 
 PY = Version("3.11.4")
 #: A CPython 3.11 manylinux target, most preferred first (as sys_tags() orders them).
@@ -23,7 +23,11 @@ TAGS = [
 
 
 def dist(
-    filename: str, *, requires_python: str | None = None, yanked: str | None = None
+    filename: str,
+    *,
+    requires_python: str | None = None,
+    yanked: str | None = None,
+    metadata: bool = False,
 ) -> DistFile:
     file = make_dist_file(
         canonicalize_name(filename.split("-")[0]),
@@ -32,6 +36,7 @@ def dist(
         origin="https://idx.example/simple",
         requires_python=requires_python,
         yanked=yanked,
+        metadata=metadata,
     )
     assert file is not None
     return file
@@ -144,3 +149,54 @@ def test_newest_release_none_when_nothing_is_usable() -> None:
     assert newest_release_is_pure([], TAGS, PY) is None
     files = [dist("a-1.0-py3-none-any.whl", yanked=""), dist("a-1.1.tar.gz", requires_python="<3")]
     assert newest_release_is_pure(files, TAGS, PY) is None
+
+
+def test_target_files_keep_what_the_target_can_use_in_order() -> None:
+    files = [
+        dist("a-2.0-cp311-cp311-win_amd64.whl"),
+        dist("a-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"),
+        dist("a-2.0.tar.gz"),
+        dist("a-2.0-cp312-cp312-manylinux_2_17_x86_64.whl"),
+        dist("a-1.0-py3-none-any.whl"),
+        dist("a-1.0-cp39-cp39-macosx_11_0_arm64.whl"),
+        dist("a-1.0.tar.gz"),
+    ]
+    kept = target_files(TAGS)(files)
+    # 2.0 has a wheel this target installs, 1.0 a pure one: the other wheels go
+    assert [f.filename for f in kept] == [
+        "a-2.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "a-2.0.tar.gz",
+        "a-1.0-py3-none-any.whl",
+        "a-1.0.tar.gz",
+    ]
+
+
+def test_target_files_keep_one_wheel_of_a_release_with_none_for_the_target() -> None:
+    """Enough to read the release's Requires-Dist (extras of a native candidate): one
+    wheel, preferably one with a PEP 658 metadata file."""
+    files = [
+        dist("b-3.0-cp311-cp311-win_amd64.whl"),
+        dist("b-3.0-cp311-cp311-macosx_11_0_arm64.whl", metadata=True),
+        dist("b-3.0-cp311-cp311-musllinux_1_1_aarch64.whl", metadata=True),
+        dist("b-2.0-cp310-cp310-win32.whl"),
+        dist("b-2.0-cp310-cp310-win_amd64.whl"),
+    ]
+    kept = target_files(TAGS)(files)
+    assert [f.filename for f in kept] == [
+        "b-3.0-cp311-cp311-macosx_11_0_arm64.whl",
+        "b-2.0-cp310-cp310-win32.whl",
+    ]
+
+
+def test_target_files_change_no_classification_or_selection() -> None:
+    files = [
+        dist("c-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"),
+        dist("c-2.0-cp311-cp311-win_amd64.whl"),
+        dist("c-1.5-cp39-cp39-win_amd64.whl"),
+        dist("c-1.0-py3-none-any.whl"),
+        dist("c-1.0-cp311-cp311-win_amd64.whl"),
+    ]
+    kept = target_files(TAGS)(files)
+    assert len(kept) < len(files)
+    assert newest_release_is_pure(kept, TAGS, PY) is newest_release_is_pure(files, TAGS, PY)
+    assert pure_wheels(kept, TAGS, PY) == pure_wheels(files, TAGS, PY)

@@ -23,6 +23,7 @@ from pip_native.external.requirements import ExternalRequirement
 from pip_native.external.requirements import parse_core_metadata as parse_external_metadata
 from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
+from pip_native.index.select import target_files
 from pip_native.localproject import read_local_project
 from pip_native.mapping import MappingTable
 from pip_native.mapping.stored import load_mapping_stored
@@ -183,6 +184,7 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
             cache_dir=request.cache_dir or cache_root() / "http",
             session=request.session,
             session_errors=request.session_errors,
+            file_filter=target_files(env.tags),
         )
         direct: set[NormalizedName] = {canonicalize_name(r.name) for r in request.requirements}
         provider = SplitProvider(

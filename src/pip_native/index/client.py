@@ -125,8 +125,13 @@ class PackageIndex:
         session: requests.Session | None = None,
         session_errors: tuple[type[Exception], ...] = (),
         max_workers: int = 10,
+        file_filter: Callable[[Sequence[DistFile]], Sequence[DistFile]] | None = None,
     ) -> None:
+        """``file_filter`` keeps what a project's files are needed for (all of them by
+        default): planning keeps only what its target can use (see
+        :func:`~pip_native.index.select.target_files`)."""
         self.config = config
+        self._file_filter = file_filter
         cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
         self._metadata_dir = cache_dir / METADATA_CACHE
         self._transport = Transport(
@@ -207,7 +212,7 @@ class PackageIndex:
         for location in self.config.find_links:
             files.extend(self._find_links.files(location, name))
         logger.debug("%s: %d files", name, len(files))
-        return tuple(files)
+        return tuple(self._file_filter(files) if self._file_filter is not None else files)
 
     def _index_files(self, index_url: str, name: NormalizedName) -> list[DistFile]:
         page_url = f"{as_url(index_url).rstrip('/')}/{name}/"
