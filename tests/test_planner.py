@@ -5,20 +5,27 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from pip_native import planner
 from pip_native.environment import TargetEnvironment, probe
 from pip_native.errors import MappingFileError, TargetEnvironmentError
+from pip_native.index import PackageIndex
 from pip_native.index.config import IndexConfig
 from pip_native.mapping import MappingTable, load_mapping
 from pip_native.native.registry import Choice
+from pip_native.paths import cache_root
 
 if TYPE_CHECKING:
     from pytest_mock import MockerFixture
+
+    from localindex import LocalIndex
 
 
 def request(
@@ -31,6 +38,15 @@ def request(
         index=IndexConfig(index_url="https://pypi.invalid/simple"),
         mapping_files=[mapping] if mapping else [],
     )
+
+
+def target_and_mapping(
+    req: planner.InstallRequest,
+) -> tuple[TargetEnvironment, Choice, MappingTable]:
+    """``planner._target_and_mapping`` with an index of its own (closed afterwards)."""
+    targeting = planner._TargetFiles()
+    with PackageIndex(req.index, cache_dir=cache_root() / "http", file_filter=targeting) as index:
+        return planner._target_and_mapping(req, index, targeting)
 
 
 def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
@@ -52,7 +68,7 @@ def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
 
     mocker.patch.object(planner, "probe", side_effect=slow_probe)
     mocker.patch.object(planner, "_mapping", side_effect=load)
-    env, backend, mapping = planner._target_and_mapping(request(" APT "))
+    env, backend, mapping = target_and_mapping(request(" APT "))
     assert overlapped == [True]
     assert backend.name == "apt"
     assert env.executable and env.version.major == 3
@@ -72,7 +88,7 @@ def test_a_probe_started_earlier_is_used_not_run_again(
     again = mocker.patch.object(planner, "probe", side_effect=AssertionError("probed again"))
     mocker.patch.object(planner, "choose_backend", return_value=Choice("apt", "test"))
     req = dataclasses.replace(request(native_from), probing=started)
-    env, backend, _ = planner._target_and_mapping(req)
+    env, backend, _ = target_and_mapping(req)
     assert env is started.result() and backend.name == "apt"
     assert again.call_count == 0
 
@@ -98,7 +114,7 @@ def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None
     mocker.patch.object(planner, "probe", side_effect=recording_probe)
     mocker.patch.object(planner, "choose_backend", side_effect=recording_choose)
     mocker.patch.object(planner, "_mapping", side_effect=recording_load)
-    planner._target_and_mapping(request("auto"))
+    target_and_mapping(request("auto"))
     assert calls == ["probe", "choose env=True", "mapping apt"]
 
 
@@ -107,8 +123,55 @@ def test_errors_of_either_half_reach_the_caller(tmp_path: Path) -> None:
     broken.write_text("#!/bin/sh\necho 'no such module' >&2\nexit 3\n")
     broken.chmod(0o755)
     with pytest.raises(TargetEnvironmentError, match=r"exited with status 3\. no such module"):
-        planner._target_and_mapping(request("apt", python=str(broken)))
+        target_and_mapping(request("apt", python=str(broken)))
     bad = tmp_path / "mapping.toml"
     bad.write_text("not [valid")
     with pytest.raises(MappingFileError):
-        planner._target_and_mapping(request("apt", mapping=bad))
+        target_and_mapping(request("apt", mapping=bad))
+
+
+def test_the_requested_projects_are_read_while_the_target_is_inspected(
+    mocker: MockerFixture, local_index: LocalIndex, http_cache: Path
+) -> None:
+    """The page first (it needs nothing of the target), then, once the probe has answered,
+    the metadata of the two newest pure wheels the requirement admits: what the resolver
+    asks for first. The index keeps only the files the target can use."""
+    for version in ("1.0", "1.1", "2.0", "2.1"):
+        local_index.add_wheel("demo", version)
+    for tag in ("cp311-cp311-win_amd64", "cp311-cp311-macosx_11_0_arm64"):
+        local_index.add_wheel("demo", "3.0", tag=tag)  # not for this (Linux) target
+    local_index.add_wheel("demo", "2.2", tag="cp311-cp311-win_amd64")
+    local_index.add_sdist("demo", "2.2")
+    local_index.build()
+    page_read = threading.Event()
+
+    def slow_probe(python: str, **_kw: object) -> TargetEnvironment:
+        deadline = time.monotonic() + 10
+        while not local_index.requests["/simple/demo/"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if local_index.requests["/simple/demo/"]:
+            page_read.set()  # before the target was known
+        return probe(python)
+
+    mocker.patch.object(planner, "probe", side_effect=slow_probe)
+    with local_index.serve() as url:
+        req = dataclasses.replace(
+            request("apt"),
+            requirements=[Requirement("demo<2.1")],
+            index=IndexConfig(index_url=url),
+        )
+        targeting = planner._TargetFiles()
+        with PackageIndex(req.index, cache_dir=http_cache, file_filter=targeting) as index:
+            env, _, _ = planner._target_and_mapping(req, index, targeting)
+            assert page_read.is_set()
+            wanted = [f"/files/demo-{v}-py3-none-any.whl.metadata" for v in ("2.0", "1.1")]
+            deadline = time.monotonic() + 10
+            while not all(local_index.requests[w] for w in wanted):
+                assert time.monotonic() < deadline, dict(local_index.requests)
+                time.sleep(0.01)
+            files = index.project_files(canonicalize_name("demo"))
+    assert not local_index.requests["/files/demo-1.0-py3-none-any.whl.metadata"]
+    assert env.tags and sys.platform == "linux"
+    # of the platform wheels only one stand-in per release stays (3.0 had two)
+    assert sorted(str(f.version) for f in files if f.is_wheel and not f.is_pure) == ["2.2", "3.0"]
+    assert any(f.filename == "demo-2.2.tar.gz" for f in files)

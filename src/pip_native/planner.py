@@ -6,8 +6,10 @@ Shared by the ``pip-native`` command and the pip hook, so both give identical pl
 from __future__ import annotations
 
 import email.utils
+import logging
 import shlex
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,8 +25,8 @@ from pip_native.external.requirements import ExternalRequirement
 from pip_native.external.requirements import parse_core_metadata as parse_external_metadata
 from pip_native.index.client import PackageIndex
 from pip_native.index.config import IndexConfig
-from pip_native.index.select import target_files
-from pip_native.localproject import read_local_project
+from pip_native.index.select import pure_wheels, target_files
+from pip_native.localproject import LocalProject, read_local_project
 from pip_native.mapping import MappingTable
 from pip_native.mapping.stored import load_mapping_stored
 from pip_native.native.base import NativeAdapter, PreparesAhead, SimulatesAhead
@@ -40,7 +42,11 @@ from pip_native.resolver.sources import NativeSource, PyPISource
 if TYPE_CHECKING:
     import requests
 
+    from pip_native.index.files import DistFile
+
 __all__ = ["InstallRequest", "PlannedInstall", "make_plan"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -163,7 +169,28 @@ def _wheel_externals(
 def make_plan(request: InstallRequest) -> PlannedInstall:
     """Everything up to (not including) changing the system."""
     projects = [read_local_project(p) for p in request.local_projects]  # bad input first
-    env, backend, mapping = _target_and_mapping(request)
+    targeting = _TargetFiles()
+    index = PackageIndex(
+        request.index,
+        cache_dir=request.cache_dir or cache_root() / "http",
+        session=request.session,
+        session_errors=request.session_errors,
+        file_filter=targeting,
+    )
+    try:
+        return _plan_with(request, projects, index, targeting)
+    except BaseException:
+        index.close()  # and its fetches ahead
+        raise
+
+
+def _plan_with(
+    request: InstallRequest,
+    projects: Sequence[LocalProject],
+    index: PackageIndex,
+    targeting: _TargetFiles,
+) -> PlannedInstall:
+    env, backend, mapping = _target_and_mapping(request, index, targeting)
     check_externally_managed(env, request)
 
     native: NativeSource | None = None
@@ -179,13 +206,6 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
     if isinstance(adapter, PreparesAhead):
         adapter.prepare_ahead()
     try:
-        index = PackageIndex(
-            request.index,
-            cache_dir=request.cache_dir or cache_root() / "http",
-            session=request.session,
-            session_errors=request.session_errors,
-            file_filter=target_files(env.tags),
-        )
         direct: set[NormalizedName] = {canonicalize_name(r.name) for r in request.requirements}
         provider = SplitProvider(
             env=env,
@@ -238,28 +258,71 @@ def make_plan(request: InstallRequest) -> PlannedInstall:
             adapter.finish_ahead()  # a guessed simulation or a cache the plan did not use
 
 
-def _target_and_mapping(request: InstallRequest) -> tuple[TargetEnvironment, Choice, MappingTable]:
+def _target_and_mapping(
+    request: InstallRequest, index: PackageIndex, targeting: _TargetFiles
+) -> tuple[TargetEnvironment, Choice, MappingTable]:
     """Inspect the target interpreter, choose the backend and load its name mapping.
 
     The inspection is a subprocess (about 0.1 s) and the mapping load CPU work of
     about the same size: with a named backend they run at once. Only
     ``--native-from=auto`` needs the target first (it looks for conda-meta/).
+    Meanwhile the index reads the requested projects (:func:`_fetch_ahead`).
     """
-    if (request.native_from or "").strip().lower() == "auto":
-        env = (
-            request.probing.result()
-            if request.probing
-            else probe(request.python, cache_dir=probe_store.default_dir())
-        )
-        backend = choose_backend(request.native_from, given_as=request.native_from_source, env=env)
-        return env, backend, _mapping(backend.name, request)
-    backend = choose_backend(request.native_from, given_as=request.native_from_source)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
         probing = request.probing or pool.submit(
             probe, request.python, cache_dir=probe_store.default_dir()
         )
+        targeting.probing = probing
+        _fetch_ahead(index, request, probing)
+        if (request.native_from or "").strip().lower() == "auto":
+            env = probing.result()
+            given_as = request.native_from_source
+            backend = choose_backend(request.native_from, given_as=given_as, env=env)
+            return env, backend, _mapping(backend.name, request)
+        backend = choose_backend(request.native_from, given_as=request.native_from_source)
         mapping = _mapping(backend.name, request)
         return probing.result(), backend, mapping
+
+
+class _TargetFiles:
+    """The index's file filter (:func:`target_files`) for the target being probed."""
+
+    def __init__(self) -> None:
+        self.probing: Future[TargetEnvironment] | None = None
+        self._keep: Callable[[Sequence[DistFile]], tuple[DistFile, ...]] | None = None
+
+    def __call__(self, files: Sequence[DistFile]) -> Sequence[DistFile]:
+        if self._keep is None:
+            assert self.probing is not None, "the probe starts before the first page is read"
+            self._keep = target_files(self.probing.result().tags)
+        return self._keep(files)
+
+
+def _fetch_ahead(
+    index: PackageIndex, request: InstallRequest, probing: Future[TargetEnvironment]
+) -> None:
+    """Start reading what the resolver asks for first, while the target is probed and
+    the mapping loads: the requested projects' pages, then (once the target's tags
+    are known) the metadata of the two newest pure wheels each requirement admits,
+    as far as the resolver looks ahead at first. A guess that the resolution does
+    not confirm costs only network; nothing here raises."""
+    wanted = [r for r in request.requirements if r.url is None]
+    index.prefetch_projects(canonicalize_name(r.name) for r in wanted)
+
+    def metadata_ahead() -> None:
+        try:
+            env = probing.result()
+            for req in wanted:
+                if not _applies(req, env):
+                    continue
+                files = index.project_files(canonicalize_name(req.name))
+                wheels = pure_wheels(files, env.tags, env.python_version)
+                admitted = list(req.specifier.filter(wheels, prereleases=request.pre or None))
+                index.prefetch_metadata(wheels[v] for v in admitted[:2])
+        except Exception as exc:  # the resolution meets (and reports) the same problem
+            logger.debug("fetching ahead stopped: %s", exc)
+
+    threading.Thread(target=metadata_ahead, name="pip-native-fetch-ahead", daemon=True).start()
 
 
 def _mapping(ecosystem: str, request: InstallRequest) -> MappingTable:

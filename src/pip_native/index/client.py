@@ -146,6 +146,7 @@ class PackageIndex:
         self._max_workers = max_workers
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
+        self._closed = False
         self._projects = _Memo()
         self._metadata = _Memo()
         #: Bytes at the end of a project's wheels its last range read needed (see
@@ -158,6 +159,7 @@ class PackageIndex:
         """Stop the worker threads and close the HTTP session we created."""
         with self._executor_lock:
             executor, self._executor = self._executor, None
+            self._closed = True
         if executor is not None:
             # Running fetches finish; queued ones are dropped and their memo entries
             # cancelled, so nobody can wait on them forever.
@@ -179,6 +181,9 @@ class PackageIndex:
 
     def _submit(self, future: Future[object], fn: Callable[[], object]) -> None:
         with self._executor_lock:
+            if self._closed:  # a prefetch after close: nobody waits for it
+                future.cancel()
+                return
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(
                     max_workers=self._max_workers, thread_name_prefix="pip-native-index"
