@@ -125,6 +125,18 @@ def test_a_file_filter_sees_every_file_of_a_project_once(
     assert kept and all(f.is_pure for f in kept)
 
 
+def test_a_closed_index_starts_no_fetch(local_index: LocalIndex, http_cache: Path) -> None:
+    """The planner's fetches ahead may come after planning failed and closed the index."""
+    demo_index(local_index)
+    with local_index.serve() as url:
+        idx = open_index(url, http_cache)
+        idx.close()
+        assert idx.closed
+        idx.prefetch_projects([DEMO])
+        assert idx._executor is None
+    assert local_index.requests == {}
+
+
 def test_unknown_project_is_absent_not_an_error(local_index: LocalIndex, http_cache: Path) -> None:
     demo_index(local_index)
     with local_index.serve() as url, open_index(url, http_cache) as idx:

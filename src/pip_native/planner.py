@@ -313,6 +313,8 @@ def _fetch_ahead(
         try:
             env = probing.result()
             for req in wanted:
+                if index.closed:  # planning failed meanwhile
+                    return
                 if not _applies(req, env):
                     continue
                 files = index.project_files(canonicalize_name(req.name))

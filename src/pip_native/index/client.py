@@ -168,6 +168,10 @@ class PackageIndex:
             self._metadata.cancel_pending()
         self._transport.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def __enter__(self) -> PackageIndex:
         return self
 
