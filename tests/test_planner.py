@@ -175,3 +175,40 @@ def test_the_requested_projects_are_read_while_the_target_is_inspected(
     # of the platform wheels only one stand-in per release stays (3.0 had two)
     assert sorted(str(f.version) for f in files if f.is_wheel and not f.is_pure) == ["2.2", "3.0"]
     assert any(f.filename == "demo-2.2.tar.gz" for f in files)
+
+
+def test_fetching_ahead_goes_one_level_down_and_skips_kept_projects(
+    mocker: MockerFixture, local_index: LocalIndex, http_cache: Path
+) -> None:
+    """The dependencies of the newest wheel are read ahead too, except that an installed
+    project the requirement admits is kept by the resolver: no wheel of it is read, and
+    its installed Requires-Dist stand in for its wheel's (pytest, installed here,
+    requires pluggy). Two levels: not the dependencies of dep."""
+    local_index.add_wheel("demo", "2.0", requires=["dep>=1.1"])
+    for version in ("1.0", "1.1", "1.2"):
+        local_index.add_wheel("dep", version, requires=["deeper"])
+    local_index.add_wheel("pytest", "99.0")
+    local_index.build()
+    mocker.patch.object(planner, "probe", side_effect=lambda python, **_kw: probe(python))
+    with local_index.serve() as url:
+        req = dataclasses.replace(
+            request("apt"),
+            requirements=[Requirement("demo"), Requirement("pytest")],
+            index=IndexConfig(index_url=url),
+        )
+        targeting = planner._TargetFiles()
+        with PackageIndex(req.index, cache_dir=http_cache, file_filter=targeting) as index:
+            env, _, _ = planner._target_and_mapping(req, index, targeting)
+            assert "pytest" in env.installed
+            wanted = [
+                "/files/dep-1.2-py3-none-any.whl.metadata",
+                "/files/dep-1.1-py3-none-any.whl.metadata",
+                "/simple/pluggy/",
+            ]
+            deadline = time.monotonic() + 10
+            while not all(local_index.requests[w] for w in wanted):
+                assert time.monotonic() < deadline, dict(local_index.requests)
+                time.sleep(0.01)
+    assert not local_index.requests["/files/dep-1.0-py3-none-any.whl.metadata"]
+    assert not local_index.requests["/files/pytest-99.0-py3-none-any.whl.metadata"]
+    assert not local_index.requests["/simple/deeper/"]

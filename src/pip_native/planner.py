@@ -19,7 +19,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native import probe_store
-from pip_native.environment import TargetEnvironment, probe
+from pip_native.environment import InstalledDistribution, TargetEnvironment, probe
 from pip_native.errors import ExternallyManagedError
 from pip_native.external.requirements import ExternalRequirement
 from pip_native.external.requirements import parse_core_metadata as parse_external_metadata
@@ -304,23 +304,56 @@ def _fetch_ahead(
     """Start reading what the resolver asks for first, while the target is probed and
     the mapping loads: the requested projects' pages, then (once the target's tags
     are known) the metadata of the two newest pure wheels each requirement admits,
-    as far as the resolver looks ahead at first. A guess that the resolution does
-    not confirm costs only network; nothing here raises."""
+    as far as the resolver looks ahead at first; then the same one level down, for
+    the dependencies of each requirement's newest wheel. Projects installed at a
+    version the requirement admits are kept by the resolver, so none of their wheels
+    is read. A guess that the resolution does not confirm costs only network;
+    nothing here raises."""
     wanted = [r for r in request.requirements if r.url is None]
     index.prefetch_projects(canonicalize_name(r.name) for r in wanted)
+
+    def kept(req: Requirement, env: TargetEnvironment) -> InstalledDistribution | None:
+        """The installed copy the resolver keeps for ``req``, if any."""
+        installed = env.installed.get(canonicalize_name(req.name))
+        if installed is None or request.upgrade:
+            return None
+        return installed if req.specifier.contains(installed.version, prereleases=True) else None
+
+    def newest(req: Requirement, env: TargetEnvironment) -> list[DistFile]:
+        files = index.project_files(canonicalize_name(req.name))
+        wheels = pure_wheels(files, env.tags, env.python_version)
+        admitted = list(req.specifier.filter(wheels, prereleases=request.pre or None))
+        return [wheels[v] for v in admitted[:2]]
 
     def metadata_ahead() -> None:
         try:
             env = probing.result()
-            for req in wanted:
-                if index.closed:  # planning failed meanwhile
+            level = [r for r in wanted if _applies(r, env)]
+            seen = {canonicalize_name(r.name) for r in level}
+            for depth in (1, 2):
+                below: list[Requirement] = []
+                firsts: list[DistFile] = []
+                for req in level:
+                    if index.closed:  # planning failed meanwhile
+                        return
+                    installed = kept(req, env)
+                    if installed is not None:  # no wheel of it is read
+                        below += installed.requires
+                        continue
+                    files = newest(req, env)
+                    index.prefetch_metadata(files)
+                    firsts += files[:1]
+                if depth == 2:
                     return
-                if not _applies(req, env):
-                    continue
-                files = index.project_files(canonicalize_name(req.name))
-                wheels = pure_wheels(files, env.tags, env.python_version)
-                admitted = list(req.specifier.filter(wheels, prereleases=request.pre or None))
-                index.prefetch_metadata(wheels[v] for v in admitted[:2])
+                for file in firsts:
+                    below += index.metadata(file).requires_dist
+                level = []
+                for dep in below:
+                    name = canonicalize_name(dep.name)
+                    if dep.url is None and name not in seen and _applies(dep, env):
+                        seen.add(name)
+                        level.append(dep)
+                        index.prefetch_projects([name])
         except Exception as exc:  # the resolution meets (and reports) the same problem
             logger.debug("fetching ahead stopped: %s", exc)
 
