@@ -14,6 +14,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pip_native.errors import IndexFetchError
+from pip_native.index import wheelzip
 from pip_native.index.files import parse_requires_python
 
 if TYPE_CHECKING:
@@ -144,11 +145,9 @@ def metadata_from_json(data: bytes, *, source: str) -> CoreMetadata:
         raise _invalid(source, f"not the expected JSON ({exc})") from exc
 
 
-def _metadata_member(archive: zipfile.ZipFile, project: NormalizedName) -> str | None:
+def _metadata_member(names: Iterable[str], project: NormalizedName) -> str | None:
     """The ``<name>-<version>.dist-info/METADATA`` member belonging to ``project``."""
-    candidates = [
-        n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
-    ]
+    candidates = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
     for member in candidates:
         dist_name = member.split("/")[0][: -len(".dist-info")].rpartition("-")[0]
         if canonicalize_name(dist_name) == project:
@@ -164,14 +163,33 @@ def read_wheel_metadata(
     return parse_core_metadata(data, source=f"{source} ({member})")
 
 
+def _metadata_searched(fileobj: IO[bytes], project: NormalizedName) -> tuple[bytes, str] | None:
+    members = wheelzip.metadata_members(fileobj)
+    if members is None:
+        return None
+    by_name = {m.name: m for m in members}
+    name = _metadata_member(by_name, project)
+    if name is None:
+        return None  # zipfile finds the same, and says so
+    data = wheelzip.read_member(fileobj, by_name[name])
+    return (data, name) if data is not None else None
+
+
 def wheel_metadata_file(
     wheel: bytes | IO[bytes], project: NormalizedName, *, source: str
 ) -> tuple[bytes, str]:
-    """The raw ``.dist-info/METADATA`` of a wheel, and its name inside the archive."""
+    """The raw ``.dist-info/METADATA`` of a wheel, and its name inside the archive.
+
+    The zip directory is searched for that one member (:mod:`~pip_native.index.wheelzip`);
+    zipfile reads the wheels that search does not handle.
+    """
     fileobj = io.BytesIO(wheel) if isinstance(wheel, bytes) else wheel
     try:
+        found = _metadata_searched(fileobj, project)
+        if found is not None:
+            return found
         with zipfile.ZipFile(fileobj) as archive:
-            member = _metadata_member(archive, project)
+            member = _metadata_member(archive.namelist(), project)
             if member is None:
                 raise _invalid(source, "the wheel has no single .dist-info/METADATA")
             return archive.read(member), member
