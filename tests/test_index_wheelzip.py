@@ -83,8 +83,9 @@ def test_what_the_search_does_not_handle_is_left_to_zipfile() -> None:
         {"demo-1.0.dist-info/METADATA.orig": b"old", "demo-1.0.dist-info/METADATA": b"x"}
     )
     assert wheelzip.metadata_members(io.BytesIO(odd)) is None
-    # not a zip at all
+    # not a zip at all, or one cut short
     assert wheelzip.metadata_members(io.BytesIO(b"not a zip")) is None
+    assert wheelzip.metadata_members(io.BytesIO(wheel()[:-30])) is None
 
 
 def test_a_member_that_does_not_check_out_is_not_returned() -> None:

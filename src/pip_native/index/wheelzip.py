@@ -94,7 +94,10 @@ def metadata_members(fileobj: IO[bytes]) -> list[Member] | None:
         if name_end != found + len(_SUFFIX):  # METADATA inside a longer name: let zipfile look
             return None
         raw = directory[start + _RECORD.size : name_end]
-        name = raw.decode("utf-8" if flags & _UTF8 else "cp437")
+        try:
+            name = raw.decode("utf-8" if flags & _UTF8 else "cp437")
+        except UnicodeDecodeError:
+            return None
         if _ZIP64_MARK in (compressed, plain, record[-1]):
             return None
         if name.count("/") == 1:

@@ -627,10 +627,10 @@ class AptAdapter:
     def _simulation_argv(self, requested: Sequence[str], *, fast: bool = True) -> tuple[str, ...]:
         """``apt-get --print-uris`` (``fast``, with a cache directory) or ``apt-get -s``.
 
-        ``-V`` lists versions (an upgrade's installed one). For --print-uris, ``Dir::Cache::Archives`` is an empty directory of
-        pip-native's, so that apt lists every file (not those it has already
-        downloaded); apt writes nothing there and takes no lock
-        (``Debug::NoLocking``).
+        ``-V`` lists versions (an upgrade's installed one). For --print-uris,
+        ``Dir::Cache::Archives`` is an empty directory of pip-native's, so that
+        apt lists every file (not those it has already downloaded); apt writes
+        nothing there and takes no lock (``Debug::NoLocking``).
         """
         options = ("-o", "Debug::NoLocking=1", *self._apt_cache_options())
         empty = self._empty_archives() if fast else None
