@@ -212,3 +212,27 @@ def test_fetching_ahead_goes_one_level_down_and_skips_kept_projects(
     assert not local_index.requests["/files/dep-1.0-py3-none-any.whl.metadata"]
     assert not local_index.requests["/files/pytest-99.0-py3-none-any.whl.metadata"]
     assert not local_index.requests["/simple/deeper/"]
+
+
+def test_fetching_ahead_reads_what_upgrade_names(
+    mocker: MockerFixture, local_index: LocalIndex, http_cache: Path
+) -> None:
+    """With --upgrade a requested project is not kept installed: its newest wheel is read."""
+    local_index.add_wheel("pytest", "99.0")
+    local_index.build()
+    mocker.patch.object(planner, "probe", side_effect=lambda python, **_kw: probe(python))
+    with local_index.serve() as url:
+        req = dataclasses.replace(
+            request("apt"),
+            requirements=[Requirement("pytest")],
+            index=IndexConfig(index_url=url),
+            upgrade=True,
+        )
+        targeting = planner._TargetFiles()
+        with PackageIndex(req.index, cache_dir=http_cache, file_filter=targeting) as index:
+            planner._target_and_mapping(req, index, targeting)
+            wanted = "/files/pytest-99.0-py3-none-any.whl.metadata"
+            deadline = time.monotonic() + 10
+            while not local_index.requests[wanted]:
+                assert time.monotonic() < deadline, dict(local_index.requests)
+                time.sleep(0.01)

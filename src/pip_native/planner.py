@@ -36,7 +36,7 @@ from pip_native.plan import ExternalItem, Plan, build_plan
 from pip_native.resolver import Resolution, resolve
 from pip_native.resolver.explain import first_few
 from pip_native.resolver.model import USER, Constraint, Origin, Source, SpecRequirement
-from pip_native.resolver.provider import SplitProvider
+from pip_native.resolver.provider import FIRST_LOOKAHEAD, SplitProvider
 from pip_native.resolver.sources import NativeSource, PyPISource
 
 if TYPE_CHECKING:
@@ -206,12 +206,11 @@ def _plan_with(
     if isinstance(adapter, PreparesAhead):
         adapter.prepare_ahead()
     try:
-        direct: set[NormalizedName] = {canonicalize_name(r.name) for r in request.requirements}
         provider = SplitProvider(
             env=env,
             pypi=PyPISource(index, env, pre=request.pre),
             native=native,
-            upgrade=(lambda name: name in direct) if request.upgrade else (lambda _n: False),
+            upgrade=_upgraded(request),
             pre=request.pre,
             constraints=_constraints(request.constraints, env),
         )
@@ -303,19 +302,21 @@ def _fetch_ahead(
 ) -> None:
     """Start reading what the resolver asks for first, while the target is probed and
     the mapping loads: the requested projects' pages, then (once the target's tags
-    are known) the metadata of the two newest pure wheels each requirement admits,
+    are known) the metadata of the newest pure wheels each requirement admits,
     as far as the resolver looks ahead at first; then the same one level down, for
     the dependencies of each requirement's newest wheel. Projects installed at a
-    version the requirement admits are kept by the resolver, so none of their wheels
-    is read. A guess that the resolution does not confirm costs only network;
+    version the requirement admits are kept by the resolver (unless ``--upgrade``
+    names them), so none of their wheels is read. A guess that the resolution does not confirm costs only network;
     nothing here raises."""
     wanted = [r for r in request.requirements if r.url is None]
     index.prefetch_projects(canonicalize_name(r.name) for r in wanted)
+    upgraded = _upgraded(request)
 
     def kept(req: Requirement, env: TargetEnvironment) -> InstalledDistribution | None:
         """The installed copy the resolver keeps for ``req``, if any."""
-        installed = env.installed.get(canonicalize_name(req.name))
-        if installed is None or request.upgrade:
+        name = canonicalize_name(req.name)
+        installed = env.installed.get(name)
+        if installed is None or upgraded(name):
             return None
         return installed if req.specifier.contains(installed.version, prereleases=True) else None
 
@@ -323,7 +324,7 @@ def _fetch_ahead(
         files = index.project_files(canonicalize_name(req.name))
         wheels = pure_wheels(files, env.tags, env.python_version)
         admitted = list(req.specifier.filter(wheels, prereleases=request.pre or None))
-        return [wheels[v] for v in admitted[:2]]
+        return [wheels[v] for v in admitted[:FIRST_LOOKAHEAD]]
 
     def metadata_ahead() -> None:
         try:
@@ -364,6 +365,14 @@ def _mapping(ecosystem: str, request: InstallRequest) -> MappingTable:
     return load_mapping_stored(
         ecosystem, user_files=list(request.mapping_files), cache_dir=cache_root() / "mapping"
     )
+
+
+def _upgraded(request: InstallRequest) -> Callable[[NormalizedName], bool]:
+    """Which projects ``--upgrade`` upgrades: the requested ones (pip's default strategy)."""
+    if not request.upgrade:
+        return lambda _name: False
+    direct = {canonicalize_name(r.name) for r in request.requirements}
+    return lambda name: name in direct
 
 
 def _applies(req: Requirement, env: TargetEnvironment) -> bool:

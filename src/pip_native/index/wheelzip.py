@@ -18,7 +18,7 @@ import struct
 import zlib
 from typing import IO, NamedTuple
 
-__all__ = ["metadata_members", "read_member"]
+__all__ = ["Member", "metadata_members", "read_member"]
 
 _EOCD = struct.Struct("<4s4H2LH")
 """End of central directory: signature, this disk, directory's disk, entries on this

@@ -31,10 +31,14 @@ from pip_native.resolver.sources import Kind, NativeSource, PyPISource
 if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
 
-__all__ = ["METADATA_LOOKAHEAD", "PYTHON_INSTALLERS", "SplitProvider"]
+__all__ = ["FIRST_LOOKAHEAD", "METADATA_LOOKAHEAD", "PYTHON_INSTALLERS", "SplitProvider"]
 
 METADATA_LOOKAHEAD = 12
 """How many of a project's next candidates have their metadata fetched ahead."""
+
+FIRST_LOOKAHEAD = 2
+"""The same, at first, for a project none of whose candidates were rejected yet (the
+first usually fits); the planner's fetch ahead reads as many."""
 
 PYTHON_INSTALLERS = frozenset({"pip", "uv", "pdm", "poetry", "pipenv", "installer"})
 """INSTALLER values of Python installers: a distribution they installed is not a system package's."""
@@ -217,7 +221,7 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
 
         # A project whose candidates the resolver has already rejected is being walked
         # down release by release, each time from a new iterator: look far ahead at once.
-        depth = METADATA_LOOKAHEAD if bad else 2
+        depth = METADATA_LOOKAHEAD if bad else FIRST_LOOKAHEAD
         return lambda: self._metadata_ahead(matches(), depth)
 
     def is_satisfied_by(self, requirement: ResolverRequirement, candidate: Candidate) -> bool:
@@ -350,8 +354,8 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         the resolver has gone: ``depth`` at first, doubling up to
         :data:`METADATA_LOOKAHEAD` while it keeps asking for the next one. A backtrack
         asks for a new iterator each time it rejects a candidate, so :meth:`find_matches`
-        passes 2 (the first candidate usually fits) for a project none of whose
-        candidates were rejected yet, and the whole lookahead for one being walked down."""
+        passes :data:`FIRST_LOOKAHEAD` for a project none of whose candidates were
+        rejected yet, and the whole lookahead for one being walked down."""
         window = list(itertools.islice(cands, depth))
         self._fetch_ahead(window)
         while window:
