@@ -14,7 +14,14 @@ import pytest
 
 from pip_native.errors import IndexFetchError
 from pip_native.native import apt_store
-from pip_native.native.apt_index import AptIndex, Record, parse_dpkg_query, parse_dumpavail
+from pip_native.native.apt_index import (
+    AptIndex,
+    RawRecord,
+    Record,
+    iter_dumpavail_raw,
+    parse_dpkg_query,
+    parse_dumpavail,
+)
 from pip_native.subproc import CommandResult
 from test_apt_recordings import load_recording
 
@@ -44,11 +51,19 @@ def recorded() -> tuple[dict[str, Record], dict[str, Record]]:
     return available, installed
 
 
+def raw_records(text: str) -> Iterator[RawRecord]:
+    """dumpavail output split as the adapter splits apt's (in chunks of 4 kB)."""
+    data = text.encode()
+    return iter_dumpavail_raw((data[i : i + 4096] for i in range(0, len(data), 4096)), "amd64")
+
+
 def store(
     cache: Path, recorded: tuple[dict[str, Record], dict[str, Record]], key: str = KEY
 ) -> apt_store.StoredIndex:
-    available, installed = recorded
-    return apt_store.write_index(cache, key, iter(available.items()), installed)
+    """The recorded dumpavail excerpt stored; ``recorded`` holds what it parses to."""
+    _, installed = recorded
+    raw = raw_records(load_recording("dumpavail-excerpt").stdout)
+    return apt_store.write_index(cache, key, raw, installed)
 
 
 def test_round_trip(tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]) -> None:
@@ -109,13 +124,39 @@ def test_closures_from_the_store_equal_in_memory_closures(
 
 
 def test_duplicate_keys_behave_like_a_dict(tmp_path: Path) -> None:
-    a1 = Record("a", "1", "all", "", "", "virt", "optional", "a 1")
-    b = Record("b", "1", "all", "", "", "", "optional", "b 1")
-    a2 = a1._replace(version="2", provides="other")
-    pairs = [("a", a1), ("b", b), ("a", a2)]
-    loaded = apt_store.write_index(tmp_path, KEY, iter(pairs), {})
-    assert list(loaded.available.items()) == list(dict(pairs).items())
+    text = (
+        "Package: a\nVersion: 1\nArchitecture: all\nProvides: virt\n\n"
+        "Package: b\nVersion: 1\nArchitecture: all\n\n"
+        "Package: a\nVersion: 2\nArchitecture: all\nProvides: other\n\n"
+        "Package: b\nVersion: 2\nArchitecture: all\n\n"
+    )
+    loaded = apt_store.write_index(tmp_path, KEY, raw_records(text), {})
+    assert list(loaded.available.items()) == list(parse_dumpavail(text, "amd64").items())
+    assert [r.version for r in loaded.available.values()] == ["2", "2"]
+    assert len(loaded.available) == 2
     assert dict(loaded.providers.items()) == {"other": [("a", None, False)]}
+
+
+def test_stored_fields_are_decoded_like_the_in_memory_parse(tmp_path: Path) -> None:
+    """Continuation lines, a Source with its version, a foreign architecture, missing
+    fields: what a plan reads back equals what parse_dumpavail gives."""
+    text = (
+        "Package: x\nVersion: 1:2.0-1\nArchitecture: i386\nSource: xsrc (1:2.0-0.1)\n"
+        "Depends: libc6 (>= 2.34),\n  zlib1g | libz\nPre-Depends: dpkg\n"
+        "Provides: vx (= 2.0),\n vy\nPriority: optional\nDescription: d\n more\n\n"
+        "Package: y\nVersion: 3\n\n"
+        "Package: noversion\n\n"
+    )
+    expected = parse_dumpavail(text, "amd64")
+    assert sorted(expected) == ["x:i386", "y"]
+    loaded = apt_store.write_index(tmp_path, KEY, raw_records(text), {})
+    assert dict(loaded.available.items()) == expected
+    assert expected["x:i386"].depends == "libc6 (>= 2.34), zlib1g | libz"
+    assert expected["x:i386"].source == "xsrc 1:2.0-0.1"
+    assert dict(loaded.providers.items()) == {
+        "vx": [("x:i386", "2.0", False)],
+        "vy": [("x:i386", None, False)],
+    }
 
 
 def test_other_key_or_format_is_ignored(
@@ -166,10 +207,10 @@ def test_read_error_during_a_run_is_a_pip_native_error(
 def test_failed_write_leaves_nothing_behind(
     tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
 ) -> None:
-    available, installed = recorded
+    _, installed = recorded
 
-    def broken() -> Iterator[tuple[str, Record]]:
-        yield from list(available.items())[:10]
+    def broken() -> Iterator[RawRecord]:
+        yield from list(raw_records(load_recording("dumpavail-excerpt").stdout))[:10]
         raise OSError("apt-cache went away")
 
     with pytest.raises(OSError, match="went away"):

@@ -30,9 +30,11 @@ from pip_native.native.apt_cache_build import BUILD_PREFIX, AheadBuild
 from pip_native.native.apt_index import (
     DPKG_QUERY_FORMAT,
     AptIndex,
+    RawRecord,
     Record,
-    iter_dumpavail,
+    iter_dumpavail_raw,
     parse_dpkg_query,
+    record_from_raw,
 )
 from pip_native.native.apt_output import (
     Simulation,
@@ -349,8 +351,9 @@ class AptAdapter:
         installed = self._run(argv, what="list installed packages", timeout=120)
         return parse_dpkg_query(installed.stdout, config.get("ARCH", ""))
 
-    def _read_available(self, arch: str) -> Iterator[tuple[str, Record]]:
-        """apt's candidates, parsed while ``apt-cache dumpavail`` writes them (50 MB on Debian).
+    def _read_available(self, arch: str) -> Iterator[RawRecord]:
+        """apt's candidates, split into raw records while ``apt-cache dumpavail`` writes them
+        (50 MB on Debian).
 
         Where the system's binary cache is off, pip-native's copy is built first
         (:meth:`_ensure_binary_cache`): with it, dumpavail takes 0.08 s of apt's time
@@ -366,7 +369,7 @@ class AptAdapter:
             hint=_HINT,
         )
         with contextlib.closing(chunks):
-            yield from iter_dumpavail(chunks, arch)
+            yield from iter_dumpavail_raw(chunks, arch)
 
     def index(self) -> AptIndex:
         """The package index (read on first use, then kept for the adapter's lifetime).
@@ -390,7 +393,10 @@ class AptAdapter:
                     except (OSError, sqlite3.Error) as exc:
                         logger.debug("could not write the apt index cache: %s", exc)
                 if stored is None:
-                    self._index = AptIndex(dict(self._read_available(arch)), installed, arch)
+                    available = {
+                        r.key: record_from_raw(r.fields) for r in self._read_available(arch)
+                    }
+                    self._index = AptIndex(available, installed, arch)
                     return self._index
             self._index = AptIndex(stored.available, stored.installed, arch, stored.providers)
         return self._index

@@ -5,8 +5,8 @@ Both live in the adapter's cache directory and are keyed by the apt state key
 preferences, apt configuration or dpkg status gives a new key, and entries of
 older keys are removed when a new one is written.
 
-The index database holds the parsed records of ``apt-cache dumpavail`` and
-``dpkg-query -W`` and the Provides table. It is written once, under a
+The index database holds the records of ``apt-cache dumpavail`` (their fields as
+apt wrote them, decoded when read) and of ``dpkg-query -W``, and the Provides table. It is written once, under a
 temporary name that is then renamed, and only read afterwards: a run looks
 up the few records its closures need (:class:`StoredIndex`) instead of
 loading the whole index.
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, TypeVar, overload
 
 from pip_native.errors import IndexFetchError
-from pip_native.native.apt_index import Record, parse_provides_field
+from pip_native.native.apt_index import RawRecord, Record, parse_provides_field, record_from_raw
 from pip_native.paths import write_atomically
 from pip_native.subproc import CommandResult
 
@@ -49,7 +49,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 """Version of the database layout; a database of another version is ignored."""
 SIMULATION_FORMAT = 1
 
@@ -68,22 +68,19 @@ _T = TypeVar("_T")
 _COLUMNS = "key, name, version, arch, pre_depends, depends, provides, priority, source"
 _SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    *(
-        f"CREATE TABLE {table} (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
-        "version TEXT NOT NULL, arch TEXT NOT NULL, pre_depends TEXT NOT NULL, "
-        "depends TEXT NOT NULL, provides TEXT NOT NULL, priority TEXT NOT NULL, "
-        "source TEXT NOT NULL)"
-        for table in ("available", "installed")
-    ),
+    # RawRecord.fields; a repeated key: the last row counts (as in a dict)
+    "CREATE TABLE available (key TEXT NOT NULL, fields TEXT NOT NULL)",
+    "CREATE TABLE installed (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+    "version TEXT NOT NULL, arch TEXT NOT NULL, pre_depends TEXT NOT NULL, "
+    "depends TEXT NOT NULL, provides TEXT NOT NULL, priority TEXT NOT NULL, "
+    "source TEXT NOT NULL)",
     "CREATE TABLE provides (virtual TEXT NOT NULL, provider TEXT NOT NULL, version TEXT, "
     "installed INTEGER NOT NULL)",
 )
-#: Insert keeping the first position of a key and the last record, like a dict.
-_UPSERT = (
-    "INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
-    "name = excluded.name, version = excluded.version, arch = excluded.arch, "
-    "pre_depends = excluded.pre_depends, depends = excluded.depends, "
-    "provides = excluded.provides, priority = excluded.priority, source = excluded.source"
+#: Created once the rows are in: one sort instead of a B-tree insert per row.
+_INDEXES = (
+    "CREATE INDEX available_by_key ON available (key)",
+    "CREATE INDEX provides_by_virtual ON provides (virtual)",
 )
 
 
@@ -115,11 +112,10 @@ def _record(row: Sequence[object]) -> Record:
 
 
 class _StoredRecords(Mapping[str, Record]):
-    """The records of one table, read by key on first use and then kept."""
+    """The available records, read (and decoded) by key on first use and then kept."""
 
-    def __init__(self, db: _Database, table: str) -> None:
+    def __init__(self, db: _Database) -> None:
         self._db = db
-        self._table = table
         self._known: dict[str, Record | None] = {}
 
     def _lookup(self, key: str) -> Record | None:
@@ -128,11 +124,9 @@ class _StoredRecords(Mapping[str, Record]):
         except KeyError:
             pass
         rows = self._db.rows(
-            f"SELECT name, version, arch, pre_depends, depends, provides, priority, source "
-            f"FROM {self._table} WHERE key = ?",
-            (key,),
+            "SELECT fields FROM available WHERE key = ? ORDER BY rowid DESC LIMIT 1", (key,)
         )
-        found = _record(rows[0]) if rows else None
+        found = record_from_raw(str(rows[0][0])) if rows else None
         self._known[key] = found
         return found
 
@@ -154,11 +148,11 @@ class _StoredRecords(Mapping[str, Record]):
         return isinstance(key, str) and self._lookup(key) is not None
 
     def __iter__(self) -> Iterator[str]:
-        rows = self._db.rows(f"SELECT key FROM {self._table} ORDER BY rowid")
+        rows = self._db.rows("SELECT key FROM available GROUP BY key ORDER BY min(rowid)")
         return (str(row[0]) for row in rows)
 
     def __len__(self) -> int:
-        (row,) = self._db.rows(f"SELECT count(*) FROM {self._table}")
+        (row,) = self._db.rows("SELECT count(DISTINCT key) FROM available")
         return int(str(row[0]))
 
 
@@ -218,7 +212,7 @@ class StoredIndex:
 
     def __init__(self, db: _Database) -> None:
         self._db = db
-        self.available: Mapping[str, Record] = _StoredRecords(db, "available")
+        self.available: Mapping[str, Record] = _StoredRecords(db)
         self.providers: Mapping[str, list[ProviderEntry]] = _StoredProviders(db)
         self.installed: dict[str, Record] = {
             str(row[0]): _record(row[1:])
@@ -271,7 +265,7 @@ def load_index(cache_dir: Path, key: str) -> StoredIndex | None:
 def _fill(
     connection: sqlite3.Connection,
     key: str,
-    available: Iterable[tuple[str, Record]],
+    available: Iterable[RawRecord],
     installed: Mapping[str, Record],
 ) -> None:
     connection.execute("PRAGMA journal_mode = OFF")
@@ -280,23 +274,36 @@ def _fill(
     for statement in _SCHEMA:
         connection.execute(statement)
     connection.executemany(
-        _UPSERT.format(table="installed"), ((k, *r) for k, r in installed.items())
+        "INSERT INTO installed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((k, *r) for k, r in installed.items()),
     )
-    connection.executemany(_UPSERT.format(table="available"), ((k, *r) for k, r in available))
+    # key -> Provides of its last record, at its first position (as a dict keeps them)
+    provided: dict[str, str] = {}
+
+    def rows() -> Iterator[tuple[str, str]]:
+        for raw in available:
+            if raw.provides:
+                provided[raw.key] = raw.provides
+            elif raw.key in provided:
+                del provided[raw.key]
+            yield raw.key, raw.fields
+
+    connection.executemany("INSERT INTO available VALUES (?, ?)", rows())
     # The Provides table in AptIndex.provider_table's order: installed, then available.
-    for table, from_installed in (("installed", 1), ("available", 0)):
-        rows = connection.execute(
-            f"SELECT key, provides FROM {table} WHERE provides <> '' ORDER BY rowid"
-        ).fetchall()
-        connection.executemany(
-            "INSERT INTO provides VALUES (?, ?, ?, ?)",
-            (
-                (virtual, provider, version, from_installed)
-                for provider, provides in rows
-                for virtual, version in parse_provides_field(provides)
-            ),
-        )
-    connection.execute("CREATE INDEX provides_by_virtual ON provides (virtual)")
+    connection.executemany(
+        "INSERT INTO provides VALUES (?, ?, ?, ?)",
+        (
+            (virtual, provider, version, from_installed)
+            for from_installed, fields in (
+                (1, {k: r.provides for k, r in installed.items() if r.provides}),
+                (0, provided),
+            )
+            for provider, provides in fields.items()
+            for virtual, version in parse_provides_field(provides)
+        ),
+    )
+    for statement in _INDEXES:
+        connection.execute(statement)
     connection.executemany(
         "INSERT INTO meta VALUES (?, ?)", [("format", str(INDEX_FORMAT)), ("key", key)]
     )
@@ -306,7 +313,7 @@ def _fill(
 def write_index(
     cache_dir: Path,
     key: str,
-    available: Iterable[tuple[str, Record]],
+    available: Iterable[RawRecord],
     installed: Mapping[str, Record],
 ) -> StoredIndex:
     """Store the index for ``key`` (``available`` is consumed as it comes) and open it.
