@@ -824,3 +824,40 @@ def test_local_paths_as_index_url_and_find_links_page(
         assert len(idx.project_files(DEMO)) == 5
         origins = [f.origin for f in idx.project_files(canonicalize_name("dep"))]
         assert origins == [str(local_index.simple_dir), str(page)]
+
+
+def test_prefetching_looks_for_kept_metadata_only_when_the_cache_held_some(
+    local_index: LocalIndex, http_cache: Path, mocker: MockerFixture
+) -> None:
+    """Wheels without a PEP 658 file: on a cold cache the prefetch looks for no kept
+    file (no ``stat`` on the resolver's thread) and the workers read the wheels; a later
+    run finds what the first kept and reads those without a request."""
+    names = [canonicalize_name(f"proj-{i}") for i in range(5)]
+    for name in names:
+        local_index.add_wheel(name, "1.0", metadata_file=False)
+    local_index.build()
+    looked: list[str] = []  # by the prefetching thread (the workers look for their own)
+    real = PackageIndex._metadata_cache_path
+
+    def recording(self: PackageIndex, file: DistFile) -> Path | None:
+        if threading.current_thread() is threading.main_thread():
+            looked.append(file.filename)
+        return real(self, file)
+
+    mocker.patch.object(PackageIndex, "_metadata_cache_path", recording)
+    with local_index.serve() as url:
+        with open_index(url, http_cache) as idx:
+            files = [f for n in names for f in idx.project_files(n)]
+            idx.prefetch_metadata(files)
+            assert looked == []  # nothing was kept: nothing to look for
+            assert [idx.metadata(f).name for f in files] == names
+        wheel_reads = sum(n for p, n in local_index.requests.items() if p.endswith(".whl"))
+        assert wheel_reads >= len(names)
+        with open_index(url, http_cache) as idx:
+            files = [f for n in names for f in idx.project_files(n)]
+            idx.prefetch_metadata(files)
+            # kept: looked for here, no worker started, read from disk when asked
+            assert looked == [f.filename for f in files]
+            assert [idx.metadata(f).name for f in files] == names
+        again = sum(n for p, n in local_index.requests.items() if p.endswith(".whl"))
+    assert again == wheel_reads

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -134,6 +135,8 @@ class PackageIndex:
         self._file_filter = file_filter
         cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
         self._metadata_dir = cache_dir / METADATA_CACHE
+        #: whether any metadata was kept there when this run first looked (None: not yet)
+        self._kept_before: bool | None = None
         self._transport = Transport(
             config,
             cache_dir=cache_dir,
@@ -281,13 +284,30 @@ class PackageIndex:
         for file in files:
             if not file.is_wheel:
                 continue
-            if file.metadata is False:
+            if file.metadata is False and self._metadata_kept_before():
                 kept = self._metadata_cache_path(file)
                 if kept is not None and kept.is_file():
                     continue  # read from disk when asked for: faster than a worker thread
             future, mine = self._metadata.claim(file.url)
             if mine:
                 self._submit(future, functools.partial(self._fetch_metadata, file))
+
+    def _metadata_kept_before(self) -> bool:
+        """Whether the metadata cache held anything when first asked (one listing per run).
+
+        When it did not (a cold cache), :meth:`prefetch_metadata` skips looking for
+        each wheel's kept file: two ``stat`` calls on the resolver's thread, each
+        waiting for the GIL while the workers hold it (about 0.5 s over a cold
+        jupyterlab plan). What this run keeps itself is found by the worker that
+        fetches it, which looks there first.
+        """
+        if self._kept_before is None:
+            try:
+                with os.scandir(self._metadata_dir) as entries:
+                    self._kept_before = any(True for _ in entries)
+            except OSError:
+                self._kept_before = False
+        return self._kept_before
 
     def _fetch_metadata(self, file: DistFile) -> CoreMetadata:
         if not file.is_wheel:
