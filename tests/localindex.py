@@ -24,6 +24,7 @@ import hashlib
 import html
 import io
 import json
+import ssl
 import tarfile
 import threading
 import time
@@ -98,6 +99,8 @@ class LocalIndex:
         self.max_in_flight = 0
         """The most requests that were being answered at the same time."""
         self._in_flight = 0
+        self.connections = 0
+        """Connections accepted while serving (each is one TLS handshake over HTTPS)."""
 
     # -- building ------------------------------------------------------------------------
 
@@ -301,8 +304,11 @@ class LocalIndex:
         *,
         formats: Sequence[str] = ("json", "html"),
         auth: tuple[str, str] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> Iterator[str]:
         """Serve the index over HTTP on 127.0.0.1; yields ``http://127.0.0.1:PORT/simple``.
+
+        With ``tls`` (a server context) it is HTTPS, and the URL ``https://…``.
 
         Project pages are negotiated by the Accept header among ``formats``,
         carry an ETag (``If-None-Match`` → 304) and ``Cache-Control: max-age=600``;
@@ -313,6 +319,10 @@ class LocalIndex:
             "Handler", (_Handler,), {"index": self, "formats": tuple(formats), "auth": auth}
         )
         server = _Server(("127.0.0.1", 0), handler)
+        if tls is not None:  # the handshake happens in the request's thread
+            server.socket = tls.wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.02},
@@ -321,7 +331,8 @@ class LocalIndex:
         )
         thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_address[1]}/simple"
+            scheme = "https" if tls is not None else "http"
+            yield f"{scheme}://127.0.0.1:{server.server_address[1]}/simple"
         finally:
             server.shutdown()
             server.server_close()
@@ -382,6 +393,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
+
+    def setup(self) -> None:
+        with self.index._lock:
+            self.index.connections += 1
+        super().setup()
 
     def do_GET(self) -> None:
         with self.index._in_request():

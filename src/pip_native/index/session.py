@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import ssl
+import threading
 import warnings
 from email.utils import formatdate
 from typing import IO, TYPE_CHECKING, Any
@@ -22,6 +24,7 @@ from cachecontrol.heuristics import BaseHeuristic
 from cachecontrol.serialize import Serializer
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+from urllib3.util.ssl_ import create_urllib3_context
 
 from pip_native import __version__
 from pip_native.index.config import IndexConfig, redact_url
@@ -29,6 +32,8 @@ from pip_native.index.config import IndexConfig, redact_url
 if TYPE_CHECKING:
     from collections.abc import Collection
     from pathlib import Path
+
+    from requests.adapters import _HostParams, _PoolKwargs
 
 __all__ = ["CACHE_READ_ERRORS", "REQUEST_ERROR", "build_session", "forget"]
 
@@ -114,6 +119,47 @@ class _ImmutableHeuristic(BaseHeuristic):
         return None
 
 
+class _TLSContexts:
+    """One verifying SSL context per CA bundle, shared by every connection of a session.
+
+    Without one, urllib3 builds a context for each new connection and loads the
+    CA bundle into it: about 30 ms of CPU each (the bundle holds some 140
+    certificates). A cold plan opens about 20 connections, 10 workers' worth to
+    the index and as many to its file host, at the same moment on 2 CPUs; they
+    took 3.5-4.3 s together in a cold jupyterlab or sphinx plan.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._contexts: dict[tuple[str | None, str | None], ssl.SSLContext | None] = {}
+
+    def get(self, ca_certs: str | None, ca_cert_dir: str | None) -> ssl.SSLContext | None:
+        """The context for a bundle file or directory (requests' default bundle when
+        neither is given), or None when it cannot be loaded: requests then reports it."""
+        key = (ca_certs, ca_cert_dir)
+        with self._lock:
+            if key not in self._contexts:
+                self._contexts[key] = self._load(ca_certs, ca_cert_dir)
+            return self._contexts[key]
+
+    @staticmethod
+    def _load(ca_certs: str | None, ca_cert_dir: str | None) -> ssl.SSLContext | None:
+        if ca_certs is None and ca_cert_dir is None:
+            ca_certs = requests.utils.DEFAULT_CA_BUNDLE_PATH
+        # urllib3's own defaults (protocol versions, options, hostname checks)
+        context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+        try:
+            context.load_verify_locations(cafile=ca_certs, capath=ca_cert_dir)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            logger.debug("not sharing a TLS context for %s: %s", ca_certs or ca_cert_dir, exc)
+            return None
+        return context
+
+    def shares(self, context: object) -> bool:
+        with self._lock:
+            return any(context is shared for shared in self._contexts.values())
+
+
 class _CacheAdapter(CacheControlAdapter):
     """cachecontrol's adapter, except for range requests, which it leaves to requests.
 
@@ -121,7 +167,37 @@ class _CacheAdapter(CacheControlAdapter):
     in the cache first and copies every byte of the answer into a temporary
     file on the way, to cache it once read: for the wheel metadata of a cold
     jupyterlab plan that was 55 MB written to /tmp for nothing.
+
+    Verified HTTPS connections without a client certificate share one SSL context
+    per CA bundle (:class:`_TLSContexts`). That needs requests 2.32.2 or later
+    (``build_connection_pool_key_attributes``); older ones build a context per
+    connection, as before.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tls = _TLSContexts()
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
+    ) -> tuple[_HostParams, _PoolKwargs]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        if host_params.get("scheme") == "https" and verify is not False and not cert:
+            context = self._tls.get(pool_kwargs.get("ca_certs"), pool_kwargs.get("ca_cert_dir"))
+            if context is not None:
+                pool_kwargs.pop("ca_certs", None)
+                pool_kwargs.pop("ca_cert_dir", None)
+                pool_kwargs["ssl_context"] = context
+        return host_params, pool_kwargs
+
+    def cert_verify(self, conn: Any, url: str, verify: bool | str, cert: Any) -> None:
+        super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
+        if self._tls.shares(getattr(conn, "conn_kw", {}).get("ssl_context")):
+            # the shared context holds the bundle: urllib3 would load it again per connection
+            conn.ca_certs = None
+            conn.ca_cert_dir = None
 
     def send(
         self,

@@ -248,6 +248,10 @@ class Transport:
         kwargs: dict[str, Any] = {"headers": headers, "timeout": self.config.timeout}
         if self._own_session and self.config.is_trusted(url):
             kwargs["verify"] = False
+        elif self._own_session and self.config.cert:
+            # per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
+            # session's verify (psf/requests#3829); an explicit --cert wins over those
+            kwargs["verify"] = self.config.cert
         session = self._files_session if hash_checked else self.session
         return session.get(self._with_credentials(url), **kwargs)
 
