@@ -281,6 +281,7 @@ def _split_install_unlocked(
                 hint="pip install --native-from=apt NAME ..., or -r FILE.",
             )
         session = command.get_default_session(options)
+        _share_tls_contexts(session)
         request = InstallRequest(
             requirements=reqs,
             constraints=constraints,
@@ -365,6 +366,73 @@ def _index_config(config_type: Any, options: optparse.Values) -> Any:
         timeout=float(getattr(options, "timeout", 15) or 15),
         retries=int(getattr(options, "retries", 3) or 3),
     )
+
+
+def _share_tls_contexts(session: Any) -> None:
+    """Make pip's verifying adapters share one SSL context per CA bundle.
+
+    Each new connection of pip's session otherwise builds a context and loads the
+    CA bundle into it (30 ms of CPU; see :mod:`pip_native.index.tls`), and the
+    plan's workers open about 20 connections at once. After requests' own
+    ``cert_verify`` has set a pool's bundle, the wrapper gives the pool the shared
+    context for it and clears the bundle, so urllib3 neither builds a context nor
+    loads the bundle again. Only for adapters to which pip gave no context of its
+    own (pip before 24.2 and ``--use-deprecated=legacy-certs``; pip's truststore
+    context is left alone), and only for verified pools without a client
+    certificate: ``--trusted-host`` adapters set ``CERT_NONE`` and are skipped.
+    """
+    import ssl
+
+    from pip_native.index.tls import TLSContexts
+
+    try:
+        from pip._vendor.requests.utils import DEFAULT_CA_BUNDLE_PATH
+        from pip._vendor.urllib3.util.ssl_ import create_urllib3_context
+    except ImportError:  # a debundled pip: leave its session as it is
+        return
+    contexts = TLSContexts(
+        lambda: create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED), DEFAULT_CA_BUNDLE_PATH
+    )
+    adapters = {id(a): a for a in getattr(session, "adapters", {}).values()}
+    for adapter in adapters.values():
+        pool_kw = getattr(getattr(adapter, "poolmanager", None), "connection_pool_kw", None)
+        original = getattr(adapter, "cert_verify", None)
+        if not isinstance(pool_kw, dict) or pool_kw.get("ssl_context") is not None:
+            continue
+        if not callable(original):
+            continue
+        adapter.cert_verify = _sharing_cert_verify(original, contexts)
+
+
+def _sharing_cert_verify(original: Callable[..., None], contexts: Any) -> Callable[..., None]:
+    def cert_verify(conn: Any, url: str, verify: Any, cert: Any) -> None:
+        original(conn, url, verify, cert)
+        conn_kw = getattr(conn, "conn_kw", None)
+        if cert or getattr(conn, "cert_reqs", None) != "CERT_REQUIRED":
+            return  # a client certificate, or a --trusted-host pool (CERT_NONE)
+        if not isinstance(conn_kw, dict):
+            return
+        existing = conn_kw.get("ssl_context")
+        if existing is not None and not contexts.shares(existing):
+            return  # a context someone else chose
+        # The bundle as requests chose it from ``verify``, not read back from the pool:
+        # another thread may have cleared the pool's meanwhile.
+        if verify is True:
+            context = contexts.get(None, None)
+        elif isinstance(verify, str):
+            from pathlib import Path
+
+            is_dir = Path(verify).is_dir()
+            context = contexts.get(None if is_dir else verify, verify if is_dir else None)
+        else:
+            return
+        if context is None:
+            return
+        conn_kw["ssl_context"] = context
+        conn.ca_certs = None
+        conn.ca_cert_dir = None
+
+    return cert_verify
 
 
 def _session_errors() -> tuple[type[Exception], ...]:

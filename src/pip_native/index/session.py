@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
-import threading
 import warnings
 from email.utils import formatdate
 from typing import IO, TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from urllib3.util.ssl_ import create_urllib3_context
 
 from pip_native import __version__
 from pip_native.index.config import IndexConfig, redact_url
+from pip_native.index.tls import TLSContexts
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -119,47 +119,6 @@ class _ImmutableHeuristic(BaseHeuristic):
         return None
 
 
-class _TLSContexts:
-    """One verifying SSL context per CA bundle, shared by every connection of a session.
-
-    Without one, urllib3 builds a context for each new connection and loads the
-    CA bundle into it: about 30 ms of CPU each (the bundle holds some 140
-    certificates). A cold plan opens about 20 connections, 10 workers' worth to
-    the index and as many to its file host, at the same moment on 2 CPUs; they
-    took 3.5-4.3 s together in a cold jupyterlab or sphinx plan.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._contexts: dict[tuple[str | None, str | None], ssl.SSLContext | None] = {}
-
-    def get(self, ca_certs: str | None, ca_cert_dir: str | None) -> ssl.SSLContext | None:
-        """The context for a bundle file or directory (requests' default bundle when
-        neither is given), or None when it cannot be loaded: requests then reports it."""
-        key = (ca_certs, ca_cert_dir)
-        with self._lock:
-            if key not in self._contexts:
-                self._contexts[key] = self._load(ca_certs, ca_cert_dir)
-            return self._contexts[key]
-
-    @staticmethod
-    def _load(ca_certs: str | None, ca_cert_dir: str | None) -> ssl.SSLContext | None:
-        if ca_certs is None and ca_cert_dir is None:
-            ca_certs = requests.utils.DEFAULT_CA_BUNDLE_PATH
-        # urllib3's own defaults (protocol versions, options, hostname checks)
-        context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
-        try:
-            context.load_verify_locations(cafile=ca_certs, capath=ca_cert_dir)
-        except (OSError, ssl.SSLError, ValueError) as exc:
-            logger.debug("not sharing a TLS context for %s: %s", ca_certs or ca_cert_dir, exc)
-            return None
-        return context
-
-    def shares(self, context: object) -> bool:
-        with self._lock:
-            return any(context is shared for shared in self._contexts.values())
-
-
 class _CacheAdapter(CacheControlAdapter):
     """cachecontrol's adapter, except for range requests, which it leaves to requests.
 
@@ -169,14 +128,17 @@ class _CacheAdapter(CacheControlAdapter):
     jupyterlab plan that was 55 MB written to /tmp for nothing.
 
     Verified HTTPS connections without a client certificate share one SSL context
-    per CA bundle (:class:`_TLSContexts`). That needs requests 2.32.2 or later
+    per CA bundle (:class:`~pip_native.index.tls.TLSContexts`). That needs requests 2.32.2 or later
     (``build_connection_pool_key_attributes``); older ones build a context per
     connection, as before.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._tls = _TLSContexts()
+        self._tls = TLSContexts(
+            lambda: create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED),
+            requests.utils.DEFAULT_CA_BUNDLE_PATH,
+        )
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
