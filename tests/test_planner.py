@@ -23,6 +23,8 @@ from pip_native.native.registry import Choice
 from pip_native.paths import cache_root
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pytest_mock import MockerFixture
 
     from localindex import LocalIndex
@@ -40,13 +42,17 @@ def request(
     )
 
 
+def no_adapter(_backend: Choice) -> None:
+    pass
+
+
 def target_and_mapping(
-    req: planner.InstallRequest,
+    req: planner.InstallRequest, started: Callable[[Choice], None] = no_adapter
 ) -> tuple[TargetEnvironment, Choice, MappingTable]:
     """``planner._target_and_mapping`` with an index of its own (closed afterwards)."""
     targeting = planner._TargetFiles()
     with PackageIndex(req.index, cache_dir=cache_root() / "http", file_filter=targeting) as index:
-        return planner._target_and_mapping(req, index, targeting)
+        return planner._target_and_mapping(req, index, targeting, started)
 
 
 def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
@@ -114,8 +120,53 @@ def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None
     mocker.patch.object(planner, "probe", side_effect=recording_probe)
     mocker.patch.object(planner, "choose_backend", side_effect=recording_choose)
     mocker.patch.object(planner, "_mapping", side_effect=recording_load)
-    target_and_mapping(request("auto"))
-    assert calls == ["probe", "choose env=True", "mapping apt"]
+    target_and_mapping(request("auto"), lambda backend: calls.append(f"start {backend.name}"))
+    assert calls == ["probe", "choose env=True", "start apt", "mapping apt"]
+
+
+def test_a_named_backend_starts_its_adapter_before_the_target_answers(
+    mocker: MockerFixture,
+) -> None:
+    """The adapter's work ahead (apt's binary cache) starts as soon as the backend is known,
+    not after the probe and the mapping load."""
+    adapter_started = threading.Event()
+    calls: list[str] = []
+
+    def slow_probe(python: str, **_kw: object) -> TargetEnvironment:
+        calls.append(f"probe saw the adapter started: {adapter_started.wait(10)}")
+        return probe(python)
+
+    def start(backend: Choice) -> None:
+        calls.append(f"start {backend.name}")
+        adapter_started.set()
+
+    def recording_load(ecosystem: str, _request: object) -> MappingTable:
+        calls.append(f"mapping {ecosystem}")
+        return load_mapping(
+            ecosystem, distro_id="debian", distro_release="bookworm", use_distro_data=False
+        )
+
+    mocker.patch.object(planner, "probe", side_effect=slow_probe)
+    mocker.patch.object(planner, "_mapping", side_effect=recording_load)
+    target_and_mapping(request("apt"), start)
+    assert calls[0] == "start apt"
+    assert sorted(calls[1:]) == ["mapping apt", "probe saw the adapter started: True"]
+
+
+def test_a_plan_failing_after_the_adapter_started_finishes_its_work_ahead(
+    mocker: MockerFixture, tmp_path: Path
+) -> None:
+    """A target that cannot be probed fails the plan after apt's work ahead has started:
+    that work is stopped (finish_ahead), not left running."""
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    prepared = mocker.patch("pip_native.native.apt.AptAdapter.prepare_ahead")
+    finished = mocker.patch("pip_native.native.apt.AptAdapter.finish_ahead")
+    with pytest.raises(TargetEnvironmentError):
+        planner.make_plan(request("apt", python=str(broken)))
+    assert prepared.call_count == 1
+    assert finished.call_count == 1
 
 
 def test_errors_of_either_half_reach_the_caller(tmp_path: Path) -> None:
@@ -162,7 +213,7 @@ def test_the_requested_projects_are_read_while_the_target_is_inspected(
         )
         targeting = planner._TargetFiles()
         with PackageIndex(req.index, cache_dir=http_cache, file_filter=targeting) as index:
-            env, _, _ = planner._target_and_mapping(req, index, targeting)
+            env, _, _ = planner._target_and_mapping(req, index, targeting, no_adapter)
             assert page_read.is_set()
             wanted = [f"/files/demo-{v}-py3-none-any.whl.metadata" for v in ("2.0", "1.1")]
             deadline = time.monotonic() + 10
@@ -198,7 +249,7 @@ def test_fetching_ahead_goes_one_level_down_and_skips_kept_projects(
         )
         targeting = planner._TargetFiles()
         with PackageIndex(req.index, cache_dir=http_cache, file_filter=targeting) as index:
-            env, _, _ = planner._target_and_mapping(req, index, targeting)
+            env, _, _ = planner._target_and_mapping(req, index, targeting, no_adapter)
             assert "pytest" in env.installed
             wanted = [
                 "/files/dep-1.2-py3-none-any.whl.metadata",
@@ -230,7 +281,7 @@ def test_fetching_ahead_reads_what_upgrade_names(
         )
         targeting = planner._TargetFiles()
         with PackageIndex(req.index, cache_dir=http_cache, file_filter=targeting) as index:
-            planner._target_and_mapping(req, index, targeting)
+            planner._target_and_mapping(req, index, targeting, no_adapter)
             wanted = "/files/pytest-99.0-py3-none-any.whl.metadata"
             deadline = time.monotonic() + 10
             while not local_index.requests[wanted]:

@@ -190,82 +190,106 @@ def _plan_with(
     index: PackageIndex,
     targeting: _TargetFiles,
 ) -> PlannedInstall:
-    env, backend, mapping = _target_and_mapping(request, index, targeting)
-    check_externally_managed(env, request)
-
     native: NativeSource | None = None
+    started: list[NativeAdapter] = []  # the adapter, once the backend is chosen
 
     def dists_for_package(package: str) -> Sequence[str]:
         # Late-bound: the adapter needs this callback, the source needs the adapter.
         assert native is not None
         return native.dists_for_package(package)
 
-    adapter = create_adapter(backend.name, dists_for_package=dists_for_package)
-    adapter.check_target(env)
-    native = NativeSource(adapter, mapping)
-    if isinstance(adapter, PreparesAhead):
-        adapter.prepare_ahead()
+    def start_adapter(backend: Choice) -> None:
+        adapter = create_adapter(backend.name, dists_for_package=dists_for_package)
+        started.append(adapter)
+        if isinstance(adapter, PreparesAhead):
+            adapter.prepare_ahead()
+
     try:
-        provider = SplitProvider(
-            env=env,
-            pypi=PyPISource(index, env, pre=request.pre),
-            native=native,
-            upgrade=_upgraded(request),
-            pre=request.pre,
-            constraints=_constraints(request.constraints, env),
-        )
-        reqs = [
-            SpecRequirement.from_requirement(r, USER, allow_prereleases=request.pre)
-            for r in request.requirements
+        env, backend, mapping = _target_and_mapping(request, index, targeting, start_adapter)
+        (adapter,) = started
+        check_externally_managed(env, request)
+        adapter.check_target(env)
+        native = NativeSource(adapter, mapping)
+        return _resolve_and_plan(request, projects, index, env, backend, adapter, native)
+    finally:
+        for ahead in started:
+            if isinstance(ahead, (SimulatesAhead, PreparesAhead)):
+                ahead.finish_ahead()  # a guessed simulation or a cache the plan did not use
+
+
+def _resolve_and_plan(
+    request: InstallRequest,
+    projects: Sequence[LocalProject],
+    index: PackageIndex,
+    env: TargetEnvironment,
+    backend: Choice,
+    adapter: NativeAdapter,
+    native: NativeSource,
+) -> PlannedInstall:
+    """Resolve the requirements against PyPI and the adapter; plan the install."""
+    provider = SplitProvider(
+        env=env,
+        pypi=PyPISource(index, env, pre=request.pre),
+        native=native,
+        upgrade=_upgraded(request),
+        pre=request.pre,
+        constraints=_constraints(request.constraints, env),
+    )
+    reqs = [
+        SpecRequirement.from_requirement(r, USER, allow_prereleases=request.pre)
+        for r in request.requirements
+        if _applies(r, env)
+    ]
+    for project in projects:
+        origin = Origin(f"{project.name} {project.version} (local)")
+        reqs += [
+            SpecRequirement.from_requirement(r, origin, allow_prereleases=request.pre)
+            for r in project.dependencies
             if _applies(r, env)
         ]
-        for project in projects:
-            origin = Origin(f"{project.name} {project.version} (local)")
-            reqs += [
-                SpecRequirement.from_requirement(r, origin, allow_prereleases=request.pre)
-                for r in project.dependencies
-                if _applies(r, env)
-            ]
-        local_entries = [
-            (project.display_name, req)
-            for project in projects
-            for req in (
-                *project.external.build_requires,
-                *project.external.host_requires,
-                *project.external.dependencies,
-            )
-        ]
-        resolution = resolve(reqs, provider)
-        externals = _external_items(
-            [*local_entries, *_wheel_externals(resolution, index)], backend.name, env, request
+    local_entries = [
+        (project.display_name, req)
+        for project in projects
+        for req in (
+            *project.external.build_requires,
+            *project.external.host_requires,
+            *project.external.dependencies,
         )
-        plan = build_plan(
-            resolution,
-            env=env,
-            adapter=adapter,
-            index=request.index,
-            break_system_packages=request.break_system_packages,
-            provided=native.provided_distributions,
-            externals=externals,
-            local_projects=projects,
-        )
-        if index.stale_pages:
-            plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
-        return PlannedInstall(plan, resolution, env, backend, adapter, index)
-    finally:
-        if isinstance(adapter, (SimulatesAhead, PreparesAhead)):
-            adapter.finish_ahead()  # a guessed simulation or a cache the plan did not use
+    ]
+    resolution = resolve(reqs, provider)
+    externals = _external_items(
+        [*local_entries, *_wheel_externals(resolution, index)], backend.name, env, request
+    )
+    plan = build_plan(
+        resolution,
+        env=env,
+        adapter=adapter,
+        index=request.index,
+        break_system_packages=request.break_system_packages,
+        provided=native.provided_distributions,
+        externals=externals,
+        local_projects=projects,
+    )
+    if index.stale_pages:
+        plan = replace(plan, warnings=(*plan.warnings, _offline_warning(index)))
+    return PlannedInstall(plan, resolution, env, backend, adapter, index)
 
 
 def _target_and_mapping(
-    request: InstallRequest, index: PackageIndex, targeting: _TargetFiles
+    request: InstallRequest,
+    index: PackageIndex,
+    targeting: _TargetFiles,
+    start_adapter: Callable[[Choice], None],
 ) -> tuple[TargetEnvironment, Choice, MappingTable]:
     """Inspect the target interpreter, choose the backend and load its name mapping.
 
     The inspection is a subprocess (about 0.1 s) and the mapping load CPU work of
     about the same size: with a named backend they run at once. Only
     ``--native-from=auto`` needs the target first (it looks for conda-meta/).
-    Meanwhile the index reads the requested projects (:func:`_fetch_ahead`).
+    Meanwhile the index reads the requested projects (:func:`_fetch_ahead`), and
+    ``start_adapter`` gets the backend as soon as it is chosen: its work ahead
+    (apt's binary cache, 0.6-1 s where the system switched it off) need not wait
+    for the target or the mapping.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
         probing = request.probing or pool.submit(
@@ -277,8 +301,10 @@ def _target_and_mapping(
             env = probing.result()
             given_as = request.native_from_source
             backend = choose_backend(request.native_from, given_as=given_as, env=env)
+            start_adapter(backend)
             return env, backend, _mapping(backend.name, request)
         backend = choose_backend(request.native_from, given_as=request.native_from_source)
+        start_adapter(backend)
         mapping = _mapping(backend.name, request)
         return probing.result(), backend, mapping
 
