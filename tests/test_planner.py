@@ -46,6 +46,18 @@ def no_adapter(_backend: Choice) -> None:
     pass
 
 
+def recording_mapping(calls: list[str]) -> Callable[[str, object], MappingTable]:
+    """A stand-in for ``planner._mapping``: the bundled bookworm table, each load recorded."""
+
+    def load(ecosystem: str, _request: object) -> MappingTable:
+        calls.append(f"mapping {ecosystem}")
+        return load_mapping(
+            ecosystem, distro_id="debian", distro_release="bookworm", use_distro_data=False
+        )
+
+    return load
+
+
 def target_and_mapping(
     req: planner.InstallRequest, started: Callable[[Choice], None] = no_adapter
 ) -> tuple[TargetEnvironment, Choice, MappingTable]:
@@ -111,15 +123,9 @@ def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None
         calls.append(f"choose env={kw.get('env') is not None}")
         return Choice("apt", "auto: test")
 
-    def recording_load(ecosystem: str, _request: object) -> MappingTable:
-        calls.append(f"mapping {ecosystem}")
-        return load_mapping(
-            ecosystem, distro_id="debian", distro_release="bookworm", use_distro_data=False
-        )
-
     mocker.patch.object(planner, "probe", side_effect=recording_probe)
     mocker.patch.object(planner, "choose_backend", side_effect=recording_choose)
-    mocker.patch.object(planner, "_mapping", side_effect=recording_load)
+    mocker.patch.object(planner, "_mapping", side_effect=recording_mapping(calls))
     target_and_mapping(request("auto"), lambda backend: calls.append(f"start {backend.name}"))
     assert calls == ["probe", "choose env=True", "start apt", "mapping apt"]
 
@@ -140,14 +146,8 @@ def test_a_named_backend_starts_its_adapter_before_the_target_answers(
         calls.append(f"start {backend.name}")
         adapter_started.set()
 
-    def recording_load(ecosystem: str, _request: object) -> MappingTable:
-        calls.append(f"mapping {ecosystem}")
-        return load_mapping(
-            ecosystem, distro_id="debian", distro_release="bookworm", use_distro_data=False
-        )
-
     mocker.patch.object(planner, "probe", side_effect=slow_probe)
-    mocker.patch.object(planner, "_mapping", side_effect=recording_load)
+    mocker.patch.object(planner, "_mapping", side_effect=recording_mapping(calls))
     target_and_mapping(request("apt"), start)
     assert calls[0] == "start apt"
     assert sorted(calls[1:]) == ["mapping apt", "probe saw the adapter started: True"]

@@ -128,9 +128,9 @@ class _CacheAdapter(CacheControlAdapter):
     jupyterlab plan that was 55 MB written to /tmp for nothing.
 
     Verified HTTPS connections without a client certificate share one SSL context
-    per CA bundle (:class:`~pip_native.index.tls.TLSContexts`). That needs requests 2.32.2 or later
-    (``build_connection_pool_key_attributes``); older ones build a context per
-    connection, as before.
+    per CA bundle (:class:`~pip_native.index.tls.TLSContexts`), given in the pool
+    key. That needs requests 2.32.2 or later (``build_connection_pool_key_attributes``);
+    older ones build a context per connection, as before.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

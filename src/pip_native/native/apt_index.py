@@ -127,11 +127,15 @@ def _record_key(name: str, arch: str, native_arch: str) -> str:
     return f"{name}:{arch}"
 
 
-def _field_text(value: bytes) -> str:
-    text = value.decode("utf-8", "replace")
+def _clean(text: str) -> str:
+    """A field's value on one line: continuation lines joined by single spaces."""
     if "\n" in text:
         text = " ".join(part.strip() for part in text.split("\n"))
     return text.strip()
+
+
+def _field_text(value: bytes) -> str:
+    return _clean(value.decode("utf-8", "replace"))
 
 
 class RawRecord(NamedTuple):
@@ -144,12 +148,6 @@ class RawRecord(NamedTuple):
     Source as apt wrote them (continuation lines too), NUL-separated; empty when absent."""
     provides: str
     """The Provides field as apt wrote it (the Provides table needs every one)."""
-
-
-def _clean(text: str) -> str:
-    if "\n" in text:
-        text = " ".join(part.strip() for part in text.split("\n"))
-    return text.strip()
 
 
 def record_from_raw(fields: str) -> Record:
