@@ -20,7 +20,7 @@ from pip_native.errors import (
     TargetEnvironmentError,
 )
 from pip_native.native.apt import AptAdapter
-from pip_native.native.apt_index import parse_dumpavail
+from pip_native.native.apt_stanzas import parse_dumpavail
 from pip_native.native.base import (
     KnowsInstalled,
     NativeAdapter,
@@ -641,11 +641,16 @@ def test_the_binary_cache_built_ahead_serves_the_plan(apt_state: tuple[FakeApt, 
     build_dir = Path(built[4].partition("=")[2]).parent
     assert build_dir.parent == cache and build_dir.name.startswith(".apt-cache-build-")
     assert built == (*GENCACHES[:3], *cache_options(build_dir), "gencaches")
-    assert [c for c in apt.calls if c[0] == "apt-cache"][1:] == [
-        ("apt-cache", *cache_options(cache), "dumpavail")
-    ]
+    # dumpavail ran ahead too, after the build, into a file the index took over
+    dumpavail = ("apt-cache", *cache_options(cache), "dumpavail")
+    assert [c for c in apt.calls if c[0] == "apt-cache"][1:] == [dumpavail]
+    assert [s.result.argv for s in apt.started] == [built, dumpavail]
     assert not build_dir.exists()
-    assert not apt.started[0].killed.is_set()
+    assert not any(s.killed.is_set() for s in apt.started)
+    assert sorted(p.name for p in cache.glob("apt-*")) == [
+        f"apt-index-{adapter._cache_key(adapter._apt_config())}.{suffix}"
+        for suffix in ("dumpavail", "sqlite")
+    ] + [p.name for p in cache.glob("apt-sim-*")]
 
 
 def test_a_plan_without_apt_stops_the_build_ahead(apt_state: tuple[FakeApt, Path]) -> None:
@@ -668,13 +673,29 @@ def test_a_plan_without_apt_stops_the_build_ahead(apt_state: tuple[FakeApt, Path
     assert [c[4] for c in gencaches_calls(apt)][1:] == [cache_options(cache)[1]]
 
 
-def test_no_build_ahead_when_none_is_needed(apt_state: tuple[FakeApt, Path]) -> None:
-    """Not with the system's cache on, and not when the index of this apt state is stored."""
+DUMPAVAIL = ("apt-cache", "dumpavail")
+
+
+def test_with_the_system_cache_on_only_dumpavail_runs_ahead(
+    apt_state: tuple[FakeApt, Path],
+) -> None:
+    """apt's own binary cache serves: no build, but the index is written to a file
+    ahead, which the index takes over."""
     apt, tmp = apt_state
     cache = tmp / "cache"
     adapter = AptAdapter(cache_dir=cache)
     adapter.prepare_ahead()
+    adapter.query(["python3-numpy"])
     adapter.finish_ahead()
+    assert [s.result.argv for s in apt.started] == [DUMPAVAIL]
+    assert apt.calls.count(DUMPAVAIL) == 1  # not read again
+    assert gencaches_calls(apt) == []
+    assert [p.name for p in cache.iterdir() if "ahead" in p.name or "build" in p.name] == []
+
+
+def test_no_work_ahead_when_the_index_is_stored(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    cache = tmp / "cache"
     AptAdapter().prepare_ahead()  # no cache directory: no thread either
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
@@ -686,6 +707,43 @@ def test_no_build_ahead_when_none_is_needed(apt_state: tuple[FakeApt, Path]) -> 
     assert len(gencaches_calls(apt)) == 1
     assert apt.started == []
     assert [p.name for p in cache.iterdir() if p.name.startswith(".apt-cache-build-")] == []
+
+
+def test_a_plan_without_apt_stops_dumpavail_ahead(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    apt.hold.set()  # dumpavail runs until killed
+    cache = tmp / "cache"
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.prepare_ahead()
+    deadline = time.monotonic() + 20
+    while not apt.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    adapter.finish_ahead()
+    assert apt.started[0].killed.is_set()
+    assert [p.name for p in cache.iterdir() if "apt-index" in p.name or "ahead" in p.name] == []
+
+
+def test_output_written_ahead_by_an_earlier_plan_is_used(apt_state: tuple[FakeApt, Path]) -> None:
+    """A plan that needed nothing from apt, but ran long enough for dumpavail to finish,
+    leaves its output; the next plan's index takes it over instead of reading apt again."""
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    first = AptAdapter(cache_dir=cache)
+    first.prepare_ahead()
+    assert first._ahead_build is not None
+    first._ahead_build._thread.join()
+    first.finish_ahead()
+    (left,) = [p for p in cache.iterdir() if p.name.startswith("apt-dumpavail-ahead-")]
+    later = AptAdapter(cache_dir=cache)
+    assert later.query(["python3-numpy"])["python3-numpy"].version == "1:1.24.2-1+deb12u1"
+    assert apt.calls.count(DUMPAVAIL) == 1  # the first plan's, ahead
+    assert not left.exists()  # now the index's
+    assert (
+        (cache / left.name.replace("apt-dumpavail-ahead-", "apt-index-"))
+        .with_suffix(".dumpavail")
+        .exists()
+    )
 
 
 def test_left_over_build_directories_are_removed(apt_state: tuple[FakeApt, Path]) -> None:

@@ -10,46 +10,15 @@ from pip_native.native.apt_index import (
     Record,
     Relation,
     UnsatisfiableDependency,
-    iter_dumpavail,
     parse_dependency_field,
     parse_dpkg_query,
-    parse_dumpavail,
     parse_provides_field,
 )
 from pip_native.native.apt_output import parse_simulation
+from pip_native.native.apt_stanzas import parse_dumpavail
 from test_apt_recordings import load_recording
 
 # -- parsers -------------------------------------------------------------------
-
-
-def test_parse_dumpavail_recording() -> None:
-    records = parse_dumpavail(load_recording("dumpavail-excerpt").stdout, "amd64")
-    numpy = records["python3-numpy"]
-    assert numpy.version == "1:1.24.2-1+deb12u1"
-    assert numpy.arch == "amd64"
-    assert "libblas3 | libblas.so.3" in numpy.depends
-    assert "python3-numpy-abi9" in numpy.provides
-    assert numpy.priority == "optional"
-    assert numpy.source == "numpy 1:1.24.2-1+deb12u1"
-    assert records["python3-sklearn-lib"].source == "scikit-learn 1.2.1+dfsg-1"
-    assert records["python3-sklearn"].arch == "all"
-    assert len(records) == load_recording("dumpavail-excerpt").stdout.count("\nPackage: ") + 1
-
-
-def test_parse_dumpavail_continuations_foreign_arch_and_incomplete_stanzas() -> None:
-    text = (
-        "Package: foo\nVersion: 1.0-1\nArchitecture: amd64\nDepends: a,\n b (>= 2),\n\tc\n"
-        "Description: x\n more text\n\n"
-        "Package: libbar\nVersion: 2\nArchitecture: i386\n\n"
-        "Package: noversion\nArchitecture: all\n\n"
-        "Version: 3\n\n"
-        "Package: last\nVersion: 0.1\nArchitecture: all\nProvides: virt (= 1)"
-    )
-    records = parse_dumpavail(text, "amd64")
-    assert set(records) == {"foo", "libbar:i386", "last"}
-    assert records["foo"].depends == "a, b (>= 2), c"
-    assert records["last"].provides == "virt (= 1)"
-    assert records["foo"].source == "foo 1.0-1"
 
 
 def test_parse_dpkg_query_recording_keeps_installed_only() -> None:
@@ -364,33 +333,3 @@ def test_installed_dependent_outside_the_closure_is_upgraded_when_broken() -> No
     )
     closure = {s.key: (s.record.version, s.installed_version) for s in idx.closure("app")}
     assert closure == {"app": ("1.0", None), "lib": ("2", "1"), "user": ("2", "1")}
-
-
-# -- streamed dumpavail parsing ------------------------------------------------
-
-
-@pytest.mark.parametrize("size", [1, 7, 100, 4096, 1 << 20])
-def test_iter_dumpavail_any_chunking_gives_the_same_records(size: int) -> None:
-    data = load_recording("dumpavail-excerpt").stdout.encode()
-    whole = parse_dumpavail(data, "amd64")
-    chunks = (data[i : i + size] for i in range(0, len(data), size))
-    streamed = list(iter_dumpavail(chunks, "amd64"))
-    assert dict(streamed) == whole
-    assert [key for key, _ in streamed] == list(whole)  # the same order
-    assert parse_dumpavail(data.decode(), "amd64") == whole  # text in, same records
-
-
-def test_iter_dumpavail_edges() -> None:
-    text = (
-        b"Package: first\nVersion: 1\nDepends: a,\n b\n\n\n\n"  # several blank lines
-        b"Package: bad-utf8\nVersion: 1\nDescription: caf\xe9\n \xff\xfe\nDepends: c\n\n"
-        b"Package: last\nVersion: 2\nArchitecture: i386"  # no final newline
-    )
-    for size in (1, 3, len(text)):
-        chunks = [text[i : i + size] for i in range(0, len(text), size)]
-        records = dict(iter_dumpavail(chunks, "amd64"))
-        assert set(records) == {"first", "bad-utf8", "last:i386"}
-        assert records["first"].depends == "a, b"
-        assert records["bad-utf8"].depends == "c"
-    assert list(iter_dumpavail([], "amd64")) == []
-    assert list(iter_dumpavail([b"\n\n", b""], "amd64")) == []

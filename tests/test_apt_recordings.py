@@ -69,10 +69,15 @@ def without_cache_options(argv: tuple[str, ...]) -> tuple[str, ...]:
 class FakeStarted:
     """What ``FakeApt.start`` returns, like ``subproc.Started``."""
 
-    def __init__(self, result: CommandResult, hold: threading.Event) -> None:
+    def __init__(
+        self, result: CommandResult, hold: threading.Event, stdout: Path | None = None
+    ) -> None:
         self.result = result
         self.killed = threading.Event()
         self._hold = hold.is_set()
+        if stdout is not None and not self._hold:  # written as the command runs
+            stdout.write_text(result.stdout)
+            self.result = dataclasses.replace(result, stdout="")
 
     def wait(self, timeout: float | None = None) -> CommandResult:
         if self._hold:
@@ -154,12 +159,14 @@ class FakeApt:
         *,
         what: str,
         env: dict[str, str] | None = None,
+        stdout: Path | None = None,
         **_: object,
     ) -> FakeStarted:
         """Like ``subproc.start``: logged when started; ``wait`` blocks while ``hold`` is set
-        (until ``kill``), then answers as ``subproc.run`` would."""
+        (until ``kill``), then answers as ``subproc.run`` would; the output goes to the
+        file ``stdout`` if given."""
         result = self(argv, what=what, check=False, env=env)
-        started = FakeStarted(result, self.hold)
+        started = FakeStarted(result, self.hold, stdout)
         self.started.append(started)
         return started
 

@@ -14,14 +14,8 @@ import pytest
 
 from pip_native.errors import IndexFetchError
 from pip_native.native import apt_store
-from pip_native.native.apt_index import (
-    AptIndex,
-    RawRecord,
-    Record,
-    iter_dumpavail_raw,
-    parse_dpkg_query,
-    parse_dumpavail,
-)
+from pip_native.native.apt_index import AptIndex, Record, parse_dpkg_query
+from pip_native.native.apt_stanzas import parse_dumpavail
 from pip_native.subproc import CommandResult
 from test_apt_recordings import load_recording
 
@@ -51,10 +45,10 @@ def recorded() -> tuple[dict[str, Record], dict[str, Record]]:
     return available, installed
 
 
-def raw_records(text: str) -> Iterator[RawRecord]:
-    """dumpavail output split as the adapter splits apt's (in chunks of 4 kB)."""
+def chunks(text: str) -> Iterator[bytes]:
+    """dumpavail output in chunks of 4 kB, as the adapter reads apt's."""
     data = text.encode()
-    return iter_dumpavail_raw((data[i : i + 4096] for i in range(0, len(data), 4096)), "amd64")
+    return (data[i : i + 4096] for i in range(0, len(data), 4096))
 
 
 def store(
@@ -62,15 +56,22 @@ def store(
 ) -> apt_store.StoredIndex:
     """The recorded dumpavail excerpt stored; ``recorded`` holds what it parses to."""
     _, installed = recorded
-    raw = raw_records(load_recording("dumpavail-excerpt").stdout)
-    return apt_store.write_index(cache, key, raw, installed)
+    output = chunks(load_recording("dumpavail-excerpt").stdout)
+    return apt_store.write_index(cache, key, output, installed, "amd64")
 
 
 def test_round_trip(tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]) -> None:
     available, installed = recorded
     written = store(tmp_path, recorded)
     assert written.path == tmp_path / f"apt-index-{KEY}.sqlite"
-    assert [p.name for p in tmp_path.iterdir()] == [written.path.name]  # no temporaries left
+    # the database and apt's output as apt wrote it; no temporaries left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"apt-index-{KEY}.dumpavail",
+        written.path.name,
+    ]
+    assert (tmp_path / f"apt-index-{KEY}.dumpavail").read_text() == load_recording(
+        "dumpavail-excerpt"
+    ).stdout
     loaded = apt_store.load_index(tmp_path, KEY)
     assert loaded is not None
     assert loaded.installed == installed
@@ -130,7 +131,7 @@ def test_duplicate_keys_behave_like_a_dict(tmp_path: Path) -> None:
         "Package: a\nVersion: 2\nArchitecture: all\nProvides: other\n\n"
         "Package: b\nVersion: 2\nArchitecture: all\n\n"
     )
-    loaded = apt_store.write_index(tmp_path, KEY, raw_records(text), {})
+    loaded = apt_store.write_index(tmp_path, KEY, chunks(text), {}, "amd64")
     assert list(loaded.available.items()) == list(parse_dumpavail(text, "amd64").items())
     assert [r.version for r in loaded.available.values()] == ["2", "2"]
     assert len(loaded.available) == 2
@@ -149,7 +150,7 @@ def test_stored_fields_are_decoded_like_the_in_memory_parse(tmp_path: Path) -> N
     )
     expected = parse_dumpavail(text, "amd64")
     assert sorted(expected) == ["x:i386", "y"]
-    loaded = apt_store.write_index(tmp_path, KEY, raw_records(text), {})
+    loaded = apt_store.write_index(tmp_path, KEY, chunks(text), {}, "amd64")
     assert dict(loaded.available.items()) == expected
     assert expected["x:i386"].depends == "libc6 (>= 2.34), zlib1g | libz"
     assert expected["x:i386"].source == "xsrc 1:2.0-0.1"
@@ -193,11 +194,39 @@ def test_damaged_database_is_ignored(
     assert apt_store.load_index(tmp_path / "missing", KEY) is None
 
 
+@pytest.mark.parametrize("damage", ["missing", "truncated", "longer"])
+def test_damaged_output_file_is_ignored(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]], damage: str
+) -> None:
+    """The database says how long apt's output beside it is; any other length (or no
+    file) means the index is read from apt again."""
+    store(tmp_path, recorded)
+    output = tmp_path / f"apt-index-{KEY}.dumpavail"
+    data = output.read_bytes()
+    if damage == "missing":
+        output.unlink()
+    else:
+        output.write_bytes(data[:-100] if damage == "truncated" else data + b"\n")
+    assert apt_store.load_index(tmp_path, KEY) is None
+
+
+def test_output_cut_short_during_a_run_is_a_pip_native_error(
+    tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
+) -> None:
+    loaded = store(tmp_path, recorded)
+    output = tmp_path / f"apt-index-{KEY}.dumpavail"
+    output.write_bytes(output.read_bytes()[:100])  # the same file, cut after it was opened
+    with pytest.raises(IndexFetchError) as info:
+        loaded.available.get("python3-numpy")
+    assert str(output) in info.value.message
+    assert info.value.hint and "Delete" in info.value.hint
+
+
 def test_read_error_during_a_run_is_a_pip_native_error(
     tmp_path: Path, recorded: tuple[dict[str, Record], dict[str, Record]]
 ) -> None:
     loaded = store(tmp_path, recorded)
-    loaded.available._db._connection.close()  # type: ignore[attr-defined]
+    loaded._db._connection.close()
     with pytest.raises(IndexFetchError) as info:
         loaded.available.get("python3-numpy")
     assert str(loaded.path) in info.value.message
@@ -209,12 +238,12 @@ def test_failed_write_leaves_nothing_behind(
 ) -> None:
     _, installed = recorded
 
-    def broken() -> Iterator[RawRecord]:
-        yield from list(raw_records(load_recording("dumpavail-excerpt").stdout))[:10]
+    def broken() -> Iterator[bytes]:
+        yield from list(chunks(load_recording("dumpavail-excerpt").stdout))[:3]
         raise OSError("apt-cache went away")
 
     with pytest.raises(OSError, match="went away"):
-        apt_store.write_index(tmp_path, KEY, broken(), installed)
+        apt_store.write_index(tmp_path, KEY, broken(), installed, "amd64")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -240,6 +269,9 @@ def test_concurrent_writers(
     for loaded in results:  # even those whose file another writer removed meanwhile
         assert loaded.available["python3-numpy"].version == "1:1.24.2-1+deb12u1"
     assert len(list(tmp_path.glob("apt-index-*.sqlite"))) in (1, 2)
+    assert {p.stem for p in tmp_path.glob("apt-index-*.dumpavail")} == {
+        p.stem for p in tmp_path.glob("apt-index-*.sqlite")
+    }
     assert list(tmp_path.glob(".apt-index-*")) == []
 
 
@@ -255,7 +287,17 @@ def test_a_newer_index_of_another_state_is_kept(
     assert first.exists() and second.exists()
     store(tmp_path, recorded, "f" * 32)
     assert not second.exists()  # older than the newest write: gone
+    assert not second.with_suffix(".dumpavail").exists()
     assert first.exists()
+    assert first.with_suffix(".dumpavail").exists()
+    # an output without its database: a writer's, between its renames, or left by a killed run
+    orphan = tmp_path / "apt-index-dddddddddddddddddddddddddddddddd.dumpavail"
+    orphan.write_bytes(b"")
+    store(tmp_path, recorded, "f" * 32)
+    assert orphan.exists()
+    os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+    store(tmp_path, recorded, "f" * 32)
+    assert not orphan.exists()
 
 
 # -- apt-get -s results --------------------------------------------------------

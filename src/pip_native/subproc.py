@@ -14,6 +14,7 @@ import tempfile
 import threading
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from pip_native.errors import CommandFailed, shown_command
@@ -93,14 +94,15 @@ def _popen(
     env: dict[str, str],
     stderr: int | IO[bytes],
     text: bool,
+    stdout: int | IO[bytes] = subprocess.PIPE,
 ) -> subprocess.Popen[Any]:
-    """Start ``args`` with stdout piped and no stdin; a missing executable raises
-    :class:`CommandFailed` (see :func:`stream` and :func:`start`)."""
+    """Start ``args`` with stdout piped (or to ``stdout``) and no stdin; a missing
+    executable raises :class:`CommandFailed` (see :func:`stream` and :func:`start`)."""
     try:
         return subprocess.Popen(
             args,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=stdout,
             stderr=stderr,
             stdin=subprocess.DEVNULL,
             text=text,
@@ -248,8 +250,10 @@ def start(
     env: Mapping[str, str | None] | None = None,
     parse_output: bool = True,
     hint: str | None = None,
+    stdout: Path | None = None,
 ) -> Started:
-    """Start ``argv`` in the background, its output captured; :meth:`Started.wait` ends it.
+    """Start ``argv`` in the background, its output captured (or written to the file
+    ``stdout``); :meth:`Started.wait` ends it.
 
     For work a plan may turn out not to need (apt's binary cache built ahead):
     :meth:`Started.kill` stops it. ``what``, ``env``, ``parse_output`` and
@@ -259,5 +263,11 @@ def start(
     full_env = _environment(env, parse_output)
     args = tuple(argv)
     logger.debug("starting: %s", shown_command(args))
-    proc = _popen(args, what, hint, env=full_env, stderr=subprocess.PIPE, text=True)
+    if stdout is None:
+        proc = _popen(args, what, hint, env=full_env, stderr=subprocess.PIPE, text=True)
+    else:
+        with open(stdout, "wb") as sink:  # the child keeps its own descriptor
+            proc = _popen(
+                args, what, hint, env=full_env, stderr=subprocess.PIPE, text=True, stdout=sink
+            )
     return Started(proc, args, what, hint)

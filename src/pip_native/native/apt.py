@@ -26,16 +26,8 @@ from pip_native.errors import (
     TargetEnvironmentError,
 )
 from pip_native.native import apt_store
-from pip_native.native.apt_cache_build import BUILD_PREFIX, AheadBuild
-from pip_native.native.apt_index import (
-    DPKG_QUERY_FORMAT,
-    AptIndex,
-    RawRecord,
-    Record,
-    iter_dumpavail_raw,
-    parse_dpkg_query,
-    record_from_raw,
-)
+from pip_native.native.apt_cache_build import BUILD_PREFIX, AheadBuild, AheadStep
+from pip_native.native.apt_index import DPKG_QUERY_FORMAT, AptIndex, Record, parse_dpkg_query
 from pip_native.native.apt_output import (
     Simulation,
     apt_messages,
@@ -46,6 +38,7 @@ from pip_native.native.apt_output import (
     python_distributions_in,
     unmet_dependency_lines,
 )
+from pip_native.native.apt_stanzas import index_in_memory
 from pip_native.native.base import (
     NativeStep,
     ProvidedDistribution,
@@ -103,6 +96,8 @@ _CONFIG_KEYS = {
 #: apt's binary caches of the lists (``Dir::Cache::pkgcache``/``srcpkgcache``), in the
 #: adapter's cache directory when the system's are switched off (set to "").
 _APT_CACHE_FILES = {"PKGCACHE": "pkgcache.bin", "SRCPKGCACHE": "srcpkgcache.bin"}
+#: dumpavail's output written ahead (:meth:`AptAdapter.prepare_ahead`), then the apt state key.
+_AHEAD_OUTPUT_PREFIX = "apt-dumpavail-ahead-"
 _APT_CACHE_OPTIONS = {"PKGCACHE": "Dir::Cache::pkgcache", "SRCPKGCACHE": "Dir::Cache::srcpkgcache"}
 _HINT = (
     "Check that apt works: `apt-get check` should succeed (run `apt-get update` "
@@ -162,7 +157,7 @@ class AptAdapter:
         #: held while the binary cache is built; other apt commands wait for it.
         self._building = threading.Lock()
         self._cache_built = False
-        #: the binary cache started by prepare_ahead, until used or cancelled.
+        #: the binary cache and dumpavail started by prepare_ahead, until used or cancelled.
         self._ahead_build: AheadBuild | None = None
         #: guards the lazy reads of the configuration and the cache directory (two threads).
         self._lock = threading.Lock()
@@ -250,7 +245,7 @@ class AptAdapter:
                     logger.debug("apt cache directory %s is not usable: %s", self._cache_dir, exc)
             if usable is not None:
                 patterns = [f"{name}.*" for name in _APT_CACHE_FILES.values()]
-                patterns.append(f"{BUILD_PREFIX}*")
+                patterns += [f"{BUILD_PREFIX}*", f"{_AHEAD_OUTPUT_PREFIX}*"]
                 apt_store.remove_stale_temporaries(usable, *patterns)
             self._usable_cache_dir = usable
         return self._usable_cache_dir
@@ -297,7 +292,7 @@ class AptAdapter:
             if self._cache_built:
                 return
             self._cache_built = True
-            if self._ahead_build is not None and self._ahead_build.use():
+            if self._ahead_build is not None and self._ahead_build.use(self._binary_cache_files()):
                 return
             if self._index_stored():
                 return
@@ -311,28 +306,46 @@ class AptAdapter:
             return False
         return apt_store.index_path(cache_dir, self._cache_key(self._apt_config())).exists()
 
+    def _binary_cache_files(self) -> list[str]:
+        """The names of the binary cache files :meth:`_apt_cache_options` points at."""
+        config = self._apt_config()
+        return [name for var, name in _APT_CACHE_FILES.items() if config.get(var) == ""]
+
+    def _ahead_output(self, key: str) -> str:
+        """The name of the dumpavail output of apt state ``key`` written ahead."""
+        return f"{_AHEAD_OUTPUT_PREFIX}{key}"
+
     def prepare_ahead(self) -> None:
-        """Start building the binary cache of :meth:`_ensure_binary_cache` in the background.
+        """Start apt's work of a cold plan in the background: building the binary cache of
+        :meth:`_ensure_binary_cache`, then writing ``apt-cache dumpavail`` to a file.
 
         At the start of a plan, before anyone knows whether it needs apt: the
-        build takes 0.7 s and the plan's first apt command would otherwise
-        wait that long when the resolver gets to it. :meth:`finish_ahead`
-        stops a build that no apt command used (a plan with nothing from apt).
-        Nothing starts where no build is needed (see :meth:`_apt_cache_options`)
-        or the index of this apt state is stored.
+        build takes 0.7 s and dumpavail 0.1 s (writing 50 MB 0.1 s more), and
+        the plan's first apt command would otherwise wait that long when the
+        resolver gets to it. :meth:`finish_ahead` stops work that no apt
+        command used (a plan with nothing from apt); output finished by then is
+        kept for the next plan. Nothing starts where the index of this apt
+        state is stored; no binary cache is built where none is needed (see
+        :meth:`_apt_cache_options`).
         """
         if self._ahead_build is not None or self._cache_dir is None:
             return
 
-        def prepare(directory: Path) -> tuple[str, ...] | None:
-            options = self._apt_cache_options(directory)
-            if not options or self._index_stored():
+        def prepare(directory: Path) -> list[AheadStep] | None:
+            key = self._cache_key(self._apt_config())
+            if self._writable_cache_dir() is None or self._index_stored():
                 return None
-            return _gencaches(options)
+            steps = []
+            options = self._apt_cache_options(directory)
+            if options:
+                steps.append(AheadStep(_gencaches(options), tuple(self._binary_cache_files())))
+            output = self._ahead_output(key)
+            # with the binary cache the step before moved into the cache directory
+            dumpavail = ("apt-cache", *self._apt_cache_options(), "dumpavail")
+            steps.append(AheadStep(dumpavail, (output,), stdout=output))
+            return steps
 
-        build = AheadBuild(
-            self._cache_dir, _APT_CACHE_FILES.values(), prepare, env=self._env, hint=_HINT
-        )
+        build = AheadBuild(self._cache_dir, prepare, env=self._env, hint=_HINT)
         self._ahead_build = build
         build.start()
 
@@ -351,9 +364,9 @@ class AptAdapter:
         installed = self._run(argv, what="list installed packages", timeout=120)
         return parse_dpkg_query(installed.stdout, config.get("ARCH", ""))
 
-    def _read_available(self, arch: str) -> Iterator[RawRecord]:
-        """apt's candidates, split into raw records while ``apt-cache dumpavail`` writes them
-        (50 MB on Debian).
+    def _read_available(self) -> Iterator[bytes]:
+        """apt's candidates: ``apt-cache dumpavail``'s output (50 MB on Debian) in chunks,
+        as apt writes it.
 
         Where the system's binary cache is off, pip-native's copy is built first
         (:meth:`_ensure_binary_cache`): with it, dumpavail takes 0.08 s of apt's time
@@ -369,13 +382,40 @@ class AptAdapter:
             hint=_HINT,
         )
         with contextlib.closing(chunks):
-            yield from iter_dumpavail_raw(chunks, arch)
+            yield from chunks
+
+    def _written_ahead(self, cache_dir: Path, key: str) -> Path | None:
+        """dumpavail's output of apt state ``key``, written by :meth:`prepare_ahead` (waited
+        for), or by an earlier plan's; None if there is none."""
+        name = self._ahead_output(key)
+        if self._ahead_build is not None:
+            self._ahead_build.use([name])
+        path = cache_dir / name
+        return path if path.exists() else None
+
+    def _write_index(
+        self, cache_dir: Path, key: str, installed: Mapping[str, Record], arch: str
+    ) -> apt_store.StoredIndex | None:
+        """Store the index from the output written ahead, else from dumpavail run now;
+        None if it cannot be stored."""
+        ahead = self._written_ahead(cache_dir, key)
+        if ahead is not None:
+            try:
+                return apt_store.write_index(cache_dir, key, ahead, installed, arch)
+            except (OSError, sqlite3.Error) as exc:  # another plan took it first, say
+                logger.debug("could not store the apt index from %s: %s", ahead, exc)
+        try:
+            return apt_store.write_index(cache_dir, key, self._read_available(), installed, arch)
+        except (OSError, sqlite3.Error) as exc:
+            logger.debug("could not write the apt index cache: %s", exc)
+        return None
 
     def index(self) -> AptIndex:
         """The package index (read on first use, then kept for the adapter's lifetime).
 
-        With a writable ``cache_dir`` the records stay in the database and are
-        read as closures need them; without one they are all kept in memory.
+        With a writable ``cache_dir`` it is stored there (apt's output and where
+        each record is in it) and records are read as closures need them;
+        without one the output is kept in memory.
         """
         if self._index is None:
             config = self._apt_config()
@@ -386,17 +426,9 @@ class AptAdapter:
             if stored is None:
                 installed = self._installed(config)
                 if cache_dir is not None:
-                    try:
-                        stored = apt_store.write_index(
-                            cache_dir, key, self._read_available(arch), installed
-                        )
-                    except (OSError, sqlite3.Error) as exc:
-                        logger.debug("could not write the apt index cache: %s", exc)
+                    stored = self._write_index(cache_dir, key, installed, arch)
                 if stored is None:
-                    available = {
-                        r.key: record_from_raw(r.fields) for r in self._read_available(arch)
-                    }
-                    self._index = AptIndex(available, installed, arch)
+                    self._index = index_in_memory(b"".join(self._read_available()), installed, arch)
                     return self._index
             self._index = AptIndex(stored.available, stored.installed, arch, stored.providers)
         return self._index

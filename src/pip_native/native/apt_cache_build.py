@@ -1,12 +1,14 @@
-"""apt's binary cache built ahead, in the background, into pip-native's cache directory.
+"""apt's work done ahead, in the background, into pip-native's cache directory.
 
 Where the system switched apt's binary cache off (Docker images do), every
 read-only apt command of a plan would build it in memory first (0.7 s on
 Debian's full lists); :class:`~pip_native.native.apt.AptAdapter` keeps one
-in its cache directory instead. :class:`AheadBuild` starts building it when
-the plan starts, before the resolver knows whether it needs apt at all, so a
-plan that does need it finds it (nearly) ready. A plan that needs nothing
-from apt stops the build: the command is killed and its files removed.
+in its cache directory instead. And a cold plan reads apt's whole index
+(``apt-cache dumpavail``, 50 MB written to a file). :class:`AheadBuild` starts
+both when the plan starts, before the resolver knows whether it needs apt at
+all, so a plan that does need them finds them (nearly) ready. A plan that
+needs nothing from apt stops the build: the command is killed and its files
+removed.
 
 apt writes the files next to their final name (``pkgcache.bin.XXXXXX``,
 renamed when done); a killed apt leaves that partial file behind. So the
@@ -22,14 +24,14 @@ import secrets
 import shutil
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pip_native import subproc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping, Sequence
 
-__all__ = ["BUILD_PREFIX", "AheadBuild"]
+__all__ = ["BUILD_PREFIX", "AheadBuild", "AheadStep"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,55 +39,66 @@ BUILD_PREFIX = ".apt-cache-build-"
 """Name prefix of the private build directories in the cache directory."""
 
 
-class AheadBuild:
-    """One ``apt-cache gencaches`` run in a thread, which :meth:`use` waits for or
-    :meth:`cancel` stops.
+class AheadStep(NamedTuple):
+    """One command of a build ahead."""
 
-    ``prepare`` runs first in the thread; it returns the command for a given
+    argv: Sequence[str]
+    files: tuple[str, ...]
+    """What it writes into the build directory, moved into the cache directory when it
+    succeeds."""
+    stdout: str | None = None
+    """The file of the build directory its output goes to (one of ``files``), if any."""
+
+
+class AheadBuild:
+    """Commands run one after the other in a thread (``apt-cache gencaches``, then
+    ``apt-cache dumpavail``), whose files :meth:`use` waits for or :meth:`cancel` stops.
+
+    ``prepare`` runs first in the thread; it returns the steps for a given
     build directory, or None when no build is needed (nothing is started and
-    no directory made).
-    ``files`` are the names the command writes there, moved into
-    ``cache_dir`` when it succeeds.
+    no directory made). A step that fails ends the build.
     """
 
     def __init__(
         self,
         cache_dir: Path,
-        files: Collection[str],
-        prepare: Callable[[Path], Sequence[str] | None],
+        prepare: Callable[[Path], Sequence[AheadStep] | None],
         *,
         env: Mapping[str, str],
         hint: str,
     ) -> None:
         self._cache_dir = cache_dir
-        self._files = tuple(files)
         self._prepare = prepare
         self._env = env
         self._hint = hint
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._wanted = False
         self._cancelled = False
+        self._ended = False
         self._process: subproc.Started | None = None
-        self._built = False
-        self._thread = threading.Thread(target=self._run, name="pip-native apt gencaches")
+        self._moved: set[str] = set()
+        self._thread = threading.Thread(target=self._run, name="pip-native apt ahead")
         self._thread.daemon = True
 
     def start(self) -> None:
         self._thread.start()
 
-    def use(self) -> bool:
-        """Wait for the build (it is no longer cancelled); whether the files are in place."""
-        with self._lock:
+    def use(self, files: Collection[str]) -> bool:
+        """Wait until ``files`` are in the cache directory or the build has ended (it is
+        no longer cancelled); whether they are there."""
+        wanted = set(files)
+        with self._changed:
             self._wanted = True
-        self._thread.join()
-        return self._built
+            while not (wanted <= self._moved or self._ended):
+                self._changed.wait()
+            return wanted <= self._moved
 
     def cancel(self) -> None:
         """Stop the build unless :meth:`use` wanted it; wait until its files are gone.
 
-        A build that has finished is kept: the next plan finds it.
+        The files of finished steps are kept: the next plan finds them.
         """
-        with self._lock:
+        with self._changed:
             if not self._wanted:
                 self._cancelled = True
                 if self._process is not None:
@@ -95,30 +108,38 @@ class AheadBuild:
     def _run(self) -> None:
         build_dir = self._cache_dir / f"{BUILD_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            argv = self._prepare(build_dir)
-            if argv is None:
-                return
-            build_dir.mkdir()
-            self._build(build_dir, argv)
+            steps = self._prepare(build_dir)
+            if steps is not None:
+                build_dir.mkdir()
+                for step in steps:
+                    if not self._step(build_dir, step):
+                        break
         except Exception as exc:  # work ahead never fails the plan
-            # the command that needs the cache builds it then, or reports apt's error
-            logger.debug("building apt's binary cache ahead failed: %s", exc)
+            # the command that needs the files makes them then, or reports apt's error
+            logger.debug("apt work ahead failed: %s", exc)
         finally:
             shutil.rmtree(build_dir, ignore_errors=True)
+            with self._changed:
+                self._ended = True
+                self._changed.notify_all()
 
-    def _build(self, build_dir: Path, argv: Sequence[str]) -> None:
-        with self._lock:
+    def _step(self, build_dir: Path, step: AheadStep) -> bool:
+        with self._changed:
             if self._cancelled:
-                return
+                return False
+            stdout = build_dir / step.stdout if step.stdout else None
             self._process = subproc.start(
-                argv, what="build apt's binary cache", env=self._env, hint=self._hint
+                step.argv, what="prepare apt's index", env=self._env, hint=self._hint, stdout=stdout
             )
         result = self._process.wait(timeout=600)
         if not result.ok:
-            logger.debug("apt-cache gencaches ended with %s: %s", result.returncode, result.stderr)
-            return
-        for name in self._files:
+            logger.debug("%s ended with %s: %s", step.argv, result.returncode, result.stderr)
+            return False
+        for name in step.files:
             built = build_dir / name
             if built.exists():
                 built.replace(self._cache_dir / name)
-        self._built = True
+        with self._changed:
+            self._moved.update(step.files)
+            self._changed.notify_all()
+        return True

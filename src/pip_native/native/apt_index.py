@@ -12,24 +12,21 @@ from pip_native.errors import NoNativePackageError
 from pip_native.native.debversion import compare_versions, version_satisfies
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = [
     "DPKG_QUERY_FORMAT",
     "INSTALLED_STATES",
     "AptIndex",
-    "RawRecord",
     "Record",
     "Relation",
     "Selected",
     "UnsatisfiableDependency",
-    "iter_dumpavail",
-    "iter_dumpavail_raw",
     "parse_dependency_field",
     "parse_dpkg_query",
-    "parse_dumpavail",
     "parse_provides_field",
-    "record_from_raw",
+    "record_key",
+    "source_field",
 ]
 
 logger = logging.getLogger(__name__)
@@ -44,13 +41,6 @@ DPKG_QUERY_FORMAT = (
 #: Second letter of ``db:Status-Abbrev`` for which dpkg has files of the package
 #: on disk (installed, or unpacked / half-configured / awaiting triggers).
 INSTALLED_STATES = frozenset("iUFWt")
-
-#: A kept field of a dumpavail stanza (with its continuation lines), or the blank line
-#: ending a stanza: both start at a newline, so the search skips to newlines quickly.
-_STANZA_FIELD = re.compile(
-    rb"\n(?:(Package|Version|Architecture|Pre-Depends|Depends|Provides|Priority|Source):[ \t]*"
-    rb"([^\n]*(?:\n[ \t][^\n]*)*)|(?=\n))"
-)
 
 _ALTERNATIVE = re.compile(
     r"""^\s*
@@ -114,128 +104,17 @@ def _matches(version: str, relation: Relation) -> bool:
     return version_satisfies(version, relation.op, relation.version or "")
 
 
-def _source(field: str, name: str, version: str) -> str:
+def source_field(field: str, name: str, version: str) -> str:
     """``"<source> <source version>"`` from a Source field (``foo`` or ``foo (1.2-1)``)."""
     source, _, rest = field.partition("(")
     source_version = rest.strip().rstrip(")").strip()
     return f"{source.strip() or name} {source_version or version}"
 
 
-def _record_key(name: str, arch: str, native_arch: str) -> str:
+def record_key(name: str, arch: str, native_arch: str) -> str:
     if arch in ("all", native_arch, ""):
         return name
     return f"{name}:{arch}"
-
-
-def _clean(text: str) -> str:
-    """A field's value on one line: continuation lines joined by single spaces."""
-    if "\n" in text:
-        text = " ".join(part.strip() for part in text.split("\n"))
-    return text.strip()
-
-
-def _field_text(value: bytes) -> str:
-    return _clean(value.decode("utf-8", "replace"))
-
-
-class RawRecord(NamedTuple):
-    """One dumpavail stanza, split but not parsed: :func:`record_from_raw` makes its
-    :class:`Record`. A cold plan stores some 60,000 of these and reads a few hundred."""
-
-    key: str
-    fields: str
-    """Package, Version, Architecture, Pre-Depends, Depends, Provides, Priority and
-    Source as apt wrote them (continuation lines too), NUL-separated; empty when absent."""
-    provides: str
-    """The Provides field as apt wrote it (the Provides table needs every one)."""
-
-
-def record_from_raw(fields: str) -> Record:
-    """The :class:`Record` of :attr:`RawRecord.fields`."""
-    name, version, arch, pre_depends, depends, provides, priority, source = map(
-        _clean, fields.split("\0")
-    )
-    return Record(
-        name,
-        version,
-        arch,
-        pre_depends,
-        depends,
-        provides,
-        priority,
-        _source(source, name, version),
-    )
-
-
-def iter_dumpavail_raw(chunks: Iterable[bytes], native_arch: str) -> Iterator[RawRecord]:
-    """A :class:`RawRecord` for each stanza of ``apt-cache dumpavail`` output given in chunks.
-
-    The output is read as bytes, one run of whole stanzas at a time: memory
-    stays at about one chunk however large the index is. The key is the
-    package name, qualified with ``:arch`` for foreign architectures.
-    Stanzas without Package or Version are skipped. Keys are unique in apt's
-    output; a repeated key would be yielded again, and consumers keep the
-    last record (as a dict does).
-    """
-    fields: dict[bytes, bytes] = {}
-    pending = b"\n"  # a newline before the first line: every match starts at one
-
-    def records_in(block: bytes) -> Iterator[RawRecord]:
-        nonlocal fields
-        for field, value in _STANZA_FIELD.findall(block):
-            if field:
-                fields[field] = value
-            elif fields:
-                get = fields.get
-                name = get(b"Package", b"")
-                if name.strip() and get(b"Version", b"").strip():
-                    arch = get(b"Architecture", b"")
-                    provides = get(b"Provides", b"")
-                    kept = b"\0".join(
-                        (
-                            name,
-                            get(b"Version", b""),
-                            arch,
-                            get(b"Pre-Depends", b""),
-                            get(b"Depends", b""),
-                            provides,
-                            get(b"Priority", b""),
-                            get(b"Source", b""),
-                        )
-                    )
-                    yield RawRecord(
-                        _record_key(_field_text(name), _field_text(arch), native_arch),
-                        kept.decode("utf-8", "replace"),
-                        provides.decode("utf-8", "replace") if provides else "",
-                    )
-                fields = {}
-
-    for chunk in chunks:
-        pending += chunk
-        end = pending.rfind(b"\n\n")
-        if end < 0:
-            continue
-        # up to the end of the last complete stanza; the blank line after it starts the rest
-        yield from records_in(pending[: end + 1])
-        pending = pending[end:]
-    yield from records_in(pending + b"\n\n")
-
-
-def iter_dumpavail(chunks: Iterable[bytes], native_arch: str) -> Iterator[tuple[str, Record]]:
-    """``(key, record)`` for each stanza of ``apt-cache dumpavail`` output given in chunks:
-    :func:`iter_dumpavail_raw`, decoded."""
-    for raw in iter_dumpavail_raw(chunks, native_arch):
-        yield raw.key, record_from_raw(raw.fields)
-
-
-def parse_dumpavail(text: str | bytes, native_arch: str) -> dict[str, Record]:
-    """Parse ``apt-cache dumpavail`` (one candidate stanza per package) into records by key.
-
-    The key is the package name, qualified with ``:arch`` for foreign
-    architectures. Stanzas without Package or Version are skipped.
-    """
-    data = text.encode() if isinstance(text, str) else text
-    return dict(iter_dumpavail([data], native_arch))
 
 
 def parse_dpkg_query(text: str, native_arch: str) -> dict[str, Record]:
@@ -248,7 +127,7 @@ def parse_dpkg_query(text: str, native_arch: str) -> dict[str, Record]:
         name, arch, version, status, pre_depends, depends, provides, priority = parts[:8]
         if len(status) < 2 or status[1] not in INSTALLED_STATES or not name or not version:
             continue
-        records[_record_key(name, arch, native_arch)] = Record(
+        records[record_key(name, arch, native_arch)] = Record(
             name,
             version,
             arch,

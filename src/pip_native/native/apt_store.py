@@ -5,11 +5,12 @@ Both live in the adapter's cache directory and are keyed by the apt state key
 preferences, apt configuration or dpkg status gives a new key, and entries of
 older keys are removed when a new one is written.
 
-The index database holds the records of ``apt-cache dumpavail`` (their fields as
-apt wrote them, decoded when read) and of ``dpkg-query -W``, and the Provides table. It is written once, under a
-temporary name that is then renamed, and only read afterwards: a run looks
-up the few records its closures need (:class:`StoredIndex`) instead of
-loading the whole index.
+The index is ``apt-cache dumpavail``'s output as apt wrote it (``.dumpavail``) and
+a database beside it: where each of its stanzas is, the records of
+``dpkg-query -W``, and the Provides table. Both are written once, under
+temporary names that are then renamed (the database last), and only read
+afterwards: a run parses the few records its closures need
+(:class:`StoredIndex`) instead of loading the whole index.
 """
 
 from __future__ import annotations
@@ -29,12 +30,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, TypeVar, overload
 
 from pip_native.errors import IndexFetchError
-from pip_native.native.apt_index import RawRecord, Record, parse_provides_field, record_from_raw
+from pip_native.native.apt_index import Record
+from pip_native.native.apt_stanzas import (
+    StanzaRecords,
+    Stanzas,
+    iter_stanzas,
+    provider_rows,
+)
 from pip_native.paths import write_atomically
 from pip_native.subproc import CommandResult
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
 __all__ = [
     "INDEX_FORMAT",
@@ -49,7 +56,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 """Version of the database layout; a database of another version is ignored."""
 SIMULATION_FORMAT = 1
 
@@ -68,8 +75,8 @@ _T = TypeVar("_T")
 _COLUMNS = "key, name, version, arch, pre_depends, depends, provides, priority, source"
 _SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    # RawRecord.fields; a repeated key: the last row counts (as in a dict)
-    "CREATE TABLE available (key TEXT NOT NULL, fields TEXT NOT NULL)",
+    # where each stanza is in the .dumpavail file; a repeated key: the last row counts
+    "CREATE TABLE available (key TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL)",
     "CREATE TABLE installed (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
     "version TEXT NOT NULL, arch TEXT NOT NULL, pre_depends TEXT NOT NULL, "
     "depends TEXT NOT NULL, provides TEXT NOT NULL, priority TEXT NOT NULL, "
@@ -86,6 +93,11 @@ _INDEXES = (
 
 def index_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / f"{INDEX_PREFIX}{key}.sqlite"
+
+
+def _output_path(database: Path) -> Path:
+    """The dumpavail output beside an index database."""
+    return database.with_suffix(".dumpavail")
 
 
 class _Database:
@@ -109,51 +121,6 @@ class _Database:
 
 def _record(row: Sequence[object]) -> Record:
     return Record._make(str(value) for value in row)
-
-
-class _StoredRecords(Mapping[str, Record]):
-    """The available records, read (and decoded) by key on first use and then kept."""
-
-    def __init__(self, db: _Database) -> None:
-        self._db = db
-        self._known: dict[str, Record | None] = {}
-
-    def _lookup(self, key: str) -> Record | None:
-        try:
-            return self._known[key]
-        except KeyError:
-            pass
-        rows = self._db.rows(
-            "SELECT fields FROM available WHERE key = ? ORDER BY rowid DESC LIMIT 1", (key,)
-        )
-        found = record_from_raw(str(rows[0][0])) if rows else None
-        self._known[key] = found
-        return found
-
-    @overload
-    def get(self, key: str, /) -> Record | None: ...
-    @overload
-    def get(self, key: str, /, default: Record | _T) -> Record | _T: ...
-    def get(self, key: str, /, default: Record | _T | None = None) -> Record | _T | None:
-        found = self._lookup(key)
-        return default if found is None else found
-
-    def __getitem__(self, key: str) -> Record:
-        found = self._lookup(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._lookup(key) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        rows = self._db.rows("SELECT key FROM available GROUP BY key ORDER BY min(rowid)")
-        return (str(row[0]) for row in rows)
-
-    def __len__(self) -> int:
-        (row,) = self._db.rows("SELECT count(DISTINCT key) FROM available")
-        return int(str(row[0]))
 
 
 class _StoredProviders(Mapping[str, list[ProviderEntry]]):
@@ -204,15 +171,16 @@ class _StoredProviders(Mapping[str, list[ProviderEntry]]):
 
 
 class StoredIndex:
-    """An index database opened for reading.
+    """An index database and its dumpavail output, opened for reading.
 
     ``available`` and ``providers`` read records by key on demand;
     ``installed`` (a few thousand records at most) is read at once.
     """
 
-    def __init__(self, db: _Database) -> None:
+    def __init__(self, db: _Database, output: int) -> None:
         self._db = db
-        self.available: Mapping[str, Record] = _StoredRecords(db)
+        self._output = output  # a descriptor of the .dumpavail file, read with pread
+        self.available: Mapping[str, Record] = StanzaRecords(self._locate, self._read, self._keys)
         self.providers: Mapping[str, list[ProviderEntry]] = _StoredProviders(db)
         self.installed: dict[str, Record] = {
             str(row[0]): _record(row[1:])
@@ -226,11 +194,38 @@ class StoredIndex:
     def _renamed(self, path: Path) -> None:
         self._db.path = path
 
+    def _locate(self, key: str) -> tuple[int, int] | None:
+        rows = self._db.rows(
+            "SELECT start, end FROM available WHERE key = ? ORDER BY rowid DESC LIMIT 1", (key,)
+        )
+        return (int(str(rows[0][0])), int(str(rows[0][1]))) if rows else None
+
+    def _read(self, start: int, end: int) -> bytes:
+        try:
+            data = os.pread(self._output, end - start, start)
+        except OSError as exc:
+            data, error = b"", str(exc)
+        else:
+            error = "it is shorter than the index says"
+        if len(data) != end - start:
+            output = _output_path(self.path)
+            raise IndexFetchError(
+                f"The apt index cache {output} cannot be read: {error}.",
+                hint=f"Delete {self.path}; the next run reads apt's index again.",
+            )
+        return data
+
+    def _keys(self) -> list[str]:
+        rows = self._db.rows("SELECT key FROM available GROUP BY key ORDER BY min(rowid)")
+        return [str(row[0]) for row in rows]
+
 
 def _open(path: Path, key: str) -> StoredIndex | None:
-    """The database at ``path`` if it is complete and of this format and key, else None."""
+    """The database at ``path`` and the output beside it if they are complete and of this
+    format and key, else None."""
     try:
         size = path.stat().st_size
+        output = os.open(_output_path(path), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return None
     # immutable: the file never changes once written (a new one replaces it), so
@@ -240,6 +235,7 @@ def _open(path: Path, key: str) -> StoredIndex | None:
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
     except sqlite3.Error as exc:
         logger.debug("ignoring unreadable apt index cache %s: %s", path, exc)
+        os.close(output)
         return None
     try:
         meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
@@ -249,11 +245,14 @@ def _open(path: Path, key: str) -> StoredIndex | None:
             logger.debug("ignoring apt index cache %s of another format or key", path)
         elif page_size * page_count != size:
             logger.debug("ignoring truncated apt index cache %s", path)
+        elif meta.get("output_size") != str(os.fstat(output).st_size):
+            logger.debug("ignoring apt index cache %s: its dumpavail output is damaged", path)
         else:
-            return StoredIndex(_Database(path, connection))
+            return StoredIndex(_Database(path, connection), output)
     except (sqlite3.Error, IndexFetchError, ValueError, TypeError) as exc:
         logger.debug("ignoring unreadable apt index cache %s: %s", path, exc)
     connection.close()
+    os.close(output)
     return None
 
 
@@ -265,8 +264,9 @@ def load_index(cache_dir: Path, key: str) -> StoredIndex | None:
 def _fill(
     connection: sqlite3.Connection,
     key: str,
-    available: Iterable[RawRecord],
+    output: Iterable[Stanzas],
     installed: Mapping[str, Record],
+    output_size: Callable[[], int],
 ) -> None:
     connection.execute("PRAGMA journal_mode = OFF")
     connection.execute("PRAGMA synchronous = OFF")
@@ -277,103 +277,132 @@ def _fill(
         "INSERT INTO installed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ((k, *r) for k, r in installed.items()),
     )
-    # key -> Provides of its last record, at its first position (as a dict keeps them)
-    provided: dict[str, str] = {}
-
-    def rows() -> Iterator[tuple[str, str]]:
-        for raw in available:
-            if raw.provides:
-                provided[raw.key] = raw.provides
-            elif raw.key in provided:
-                del provided[raw.key]
-            yield raw.key, raw.fields
-
-    connection.executemany("INSERT INTO available VALUES (?, ?)", rows())
-    # The Provides table in AptIndex.provider_table's order: installed, then available.
+    provided: dict[str, str] = {}  # key -> Provides of its last record with one
+    for stanzas in output:
+        connection.executemany("INSERT INTO available VALUES (?, ?, ?)", stanzas.spans)
+        provided.update(stanzas.provides)
     connection.executemany(
-        "INSERT INTO provides VALUES (?, ?, ?, ?)",
-        (
-            (virtual, provider, version, from_installed)
-            for from_installed, fields in (
-                (1, {k: r.provides for k, r in installed.items() if r.provides}),
-                (0, provided),
-            )
-            for provider, provides in fields.items()
-            for virtual, version in parse_provides_field(provides)
-        ),
+        "INSERT INTO provides VALUES (?, ?, ?, ?)", provider_rows(installed, provided)
     )
     for statement in _INDEXES:
         connection.execute(statement)
-    connection.executemany(
-        "INSERT INTO meta VALUES (?, ?)", [("format", str(INDEX_FORMAT)), ("key", key)]
-    )
+    meta = [("format", str(INDEX_FORMAT)), ("key", key), ("output_size", str(output_size()))]
+    connection.executemany("INSERT INTO meta VALUES (?, ?)", meta)
     connection.execute("COMMIT")
+
+
+def _read_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with open(path, "rb") as source:
+        while chunk := source.read(size):
+            yield chunk
 
 
 def write_index(
     cache_dir: Path,
     key: str,
-    available: Iterable[RawRecord],
+    output: Iterable[bytes] | Path,
     installed: Mapping[str, Record],
+    native_arch: str,
 ) -> StoredIndex:
-    """Store the index for ``key`` (``available`` is consumed as it comes) and open it.
+    """Store the index for ``key`` and open it.
 
-    The database is written under a temporary name and renamed into place,
-    so concurrent runs see either no database or a complete one; the other
-    index files are removed afterwards. Raises :class:`OSError` or
-    :class:`sqlite3.Error` when the database cannot be written, and whatever
-    ``available`` raises.
+    ``output`` is dumpavail's, in chunks (consumed as they come and written to
+    a file), or a file of it in ``cache_dir``, which the index takes over
+    (renamed, not copied; whoever renames it first has it).
+    Both files are written under temporary names and renamed into place, the
+    database last, so concurrent runs see either no database or a complete
+    index; the other index files are removed afterwards. Raises
+    :class:`OSError` or :class:`sqlite3.Error` when the index cannot be
+    written, and whatever ``output`` raises.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{INDEX_PREFIX}", suffix=".tmp", dir=cache_dir)
     os.close(fd)
     tmp = Path(name)
+    tmp_output = _output_path(tmp)
     try:
-        connection = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            _fill(connection, key, available, installed)
-        finally:
-            connection.close()
-        # opened before the rename: a concurrent run removing it (for a newer key) is harmless
+        if isinstance(output, Path):
+            output.replace(tmp_output)
+            stanzas = iter_stanzas(_read_chunks(tmp_output), native_arch)
+            _fill_file(tmp, key, stanzas, installed, lambda: tmp_output.stat().st_size)
+        else:
+            with open(tmp_output, "wb") as sink:
+
+                def kept() -> Iterator[bytes]:
+                    for chunk in output:
+                        sink.write(chunk)
+                        yield chunk
+
+                _fill_file(tmp, key, iter_stanzas(kept(), native_arch), installed, sink.tell)
+        # opened before the renames: a concurrent run removing them (for a newer key) is harmless
         stored = _open(tmp, key)
         if stored is None:
             raise sqlite3.DatabaseError(f"the new index database {tmp} cannot be read back")
         final = index_path(cache_dir, key)
+        tmp_output.replace(_output_path(final))
         tmp.replace(final)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        tmp_output.unlink(missing_ok=True)
         raise
     stored._renamed(final)
     _remove_others(cache_dir, keep=final)
     return stored
 
 
+def _fill_file(
+    path: Path,
+    key: str,
+    output: Iterable[Stanzas],
+    installed: Mapping[str, Record],
+    output_size: Callable[[], int],
+) -> None:
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        _fill(connection, key, output, installed, output_size)
+    finally:
+        connection.close()
+
+
 def _remove_others(cache_dir: Path, keep: Path) -> None:
-    """Remove the index files written before ``keep``.
+    """Remove the indexes written before ``keep`` (a database), each database with its
+    output.
 
     Only older ones: two runs in different apt states that write at once
     (during an apt update, say) would otherwise each remove the other's file and
-    leave none; this way the newest one stays.
+    leave none; this way the newest one stays. An output goes with its
+    database, by the database's age; one without a database (a run killed
+    between the two renames) once it is an hour old, as a writer's output
+    waits a moment for its database.
     """
     try:
         kept = keep.stat().st_mtime_ns
     except OSError:
         return
     patterns = [f"{INDEX_PREFIX}*.sqlite", *(f"{INDEX_PREFIX}*{s}" for s in _LEGACY_SUFFIXES)]
+    databases = {keep}
     for pattern in patterns:
         for old in cache_dir.glob(pattern):
+            databases.add(old)
             if old == keep:
                 continue
             with contextlib.suppress(OSError):
                 if old.stat().st_mtime_ns < kept:
                     old.unlink()
+                    _output_path(old).unlink(missing_ok=True)
+    stale = time.time_ns() - _STALE_SECONDS * 10**9
+    for output in cache_dir.glob(f"{INDEX_PREFIX}*.dumpavail"):
+        if output.with_suffix(".sqlite") not in databases:
+            with contextlib.suppress(OSError):
+                if output.stat().st_mtime_ns < stale:
+                    output.unlink()
 
 
 def remove_stale_temporaries(cache_dir: Path, *patterns: str) -> None:
     """Remove files and directories matching ``patterns`` in ``cache_dir`` left over by killed
     runs (an hour old)."""
     limit = time.time() - _STALE_SECONDS
-    for pattern in (f".{INDEX_PREFIX}*.tmp", *patterns):
+    for pattern in (f".{INDEX_PREFIX}*.tmp", f".{INDEX_PREFIX}*.dumpavail", *patterns):
         for path in cache_dir.glob(pattern):
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < limit:
