@@ -4,7 +4,7 @@ A cold plan reads apt's whole index (some 60,000 stanzas, 50 MB on Debian) and
 then looks at a few hundred records. So the output is not parsed: it is kept
 (in a file of the index cache, or in memory) and scanned for the key and
 offsets of each stanza and for every Provides field, which the providers table
-needs all of (:func:`iter_stanzas`, 0.1 s for Debian's index where parsing
+needs all of (:func:`iter_stanzas`, 0.13 s for Debian's index where parsing
 every stanza took 0.33 s). A record is parsed when it is looked up
 (:class:`StanzaRecords`).
 
