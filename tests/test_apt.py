@@ -653,6 +653,14 @@ def test_the_binary_cache_built_ahead_serves_the_plan(apt_state: tuple[FakeApt, 
     ] + [p.name for p in cache.glob("apt-sim-*")]
 
 
+def wait_until_started(apt: FakeApt) -> None:
+    """Until the adapter's work ahead has started its first (held) command."""
+    deadline = time.monotonic() + 20
+    while not apt.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
 def test_a_plan_without_apt_stops_the_build_ahead(apt_state: tuple[FakeApt, Path]) -> None:
     apt, tmp = apt_state
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
@@ -660,10 +668,7 @@ def test_a_plan_without_apt_stops_the_build_ahead(apt_state: tuple[FakeApt, Path
     cache = tmp / "cache"
     adapter = AptAdapter(cache_dir=cache)
     adapter.prepare_ahead()
-    deadline = time.monotonic() + 20
-    while not apt.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until_started(apt)
     adapter.finish_ahead()
     assert apt.started[0].killed.is_set()
     assert list(cache.iterdir()) == []
@@ -715,10 +720,7 @@ def test_a_plan_without_apt_stops_dumpavail_ahead(apt_state: tuple[FakeApt, Path
     cache = tmp / "cache"
     adapter = AptAdapter(cache_dir=cache)
     adapter.prepare_ahead()
-    deadline = time.monotonic() + 20
-    while not apt.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until_started(apt)
     adapter.finish_ahead()
     assert apt.started[0].killed.is_set()
     assert [p.name for p in cache.iterdir() if "apt-index" in p.name or "ahead" in p.name] == []
