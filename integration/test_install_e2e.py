@@ -172,3 +172,39 @@ def test_dpkg_lock_held_elsewhere_waits_then_fails_clearly(cli: Cli, venv: Venv)
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_without_a_backend_only_pure_wheels_are_installed(
+    venv: Venv, index: LocalIndex, tmp_path: Path
+) -> None:
+    """Neither --native-from nor PIP_NATIVE_FROM: pure wheels by pip, no package manager asked;
+    a project with no pure wheel is refused with the fix, and nothing changes."""
+    env = {
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_FIND_LINKS": "",
+        "PIP_EXTRA_INDEX_URL": "",
+        "PIP_NATIVE_FROM": "",
+        "PIP_NATIVE_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    dpkg_before, site_before = dpkg_state(), venv.site_packages()
+
+    def install(*names: str) -> tuple[int, str, str]:
+        proc = venv.run(venv.pip_native, "install", "--index-url", index.file_url, *names, env=env)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    code, out, err = install("pntest-purelib")  # needs pntest-core: platform wheels only
+    assert code == 1 and out == ""
+    assert "pntest-core" in err and "no native backend was chosen" in err
+    assert "Hint: Pass --native-from=apt" in err
+    assert venv.site_packages() == site_before
+
+    code, out, err = install("pntest-plain", "pntest-helper")
+    try:
+        assert code == 0, err
+        assert "native backend: none (neither --native-from nor PIP_NATIVE_FROM is set)" in out
+        assert "Installed 2 pure wheel(s): pntest-helper 0.7, pntest-plain 1.0." in out
+        new = venv.site_packages() - site_before
+        assert {"pntest_plain.py", "pntest_helper.py"} <= new, new
+    finally:
+        venv.run(venv.python, "-m", "pip", "uninstall", "-y", "pntest-plain", "pntest-helper")
+    assert dpkg_state() == dpkg_before

@@ -147,7 +147,7 @@ def test_install_without_root_fails_before_changing_anything(
             ["install", "--native-from=yum", "requests"],
             "--native-from='yum' is not a known backend",
         ),
-        (["install", "requests"], "No native backend was chosen"),
+        (["plan", "--refresh", "requests"], "--refresh updates a package manager's package lists"),
         (
             ["install", "--native-from=apt", "numpy>>2"],
             "'numpy>>2' from the command line is not valid PEP 508",

@@ -381,6 +381,12 @@ def _refresh(request: InstallRequest, *, use_sudo: bool) -> None:
     from pip_native.executor import refresh
     from pip_native.native.registry import refresh_command
 
+    if not (request.native_from or "").strip():
+        raise UsageError(
+            "--refresh updates a package manager's package lists, and no native backend was chosen.",
+            hint="Pass --native-from=apt (or dnf, conda, brew, auto) or set PIP_NATIVE_FROM; "
+            "without a backend, leave --refresh out.",
+        )
     backend = choose_backend(request.native_from, given_as=request.native_from_source)
     found = refresh_command(backend.name)
     if found is None:

@@ -20,7 +20,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from pip_native import probe_store
 from pip_native.environment import InstalledDistribution, TargetEnvironment, probe
-from pip_native.errors import ExternallyManagedError
+from pip_native.errors import ExternallyManagedError, NoNativePackageError, UsageError
 from pip_native.external.requirements import ExternalRequirement
 from pip_native.external.requirements import parse_core_metadata as parse_external_metadata
 from pip_native.index.client import PackageIndex
@@ -29,8 +29,9 @@ from pip_native.index.select import pure_wheels, target_files
 from pip_native.localproject import LocalProject, read_local_project
 from pip_native.mapping import MappingTable
 from pip_native.mapping.stored import load_mapping_stored
-from pip_native.native.base import NativeAdapter, PreparesAhead, SimulatesAhead
-from pip_native.native.registry import Choice, choose_backend, create_adapter
+from pip_native.native.base import NO_BACKEND, NativeAdapter, PreparesAhead, SimulatesAhead
+from pip_native.native.nobackend import NO_BACKEND_HINT
+from pip_native.native.registry import NONE_CHOSEN, Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
 from pip_native.plan import ExternalItem, Plan, build_plan
 from pip_native.resolver import Resolution, resolve
@@ -88,9 +89,10 @@ class PlannedInstall:
 
     def header(self) -> str:
         """The line above the plan table: the target, the backend chosen and why, the tool."""
+        via = "" if self.backend.name == NO_BACKEND else f", via {self.adapter.describe()}"
         return (
             f"Target: {self.env.executable} (Python {self.env.version}); "
-            f"native backend: {self.backend.reason}, via {self.adapter.describe()}\n"
+            f"native backend: {self.backend.reason}{via}\n"
         )
 
 
@@ -125,6 +127,13 @@ def _external_items(
     applicable = [(label, req) for label, req in entries if req.applies(env.markers)]
     if not applicable:
         return []
+    if ecosystem == NO_BACKEND:
+        needs = "; ".join(f"{label} needs {req.raw}" for label, req in applicable)
+        raise NoNativePackageError(
+            f"External dependencies (PEP 725) come from a system package manager, and no native "
+            f"backend was chosen: {needs}.",
+            hint=NO_BACKEND_HINT,
+        )
     # Imported here: the PEP 804 machinery is needed only by the few plans that use it.
     from pip_native.external.lookup import load_external_mapping
 
@@ -297,6 +306,10 @@ def _target_and_mapping(
         )
         targeting.probing = probing
         _fetch_ahead(index, request, probing)
+        if not (request.native_from or "").strip():
+            _check_no_mapping_files(request)
+            start_adapter(NONE_CHOSEN)
+            return probing.result(), NONE_CHOSEN, MappingTable(NO_BACKEND, ())
         if (request.native_from or "").strip().lower() == "auto":
             env = probing.result()
             given_as = request.native_from_source
@@ -385,6 +398,19 @@ def _fetch_ahead(
             logger.debug("fetching ahead stopped: %s", exc)
 
     threading.Thread(target=metadata_ahead, name="pip-native-fetch-ahead", daemon=True).start()
+
+
+def _check_no_mapping_files(request: InstallRequest) -> None:
+    """Without a backend, mapping files would map to nothing: most likely ``--native-from`` was forgotten."""
+    given = [f"--mapping {p}" for p in request.mapping_files]
+    given += [f"--external-mapping {p}" for p in request.external_mapping_files]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: mapping files name a package manager's packages, and no "
+            "native backend was chosen.",
+            hint="Pass --native-from=apt (or dnf, conda, brew, auto) or set PIP_NATIVE_FROM; "
+            "or leave the mapping files out to plan pure wheels only.",
+        )
 
 
 def _mapping(ecosystem: str, request: InstallRequest) -> MappingTable:

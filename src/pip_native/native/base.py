@@ -21,6 +21,7 @@ from pip_native.environment import TargetEnvironment
 from pip_native.errors import InvalidIdentifierError
 
 __all__ = [
+    "NO_BACKEND",
     "KnowsInstalled",
     "NativeAdapter",
     "NativeStep",
@@ -31,6 +32,9 @@ __all__ = [
     "checked_names",
     "provided_by",
 ]
+
+NO_BACKEND = "none"
+"""The adapter name (and plan manager) when no native backend was chosen: pure wheels only."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pip_native.errors import UnsupportedBackendError
 from pip_native.hostdistro import host_distribution
-from pip_native.native.base import NativeAdapter
+from pip_native.native.base import NO_BACKEND, NativeAdapter
 from pip_native.paths import cache_root
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BACKENDS",
     "CHOICES",
+    "NONE_CHOSEN",
     "Choice",
     "PlatformFacts",
     "choose_backend",
@@ -61,6 +62,12 @@ gives it), and whether it needs root. pip-native never runs these unless asked."
 class Choice:
     name: str
     reason: str
+
+
+NONE_CHOSEN = Choice(
+    NO_BACKEND, "none (neither --native-from nor PIP_NATIVE_FROM is set): pure wheels only"
+)
+"""``pip-native install``/``plan`` with no backend: pure wheels only (:mod:`~pip_native.native.nobackend`)."""
 
 
 #: ``auto``: distribution ids (``ID`` and ``ID_LIKE`` of os-release) per backend, and its tool.
@@ -220,7 +227,11 @@ def create_adapter(
     *,
     dists_for_package: Callable[[str], Sequence[str]],
 ) -> NativeAdapter:
-    """Build the adapter for a backend chosen by :func:`choose_backend`."""
+    """Build the adapter for a backend chosen by :func:`choose_backend` (or :data:`NONE_CHOSEN`)."""
+    if name == NO_BACKEND:
+        from pip_native.native.nobackend import NoBackend
+
+        return NoBackend()
     adapter: NativeAdapter = _adapter_class(name)(
         dists_for_package=dists_for_package, cache_dir=cache_root() / name
     )

@@ -9,7 +9,7 @@ from packaging.utils import NormalizedName
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
 from pip_native.errors import ResolutionConflictError
-from pip_native.resolver.explain import UNAVAILABLE_HINT, conflict_error, unavailable_note
+from pip_native.resolver.explain import conflict_error, unavailable_hint, unavailable_note
 from pip_native.resolver.model import (
     Candidate,
     ResolverRequirement,
@@ -123,7 +123,7 @@ def _too_deep(provider: SplitProvider, rounds: int) -> ResolutionConflictError:
         )
     return ResolutionConflictError(
         f"The resolution did not finish after {rounds} rounds. {missing}",
-        hint=UNAVAILABLE_HINT.format(manager=provider.native.adapter.name),
+        hint=unavailable_hint(provider),
     )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName
 
 from pip_native.errors import ResolutionConflictError
+from pip_native.native.nobackend import NO_BACKEND_HINT
 from pip_native.resolver.model import (
     Candidate,
     NativePin,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from pip_native.resolver.provider import SplitProvider
 
-__all__ = ["conflict_error", "first_few"]
+__all__ = ["conflict_error", "first_few", "unavailable_hint"]
 
 
 def _offers(provider: SplitProvider, name: NormalizedName) -> str:
@@ -36,6 +37,14 @@ def _offers(provider: SplitProvider, name: NormalizedName) -> str:
     )
     installed = provider.env.installed.get(name)
     inst_text = f"; installed: {installed.version} in {installed.location}" if installed else ""
+    if not provider.native.has_backend:
+        if kind is Kind.ABSENT:
+            return f"no configured index has it{inst_text}"
+        if kind is Kind.NATIVE:
+            return (
+                f"{provider.pypi.describe_files(name)}, and no native backend was chosen{inst_text}"
+            )
+        return f"{provider.pypi.describe_files(name)}{inst_text}"
     if kind is Kind.PURE:
         return f"{provider.pypi.describe_files(name)}; {native_text}{inst_text}"
     if kind is Kind.NATIVE:
@@ -60,6 +69,13 @@ def unavailable_note(provider: SplitProvider) -> str:
     listed = []
     for name, askers in sorted(provider.unavailable.items()):
         listed.append(_with_origins(name, askers))
+    if not provider.native.has_backend:
+        return (
+            "These projects have no pure wheel, and without a native backend pip-native takes "
+            "nothing else, so every release that needs them was ruled out: "
+            + "; ".join(listed)
+            + "."
+        )
     return (
         f"These projects have no pure wheel and no {provider.native.adapter.name} package "
         "here, so every release that needs them was ruled out: " + "; ".join(listed) + "."
@@ -71,6 +87,13 @@ UNAVAILABLE_HINT = (
     "file passed with --mapping FILE; otherwise pin the projects that need them to releases that do not (or that fit "
     "what the system has)."
 )
+
+
+def unavailable_hint(provider: SplitProvider) -> str:
+    """What to do about :func:`unavailable_note`'s projects."""
+    if not provider.native.has_backend:
+        return NO_BACKEND_HINT
+    return UNAVAILABLE_HINT.format(manager=provider.native.adapter.name)
 
 
 def conflict_error(
@@ -121,7 +144,14 @@ def conflict_error(
     hints = []
     for name in by_name:
         if provider.kind(name) is not Kind.PURE and provider.native.candidate(name) is None:
-            if provider.kind(name) is Kind.ABSENT and provider.native.match(name) is None:
+            if not provider.native.has_backend:
+                hints.append(
+                    f"No configured index knows {name}: check its spelling (the name on PyPI), "
+                    "and the --index-url/--extra-index-url in use."
+                    if provider.kind(name) is Kind.ABSENT
+                    else NO_BACKEND_HINT
+                )
+            elif provider.kind(name) is Kind.ABSENT and provider.native.match(name) is None:
                 hints.append(
                     f"No configured index and no {manager} package knows {name}: check its "
                     "spelling (the name on PyPI), and the --index-url/--extra-index-url in use."
@@ -152,18 +182,23 @@ def conflict_error(
             "to take everything from PyPI (wheels with native code included)."
         )
     elif not hints and provider.unavailable:
-        hints.append(UNAVAILABLE_HINT.format(manager=manager))
+        hints.append(unavailable_hint(provider))
     elif not hints:
         what = (
             "requirements or constraints"
             if any(n in provider.constraints for n in by_name)
             else "requirements"
         )
-        hints.append(
-            f"Relax the {what} on {names} to accept a version that PyPI's pure wheels "
-            f"or {manager} offer, or use plain pip to take everything from PyPI."
+        offered = (
+            f"PyPI's pure wheels or {manager}"
+            if provider.native.has_backend
+            else "PyPI's pure wheels"
         )
-    hint = " ".join(h for h in hints if h)
+        hints.append(
+            f"Relax the {what} on {names} to accept a version that {offered} offer, "
+            "or use plain pip to take everything from PyPI."
+        )
+    hint = " ".join(h for h in dict.fromkeys(hints) if h)
     return ResolutionConflictError(
         f"No consistent set of packages satisfies the requirements on {names}. " + " ".join(parts),
         hint=hint,

@@ -17,6 +17,7 @@ from pip_native.index.client import PackageIndex
 from pip_native.index.select import newest_release_is_pure, pure_wheels
 from pip_native.mapping import MappingMatch, MappingTable
 from pip_native.native.base import (
+    NO_BACKEND,
     KnowsInstalled,
     NativeAdapter,
     ProvidedDistribution,
@@ -128,6 +129,11 @@ class NativeSource:
         self._heuristic_reverse: dict[str, set[NormalizedName]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def has_backend(self) -> bool:
+        """False without ``--native-from``: the adapter offers nothing (pure wheels only)."""
+        return self.adapter.name != NO_BACKEND
+
     # The adapter asks this (via the callback given at construction) which
     # PyPI distributions a package ships.
     def dists_for_package(self, package: str) -> tuple[NormalizedName, ...]:
@@ -186,6 +192,8 @@ class NativeSource:
             return self._info[name]
 
     def _build(self, name: NormalizedName) -> _NativeInfo:
+        if not self.has_backend:
+            return _NativeInfo(None, "no native backend was chosen (--native-from)")
         manager = self.adapter.name
         match = self.match(name)
         if match is None:
