@@ -35,8 +35,13 @@ All three get the same index options, read from the machine's pip
 configuration with ``IndexConfig.from_pip_configuration()`` and passed
 explicitly, with ``PIP_CONFIG_FILE=/dev/null`` so nothing else differs.
 
-For pure-only workloads it also compares the resolved sets (name==version) of
-pip-native's plan (kept, already-installed rows included) and pip's install set.
+It also runs ``pip-native plan`` without ``--native-from`` (pure wheels only), cold
+and warm: a workload that needs native code fails there at the first run, which is
+recorded as "needs native code" with the projects the error names.
+
+For workloads that are not native-heavy it compares the resolved sets (name==version)
+of pip-native's plans (kept, already-installed rows included), with apt and without a
+backend, and pip's install set.
 
 Usage: ``python benchmarks/run.py [--quick] [--runs N] [--workdir DIR]``.
 Writes ``benchmarks/results/results.md``, ``results.json`` and ``results.png``.
@@ -74,11 +79,15 @@ WORKLOADS: dict[str, list[str]] = {
 }
 NATIVE_HEAVY = {"scikit-learn pandas matplotlib"}
 QUICK = ["requests", "flask", "scikit-learn pandas matplotlib"]
-TOOLS = ("pip-native", "pip hook", "pip", "uv")
-PN_TOOLS = ("pip-native", "pip hook")
+PURE = "pip-native, no backend"
+TOOLS = ("pip-native", "pip hook", PURE, "pip", "uv")
+APT_TOOLS = ("pip-native", "pip hook")
+"""The tools planning with --native-from=apt."""
+PN_TOOLS = (*APT_TOOLS, PURE)
 LABELS = {
     "pip-native": "pip-native plan",
     "pip hook": "pip --native-from=apt (hook)",
+    PURE: "pip-native plan, no backend",
     "pip": "pip",
     "uv": "uv",
 }
@@ -179,10 +188,11 @@ class Bench:
         pip-native and its hook, which always get a cache directory (fresh when cold)."""
         env = {**self.base, **(extra_env or {})}
         bindir = self.pn_python.parent
-        if tool == "pip-native":
+        if tool in ("pip-native", PURE):
             assert cache is not None
             env["PIP_NATIVE_CACHE_DIR"] = str(cache)
-            cmd = [str(bindir / "pip-native"), "plan", "--native-from=apt", "--report", "-"]
+            backend = ["--native-from=apt"] if tool == "pip-native" else []
+            cmd = [str(bindir / "pip-native"), "plan", *backend, "--report", "-"]
             return [*cmd, *index_args(self.cfg, cert=True), *reqs], env
         if tool == "pip hook":
             assert cache is not None
@@ -271,6 +281,14 @@ def compare(pn_report: dict, pip_report: dict) -> tuple[bool, list[str]]:
             why = " — kept the installed version" if a[1] == "keep" else ""
             diffs.append(f"{name}: pip-native {a[0]} ({a[1]}, {a[2]}) vs pip {b}{why}")
     return not diffs, diffs
+
+
+def needs_native(error: str) -> list[str] | None:
+    """The projects a failed plan without a backend could not take (None: another failure)."""
+    if "Hint: Pass --native-from=apt" not in error:
+        return None
+    ruled_out = error.rpartition("ruled out: ")[2]
+    return re.findall(r"(?:^|; )([A-Za-z0-9._-]+) \(required by", ruled_out) or ["?"]
 
 
 def native_summary(pn_report: dict) -> str:
@@ -522,6 +540,12 @@ def write_markdown(data: dict) -> str:
             r = t.get(tool)
             if r is None:
                 continue
+            if "needs_native" in r:
+                lines.append(
+                    f"| {name} | {LABELS[tool]} | n/a | n/a | | | | | | needs native code "
+                    f"(no pure wheel: {', '.join(r['needs_native'])}) |"
+                )
+                continue
             if "error" in r:
                 lines.append(f"| {name} | {tool} | error | | | | | | | {r['error'][:80]} |")
                 continue
@@ -536,7 +560,10 @@ def write_markdown(data: dict) -> str:
                 if uv and "error" not in uv:
                     ratios[2] = fmt_ratio(r["cold"], uv["cold"])
                     ratios[3] = fmt_ratio(r["warm"], uv["warm"])
-                corr = w.get("correctness", "") if tool == "pip-native" else ""
+                corr = {
+                    "pip-native": w.get("correctness", ""),
+                    PURE: w.get("pure_correctness", ""),
+                }.get(tool, "")
             lines.append(
                 f"| {name} | {tool_label} | {r['cold']:.2f} | {r['warm']:.2f} | {r['peak_cold_mb']:.0f} / {r['peak_warm_mb']:.0f} | "
                 + " | ".join(ratios)
@@ -552,19 +579,26 @@ def write_markdown(data: dict) -> str:
         "`pip install --dry-run --native-from=apt` (pip-native's pip hook, the command users "
         "type; it starts pip first) make the same plan; both ratios are against stock pip.",
         "",
+        "`pip-native plan, no backend` is `pip-native plan` without `--native-from`: pure "
+        "wheels only, so it plans only the workloads that need no native code, and its plan "
+        "must equal pip's. Through the hook, `pip install` without `--native-from` is stock "
+        "pip (the `pip` rows).",
+        "",
         *apt_share_lines(data),
         *apt_cache_on_lines(data),
         "## Resolved-set differences (pip-native plan vs pip --dry-run --ignore-installed)",
         "",
     ]
     for name, w in data["workloads"].items():
-        if w.get("diffs") is None:
-            continue
-        lines.append(
-            f"- **{name}**: "
-            + ("identical" if not w["diffs"] else f"{len(w['diffs'])} differences")
-        )
-        lines += [f"  - {d}" for d in w["diffs"]]
+        for key, label in (("diffs", "--native-from=apt"), ("pure_diffs", "no backend")):
+            if w.get(key) is None:
+                continue
+            diffs = w[key]
+            lines.append(
+                f"- **{name}**, {label}: "
+                + ("identical" if not diffs else f"{len(diffs)} differences")
+            )
+            lines += [f"  - {d}" for d in diffs]
     lines += ["", "## Plan composition (pip-native)", ""]
     for name, w in data["workloads"].items():
         if w.get("summary"):
@@ -657,6 +691,11 @@ def main() -> int:
                 try:
                     w["tools"][tool] = bench.run_tool(tool, reqs)
                 except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    missing = needs_native(str(exc)) if tool == PURE else None
+                    if missing is not None:  # expected: the workload needs native code
+                        w["tools"][tool] = {"needs_native": missing}
+                        print(f"  needs native code: {', '.join(missing)}", file=sys.stderr)
+                        continue
                     w["tools"][tool] = {"error": str(exc)}
                     print(f"  failed: {exc}", file=sys.stderr)
             pn, pip = w["tools"]["pip-native"], w["tools"]["pip"]
@@ -668,7 +707,7 @@ def main() -> int:
                     w["apt"] = apt_share(bench, requested)
                     if cache_on is not None:
                         w["apt_cache_on"] = {}
-                        for tool in PN_TOOLS:
+                        for tool in APT_TOOLS:
                             print(
                                 f"[{time.strftime('%H:%M:%S')}] {name}: {tool}, apt's cache on",
                                 file=sys.stderr,
@@ -686,6 +725,11 @@ def main() -> int:
                     w["correctness"] = "equal" if same else f"different ({len(diffs)}, see below)"
                 elif name in NATIVE_HEAVY:
                     w["correctness"] = "n/a (split plan; pip resolves platform wheels)"
+            pure = w["tools"].get(PURE, {})
+            if "output" in pure and "output" in pip:
+                same, diffs = compare(json.loads(pure["output"]), json.loads(pip["output"]))
+                w["pure_diffs"] = diffs
+                w["pure_correctness"] = "equal" if same else f"different ({len(diffs)}, see below)"
             for r in w["tools"].values():
                 r.pop("output", None)
             data["workloads"][name] = w
