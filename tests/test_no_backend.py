@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 
@@ -28,6 +29,7 @@ def no_backend_set(monkeypatch: pytest.MonkeyPatch, mocker: MockerFixture) -> It
     """No backend named anywhere; afterwards, check that only the no-backend adapter was made."""
     monkeypatch.setenv("PIP_NATIVE_FROM", "")  # empty counts as unset
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # this machine's extra indexes stay out
+    monkeypatch.setenv("PIP_FIND_LINKS", "")
     made = mocker.spy(planner, "create_adapter")
     yield
     assert {call.args[0] for call in made.call_args_list} <= {NoBackend.name}
@@ -102,3 +104,13 @@ def test_the_adapter_offers_nothing_and_refuses_to_install() -> None:
     assert adapter.query(["python3-numpy"]) == {} and adapter.closure("python3-numpy") == ()
     with pytest.raises(NoNativePackageError, match="python3-numpy cannot be installed"):
         adapter.plan_install(["python3-numpy"])
+
+
+def test_native_from_none_overrides_the_environment_variable(
+    index: LocalIndex, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIP_NATIVE_FROM", "apt")
+    code, out, err = plan(capsys, index, "--native-from=none", "joblib")
+    assert code == 0, err
+    assert "native backend: --native-from=none: pure wheels only\n" in out
+    assert re.search(r"^joblib +1\.4\.2 +PyPI +requested; pure wheel$", out, re.MULTILINE)

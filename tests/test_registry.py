@@ -15,6 +15,7 @@ from pip_native.native import registry
 from pip_native.native.brew import BrewAdapter
 from pip_native.native.registry import (
     ADAPTERS,
+    NONE_CHOSEN,
     PlatformFacts,
     choose_backend,
     create_adapter,
@@ -56,6 +57,22 @@ def test_explicit_backends(value: str) -> None:
 def test_no_backend(value: str | None) -> None:
     with pytest.raises(UnsupportedBackendError, match="No native backend was chosen"):
         choose_backend(value)
+    assert choose_backend(value, allow_none=True) == NONE_CHOSEN  # planning: pure wheels only
+
+
+@pytest.mark.parametrize("value", ["none", " Off ", "no", "false", "0"])
+def test_planning_takes_the_hooks_off_values_as_no_backend(value: str) -> None:
+    choice = choose_backend(value, given_as="PIP_NATIVE_FROM", allow_none=True)
+    assert choice.name == "none"
+    assert choice.reason == f"PIP_NATIVE_FROM={value.strip().lower()}: pure wheels only"
+    with pytest.raises(UnsupportedBackendError, match="is not a known backend"):
+        choose_backend(value)  # map, external: a backend is required
+
+
+def test_an_unknown_backend_when_planning_lists_none_too() -> None:
+    with pytest.raises(UnsupportedBackendError) as err:
+        choose_backend("yum", allow_none=True)
+    assert err.value.hint == "Use one of: apt, dnf, conda, brew, auto, none."
 
 
 def test_unknown_backend_names_where_it_came_from() -> None:

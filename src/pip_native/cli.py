@@ -17,6 +17,7 @@ from pip_native.executor import ExecutionResult, check_privileges, execute
 from pip_native.index.config import IndexConfig
 from pip_native.localproject import is_local_project
 from pip_native.mapping import load_mapping
+from pip_native.native.base import NO_BACKEND
 from pip_native.native.registry import CHOICES, choose_backend
 from pip_native.planner import InstallRequest, PlannedInstall, make_plan
 from pip_native.report import dump, install_summary, plan_json, plan_table
@@ -58,8 +59,9 @@ def _add_install_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--native-from",
-        metavar="|".join(CHOICES),
-        help="system package manager for native code (default: $PIP_NATIVE_FROM)",
+        metavar="|".join((*CHOICES, NO_BACKEND)),
+        help="system package manager for native code (default: $PIP_NATIVE_FROM; "
+        "none: pure wheels only)",
     )
     p.add_argument(
         "--python",
@@ -381,13 +383,14 @@ def _refresh(request: InstallRequest, *, use_sudo: bool) -> None:
     from pip_native.executor import refresh
     from pip_native.native.registry import refresh_command
 
-    if not (request.native_from or "").strip():
+    given_as = request.native_from_source
+    backend = choose_backend(request.native_from, given_as=given_as, allow_none=True)
+    if backend.name == NO_BACKEND:
         raise UsageError(
             "--refresh updates a package manager's package lists, and no native backend was chosen.",
             hint="Pass --native-from=apt (or dnf, conda, brew, auto) or set PIP_NATIVE_FROM; "
             "without a backend, leave --refresh out.",
         )
-    backend = choose_backend(request.native_from, given_as=request.native_from_source)
     found = refresh_command(backend.name)
     if found is None:
         raise UsageError(

@@ -177,7 +177,11 @@ def _add_native_options(command: Any) -> None:
 
 def _wants_split_install(options: optparse.Values) -> bool:
     value = getattr(options, "native_from", None)
-    if not value or value.strip().lower() in ("none", "off", "no", "false", "0"):
+    if not value:
+        return False
+    from pip_native.native.registry import OFF_VALUES  # pip-native runs anyway when set
+
+    if value.strip().lower() in OFF_VALUES:
         return False
     # pip's build-isolation subprocesses (pip install --prefix <overlay> …) inherit
     # PIP_NATIVE_FROM; they, and --target/--prefix/--root installs, pass straight through.

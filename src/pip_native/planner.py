@@ -31,7 +31,7 @@ from pip_native.mapping import MappingTable
 from pip_native.mapping.stored import load_mapping_stored
 from pip_native.native.base import NO_BACKEND, NativeAdapter, PreparesAhead, SimulatesAhead
 from pip_native.native.nobackend import NO_BACKEND_HINT
-from pip_native.native.registry import NONE_CHOSEN, Choice, choose_backend, create_adapter
+from pip_native.native.registry import Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
 from pip_native.plan import ExternalItem, Plan, build_plan
 from pip_native.resolver import Resolution, resolve
@@ -306,18 +306,20 @@ def _target_and_mapping(
         )
         targeting.probing = probing
         _fetch_ahead(index, request, probing)
-        if not (request.native_from or "").strip():
-            _check_no_mapping_files(request)
-            start_adapter(NONE_CHOSEN)
-            return probing.result(), NONE_CHOSEN, MappingTable(NO_BACKEND, ())
         if (request.native_from or "").strip().lower() == "auto":
             env = probing.result()
             given_as = request.native_from_source
             backend = choose_backend(request.native_from, given_as=given_as, env=env)
             start_adapter(backend)
             return env, backend, _mapping(backend.name, request)
-        backend = choose_backend(request.native_from, given_as=request.native_from_source)
+        backend = choose_backend(
+            request.native_from, given_as=request.native_from_source, allow_none=True
+        )
+        if backend.name == NO_BACKEND:
+            _check_no_mapping_files(request)
         start_adapter(backend)
+        if backend.name == NO_BACKEND:
+            return probing.result(), backend, MappingTable(NO_BACKEND, ())
         mapping = _mapping(backend.name, request)
         return probing.result(), backend, mapping
 

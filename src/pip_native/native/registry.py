@@ -23,6 +23,7 @@ __all__ = [
     "BACKENDS",
     "CHOICES",
     "NONE_CHOSEN",
+    "OFF_VALUES",
     "Choice",
     "PlatformFacts",
     "choose_backend",
@@ -63,6 +64,10 @@ class Choice:
     name: str
     reason: str
 
+
+OFF_VALUES = frozenset({NO_BACKEND, "off", "no", "false", "0"})
+"""``--native-from`` values that choose no backend: pip-native plans pure wheels only; the
+pip hook leaves pip stock."""
 
 NONE_CHOSEN = Choice(
     NO_BACKEND, "none (neither --native-from nor PIP_NATIVE_FROM is set): pure wheels only"
@@ -187,23 +192,30 @@ def choose_backend(
     given_as: str = "--native-from",
     env: TargetEnvironment | None = None,
     facts: PlatformFacts | None = None,
+    allow_none: bool = False,
 ) -> Choice:
     """Validate a ``--native-from`` / ``PIP_NATIVE_FROM`` value; resolve ``auto``.
 
     ``given_as`` names where the value came from, for messages (``PIP_NATIVE_FROM``, ``--to``).
     ``auto`` looks at ``facts`` (default: :func:`gather_facts` of ``env``, the
-    target interpreter, when it was already inspected).
+    target interpreter, when it was already inspected). ``allow_none`` (planning):
+    no value, or ``none``, chooses no backend (pure wheels only).
     """
     if value is None or not value.strip():
+        if allow_none:
+            return NONE_CHOSEN
         raise UnsupportedBackendError(
             "No native backend was chosen.",
             hint="Pass --native-from=apt (or dnf, conda, brew, auto), or set PIP_NATIVE_FROM.",
         )
     name = value.strip().lower()
+    if allow_none and name in OFF_VALUES:
+        return Choice(NO_BACKEND, f"{given_as}={name}: pure wheels only")
     if name not in CHOICES:
+        known = (*CHOICES, NO_BACKEND) if allow_none else CHOICES
         raise UnsupportedBackendError(
             f"{given_as}={value!r} is not a known backend.",
-            hint=f"Use one of: {', '.join(CHOICES)}.",
+            hint=f"Use one of: {', '.join(known)}.",
         )
     if name == "auto":
         choice = _choose_auto(facts or gather_facts(env), given_as)
