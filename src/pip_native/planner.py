@@ -317,9 +317,9 @@ def _target_and_mapping(
         )
         if backend.name == NO_BACKEND:
             _check_no_mapping_files(request)
-        start_adapter(backend)
-        if backend.name == NO_BACKEND:
+            start_adapter(backend)
             return probing.result(), backend, MappingTable(NO_BACKEND, ())
+        start_adapter(backend)
         mapping = _mapping(backend.name, request)
         return probing.result(), backend, mapping
 
