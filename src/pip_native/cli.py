@@ -381,14 +381,14 @@ def _interrupted(plan: Any, result: ExecutionResult) -> str:
 
 def _refresh(request: InstallRequest, *, use_sudo: bool) -> None:
     from pip_native.executor import refresh
-    from pip_native.native.registry import refresh_command
+    from pip_native.native.registry import PASS_A_BACKEND, refresh_command
 
     given_as = request.native_from_source
     backend = choose_backend(request.native_from, given_as=given_as, allow_none=True)
     if backend.name == NO_BACKEND:
         raise UsageError(
             "--refresh updates a package manager's package lists, and no native backend was chosen.",
-            hint="Pass --native-from=apt (or dnf, conda, brew, auto) or set PIP_NATIVE_FROM; "
+            hint=f"{PASS_A_BACKEND} or set PIP_NATIVE_FROM; "
             "without a backend, leave --refresh out.",
         )
     found = refresh_command(backend.name)

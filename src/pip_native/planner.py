@@ -31,7 +31,7 @@ from pip_native.mapping import MappingTable
 from pip_native.mapping.stored import load_mapping_stored
 from pip_native.native.base import NO_BACKEND, NativeAdapter, PreparesAhead, SimulatesAhead
 from pip_native.native.nobackend import NO_BACKEND_HINT
-from pip_native.native.registry import Choice, choose_backend, create_adapter
+from pip_native.native.registry import PASS_A_BACKEND, Choice, choose_backend, create_adapter
 from pip_native.paths import cache_root
 from pip_native.plan import ExternalItem, Plan, build_plan
 from pip_native.resolver import Resolution, resolve
@@ -410,7 +410,7 @@ def _check_no_mapping_files(request: InstallRequest) -> None:
         raise UsageError(
             f"{', '.join(given)}: mapping files name a package manager's packages, and no "
             "native backend was chosen.",
-            hint="Pass --native-from=apt (or dnf, conda, brew, auto) or set PIP_NATIVE_FROM; "
+            hint=f"{PASS_A_BACKEND} or set PIP_NATIVE_FROM; "
             "or leave the mapping files out to plan pure wheels only.",
         )
 

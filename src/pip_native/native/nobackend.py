@@ -15,13 +15,13 @@ from collections.abc import Collection, Mapping, Sequence
 from pip_native.environment import TargetEnvironment
 from pip_native.errors import NoNativePackageError
 from pip_native.native.base import NO_BACKEND, NativeStep, ProvidedDistribution, SystemPackage
+from pip_native.native.registry import PASS_A_BACKEND
 
 __all__ = ["NO_BACKEND_HINT", "NoBackend"]
 
 NO_BACKEND_HINT = (
-    "Pass --native-from=apt (or dnf, conda, brew, auto), or set PIP_NATIVE_FROM, to take "
-    "projects with native code from a system package manager; plain pip installs their "
-    "platform wheels instead."
+    f"{PASS_A_BACKEND}, or set PIP_NATIVE_FROM, to take projects with native code from a "
+    "system package manager; plain pip installs their platform wheels instead."
 )
 
 

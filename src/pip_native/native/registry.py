@@ -24,6 +24,7 @@ __all__ = [
     "CHOICES",
     "NONE_CHOSEN",
     "OFF_VALUES",
+    "PASS_A_BACKEND",
     "Choice",
     "PlatformFacts",
     "choose_backend",
@@ -34,6 +35,8 @@ __all__ = [
 
 BACKENDS = ("apt", "dnf", "conda", "brew")
 CHOICES = (*BACKENDS, "auto")
+PASS_A_BACKEND = f"Pass --native-from={CHOICES[0]} (or {', '.join(CHOICES[1:])})"
+"""The start of every hint that asks for a backend."""
 
 ADAPTERS: dict[str, str] = {
     "apt": "pip_native.native.apt:AptAdapter",
@@ -206,7 +209,7 @@ def choose_backend(
             return NONE_CHOSEN
         raise UnsupportedBackendError(
             "No native backend was chosen.",
-            hint="Pass --native-from=apt (or dnf, conda, brew, auto), or set PIP_NATIVE_FROM.",
+            hint=f"{PASS_A_BACKEND}, or set PIP_NATIVE_FROM.",
         )
     name = value.strip().lower()
     if allow_none and name in OFF_VALUES:
