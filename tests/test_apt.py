@@ -653,24 +653,26 @@ def test_the_binary_cache_built_ahead_serves_the_plan(apt_state: tuple[FakeApt, 
     ] + [p.name for p in cache.glob("apt-sim-*")]
 
 
-def wait_until_started(apt: FakeApt) -> None:
-    """Until the adapter's work ahead has started its first (held) command."""
+def stopped_ahead(apt: FakeApt, cache: Path) -> AptAdapter:
+    """An adapter whose work ahead started its first command (held until killed), then was
+    stopped by a plan that needed nothing from apt; that command was killed."""
+    apt.hold.set()
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.prepare_ahead()
     deadline = time.monotonic() + 20
     while not apt.started:
         assert time.monotonic() < deadline
         time.sleep(0.01)
+    adapter.finish_ahead()
+    assert apt.started[0].killed.is_set()
+    return adapter
 
 
 def test_a_plan_without_apt_stops_the_build_ahead(apt_state: tuple[FakeApt, Path]) -> None:
     apt, tmp = apt_state
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
-    apt.hold.set()  # gencaches runs until killed
     cache = tmp / "cache"
-    adapter = AptAdapter(cache_dir=cache)
-    adapter.prepare_ahead()
-    wait_until_started(apt)
-    adapter.finish_ahead()
-    assert apt.started[0].killed.is_set()
+    adapter = stopped_ahead(apt, cache)  # gencaches, first
     assert list(cache.iterdir()) == []
     # a later command of the same adapter builds the cache itself
     apt.hold.clear()
@@ -716,13 +718,8 @@ def test_no_work_ahead_when_the_index_is_stored(apt_state: tuple[FakeApt, Path])
 
 def test_a_plan_without_apt_stops_dumpavail_ahead(apt_state: tuple[FakeApt, Path]) -> None:
     apt, tmp = apt_state
-    apt.hold.set()  # dumpavail runs until killed
     cache = tmp / "cache"
-    adapter = AptAdapter(cache_dir=cache)
-    adapter.prepare_ahead()
-    wait_until_started(apt)
-    adapter.finish_ahead()
-    assert apt.started[0].killed.is_set()
+    stopped_ahead(apt, cache)  # dumpavail, first where apt's cache is on
     assert [p.name for p in cache.iterdir() if "apt-index" in p.name or "ahead" in p.name] == []
 
 
