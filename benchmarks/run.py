@@ -8,7 +8,8 @@ Builds its own venvs under a temporary directory (or ``--workdir``):
   for the plot), so nothing extra lands in pip-native's venv.
 
 For every workload it measures, in the same run, the median wall time of N runs
-and the peak RSS (``ru_maxrss`` from ``os.wait4``: the largest single process in
+(interleaved: each round runs every tool once, so the network's slow minutes fall
+on all tools alike) and the peak RSS (``ru_maxrss`` from ``os.wait4``: the largest single process in
 the tree) of
 
 - ``pip-native plan --native-from=apt --report -``, cold (fresh
@@ -62,6 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -215,44 +217,103 @@ class Bench:
         cmd += ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
         return [*cmd, *index_args(self.cfg, cert=False), str(reqfile)], env
 
-    def run_cold(
-        self, tool: str, reqs: list[str], extra_env: dict[str, str] | None = None
-    ) -> tuple[list[float], list[float]]:
-        """Seconds and peak MB of each cold run."""
-        cold, rss_cold = [], []
-        for _ in range(self.runs):
-            cache = self.fresh(tool.replace(" ", "-")) if tool in PN_TOOLS else None
-            cmd, env = self.command(tool, reqs, cache, warm=False, extra_env=extra_env)
+    def cold_once(
+        self, tool: str, reqs: list[str], extra_env: dict[str, str] | None
+    ) -> tuple[float, float]:
+        """Seconds and peak MB of one cold run (a fresh cache for pip-native's tools)."""
+        cache = self.fresh(tool.replace(" ", "-")) if tool in PN_TOOLS else None
+        cmd, env = self.command(tool, reqs, cache, warm=False, extra_env=extra_env)
+        try:
             t, mb, _out, _ = measure(cmd, env)
-            cold.append(t)
-            rss_cold.append(mb)
+        finally:
             if cache is not None:
                 shutil.rmtree(cache, ignore_errors=True)
-        return cold, rss_cold
+        return t, mb
 
-    def run_tool(self, tool: str, reqs: list[str]) -> dict[str, object]:
-        warm, rss_warm = [], []
-        last_out = ""
-        cold, rss_cold = self.run_cold(tool, reqs)
-        warm_cache = self.fresh(tool.replace(" ", "-"))
-        cmd, env = self.command(tool, reqs, warm_cache)
-        measure(cmd, env)  # prime
+    def run_tools(
+        self,
+        tools: tuple[str, ...],
+        reqs: list[str],
+        *,
+        extra_env: dict[str, str] | None = None,
+        warm: bool = True,
+    ) -> dict[str, dict[str, object]]:
+        """Every tool, cold and then (if ``warm``) warm, interleaved: round k runs each
+        tool once, so a slow minute of the network falls on all of them alike instead of
+        on whichever tool's runs it hit. Warm caches are primed, one run each, before the
+        first warm round. A tool that fails is dropped from the later rounds; its result
+        is ``{"needs_native": [...]}`` (pip-native without a backend, on a workload that
+        needs native code: expected) or ``{"error": ...}``."""
+        failed: dict[str, dict[str, object]] = {}
+
+        def attempt(tool: str, run: Callable[[], tuple[float, float, str]]) -> bool:
+            try:
+                t, mb, out = run()
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                missing = needs_native(str(exc)) if tool == PURE else None
+                if missing is not None:
+                    failed[tool] = {"needs_native": missing}
+                    print(f"  {tool}: needs native code: {', '.join(missing)}", file=sys.stderr)
+                else:
+                    failed[tool] = {"error": str(exc)}
+                    print(f"  {tool} failed: {exc}", file=sys.stderr)
+                return False
+            times[tool].append(t)
+            peaks[tool].append(mb)
+            last_out[tool] = out
+            return True
+
+        def cold_run(tool: str) -> Callable[[], tuple[float, float, str]]:
+            return lambda: (*self.cold_once(tool, reqs, extra_env), "")
+
+        times: dict[str, list[float]] = {t: [] for t in tools}
+        peaks: dict[str, list[float]] = {t: [] for t in tools}
+        last_out: dict[str, str] = {}
         for _ in range(self.runs):
-            t, mb, last_out, _ = measure(cmd, env)
-            warm.append(t)
-            rss_warm.append(mb)
-        return {
-            "cold": statistics.median(cold),
-            "warm": statistics.median(warm),
-            "cold_runs": cold,
-            "warm_runs": warm,
-            "peak_mb": max(rss_cold + rss_warm),
-            "peak_cold_mb": max(rss_cold),
-            "peak_warm_mb": max(rss_warm),
-            "output": last_out,
-            "warm_cmd": cmd,
-            "warm_env": {k: v for k, v in env.items() if k.startswith(("PIP", "SSL"))},
-        }
+            for tool in tools:
+                if tool not in failed:
+                    attempt(tool, cold_run(tool))
+        results: dict[str, dict[str, object]] = {}
+        for tool in tools:
+            if tool not in failed:
+                results[tool] = {
+                    "cold": statistics.median(times[tool]),
+                    "cold_runs": times[tool],
+                    "peak_cold_mb": max(peaks[tool]),
+                }
+        if warm:
+            commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+            for tool in results:
+                if tool not in failed:
+                    cmd, env = self.command(tool, reqs, self.fresh(tool.replace(" ", "-")))
+                    commands[tool] = (cmd, env)
+                    times[tool], peaks[tool] = [], []
+            for tool, (cmd, env) in commands.items():  # prime
+                if attempt(tool, lambda cmd=cmd, env=env: measure(cmd, env)[:3]):
+                    times[tool], peaks[tool] = [], []
+            for _ in range(self.runs):
+                for tool, (cmd, env) in commands.items():
+                    if tool not in failed:
+                        attempt(tool, lambda cmd=cmd, env=env: measure(cmd, env)[:3])
+            for tool, (cmd, env) in commands.items():
+                if tool in failed:
+                    continue
+                results[tool].update(
+                    warm=statistics.median(times[tool]),
+                    warm_runs=times[tool],
+                    peak_warm_mb=max(peaks[tool]),
+                    output=last_out[tool],
+                    warm_cmd=cmd,
+                    warm_env={k: v for k, v in env.items() if k.startswith(("PIP", "SSL"))},
+                )
+                results[tool]["peak_mb"] = max(
+                    results[tool]["peak_cold_mb"],  # type: ignore[type-var]
+                    results[tool]["peak_warm_mb"],
+                )
+        for tool in tools:
+            if tool in failed:
+                results[tool] = failed[tool]
+        return {tool: results[tool] for tool in tools}
 
 
 def pn_set(report: dict) -> dict[str, tuple[str, str, str]]:
@@ -500,14 +561,16 @@ def apt_cache_on_lines(data: dict) -> list[str]:
         "Debian's Docker images do), so every cold plan above that needs apt first builds "
         "one. A stock Debian system keeps it (`apt-get update` rebuilds it). Here apt runs "
         "with an `APT_CONFIG` that turns it on, the cache built once beforehand; "
-        "pip-native's own cache is empty at each run, as above. Same run, median; pip's "
-        "time is the one above:",
+        "pip-native's own cache is empty at each run, as above. Same run, median; pip "
+        "runs again in the same rounds (apt's configuration does not concern it), so the "
+        "ratios compare runs made side by side:",
         "",
         "| workload | pip-native plan cold s | plan/pip | hook cold s | hook/pip | pip cold s |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, w in rows:
-        on, pip = w["apt_cache_on"], w["tools"].get("pip", {})
+        on = w["apt_cache_on"]
+        pip = on.get("pip") or w["tools"].get("pip", {})  # results before 12-07 lack their own
         if "cold" not in pip:
             continue
         plan, hook = on.get("pip-native"), on.get("pip hook")
@@ -525,7 +588,8 @@ def write_markdown(data: dict) -> str:
     lines = ["# pip-native planning benchmark", ""]
     lines += [f"- {k}: {v}" for k, v in data["machine"].items()]
     lines += [
-        f"- runs per measurement: {data['runs']} (median); cold = no cache, warm = primed cache",
+        f"- runs per measurement: {data['runs']} (median), the tools interleaved round by round; "
+        "cold = no cache, warm = primed cache",
         f"- index options (every tool): `{' '.join(data['index_args'])}`",
         "- peak MB: largest single process's max RSS (ru_maxrss from wait4), max over the cold runs / the warm runs",
         "",
@@ -685,19 +749,13 @@ def main() -> int:
         cache_on = apt_cache_on(bench)
         for name in names:
             reqs = WORKLOADS[name]
-            w: dict = {"requirements": reqs, "tools": {}}
-            for tool in TOOLS:
-                print(f"[{time.strftime('%H:%M:%S')}] {name}: {tool}", file=sys.stderr, flush=True)
-                try:
-                    w["tools"][tool] = bench.run_tool(tool, reqs)
-                except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                    missing = needs_native(str(exc)) if tool == PURE else None
-                    if missing is not None:  # expected: the workload needs native code
-                        w["tools"][tool] = {"needs_native": missing}
-                        print(f"  needs native code: {', '.join(missing)}", file=sys.stderr)
-                        continue
-                    w["tools"][tool] = {"error": str(exc)}
-                    print(f"  failed: {exc}", file=sys.stderr)
+            w: dict = {"requirements": reqs}
+            print(
+                f"[{time.strftime('%H:%M:%S')}] {name}: {', '.join(TOOLS)}",
+                file=sys.stderr,
+                flush=True,
+            )
+            w["tools"] = bench.run_tools(TOOLS, reqs)
             pn, pip = w["tools"]["pip-native"], w["tools"]["pip"]
             if "output" in pn:
                 pn_report = json.loads(pn["output"])
@@ -706,19 +764,14 @@ def main() -> int:
                 if requested:
                     w["apt"] = apt_share(bench, requested)
                     if cache_on is not None:
-                        w["apt_cache_on"] = {}
-                        for tool in APT_TOOLS:
-                            print(
-                                f"[{time.strftime('%H:%M:%S')}] {name}: {tool}, apt's cache on",
-                                file=sys.stderr,
-                                flush=True,
-                            )
-                            try:
-                                runs, rss = bench.run_cold(tool, reqs, cache_on)
-                                on = {"cold": statistics.median(runs), "cold_runs": runs}
-                                w["apt_cache_on"][tool] = {**on, "peak_cold_mb": max(rss)}
-                            except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                                w["apt_cache_on"][tool] = {"error": str(exc)}
+                        print(
+                            f"[{time.strftime('%H:%M:%S')}] {name}: cold, apt's cache on",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                        w["apt_cache_on"] = bench.run_tools(
+                            (*APT_TOOLS, "pip"), reqs, extra_env=cache_on, warm=False
+                        )
                 if name not in NATIVE_HEAVY and "output" in pip:
                     same, diffs = compare(pn_report, json.loads(pip["output"]))
                     w["diffs"] = diffs
