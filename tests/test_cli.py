@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 from pytest_mock import MockerFixture
 
 from pip_native import cli
+from pip_native import commands as commands_module
 from pip_native.native.registry import Choice
 from pip_native.plan import build_plan
 from pip_native.planner import InstallRequest, PlannedInstall
@@ -36,7 +40,13 @@ def planned(world: World, mocker: MockerFixture) -> list[InstallRequest]:
             plan, resolution, world.env, Choice("apt", "test"), world.adapter, world.index
         )
 
-    mocker.patch.object(cli, "make_plan", fake_make_plan)
+    def fake_start_probe(python: str) -> Future[object]:
+        probed: Future[object] = Future()
+        probed.set_result(world.env)
+        return probed
+
+    mocker.patch.object(commands_module, "make_plan", fake_make_plan)
+    mocker.patch.object(cli, "start_probe", fake_start_probe)
     return seen
 
 
@@ -46,7 +56,7 @@ def test_dry_run_prints_the_plan_and_runs_nothing(
     mocker: MockerFixture,
     tmp_path: Path,
 ) -> None:
-    execute = mocker.patch.object(cli, "execute")
+    execute = mocker.patch.object(commands_module, "execute")
     report = tmp_path / "report.json"
     code, out, _ = run(
         capsys,
@@ -66,6 +76,27 @@ def test_dry_run_prints_the_plan_and_runs_nothing(
     assert data["pip_native"]["result"] == {"status": "dry-run"}
     assert {e["metadata"]["name"] for e in data["install"]} >= {"requests", "idna"}
     assert planned[0].dry_run and planned[0].native_from == "apt"
+
+
+def test_the_plan_uses_the_probe_the_command_line_started(
+    world: World, planned: list[InstallRequest], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = run(capsys, "plan", "--native-from=apt", "requests")
+    assert code == 0
+    probing = planned[0].probing
+    assert probing is not None and probing.result() is world.env
+
+
+def test_the_command_line_module_loads_without_the_planner() -> None:
+    """``install`` and ``plan`` start probing the target before the planner, the index and
+    the executor are imported: importing the command line must not pull them in."""
+    heavy = ["pip_native.commands", "pip_native.planner", "pip_native.executor"]
+    code = f"import sys, pip_native.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_report_to_stdout_keeps_stdout_pure_json(
@@ -282,7 +313,7 @@ def test_ctrl_c_during_the_install_reports_exactly_what_was_done(
         result.steps.append({"step": "apt", "command": [], "ok": True})  # type: ignore[attr-defined]
         raise KeyboardInterrupt
 
-    mocker.patch.object(cli, "execute", interrupted)
+    mocker.patch.object(commands_module, "execute", interrupted)
     report = tmp_path / "r.json"
     code, _, err = run(
         capsys, "install", "--native-from=apt", "scikit-learn", "--report", str(report)
@@ -302,7 +333,7 @@ def test_ctrl_c_during_planning_changes_nothing_and_frees_the_environment(
     tmp_path: Path,
 ) -> None:
     """Ctrl-C while the resolver asks the native side: exit 130, no step, no report, no lock."""
-    execute = mocker.patch.object(cli, "execute")
+    execute = mocker.patch.object(commands_module, "execute")
     commands = mocker.patch("pip_native.subproc.run")
     closure = world.adapter.closure
     mocker.patch.object(world.adapter, "closure", side_effect=KeyboardInterrupt)

@@ -13,7 +13,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from pip_native import planner
+from pip_native import environment, planner
 from pip_native.environment import TargetEnvironment, probe
 from pip_native.errors import MappingFileError, TargetEnvironmentError
 from pip_native.index import PackageIndex
@@ -84,7 +84,7 @@ def test_a_named_backend_loads_the_mapping_while_the_target_is_inspected(
         mapping_loaded.set()
         return table
 
-    mocker.patch.object(planner, "probe", side_effect=slow_probe)
+    mocker.patch.object(environment, "probe", side_effect=slow_probe)
     mocker.patch.object(planner, "_mapping", side_effect=load)
     env, backend, mapping = target_and_mapping(request(" APT "))
     assert overlapped == [True]
@@ -103,7 +103,7 @@ def test_a_probe_started_earlier_is_used_not_run_again(
 
     started: Future[TargetEnvironment] = Future()
     started.set_result(probe(sys.executable))
-    again = mocker.patch.object(planner, "probe", side_effect=AssertionError("probed again"))
+    again = mocker.patch.object(environment, "probe", side_effect=AssertionError("probed again"))
     mocker.patch.object(planner, "choose_backend", return_value=Choice("apt", "test"))
     req = dataclasses.replace(request(native_from), probing=started)
     env, backend, _ = target_and_mapping(req)
@@ -123,7 +123,7 @@ def test_auto_inspects_the_target_before_choosing(mocker: MockerFixture) -> None
         calls.append(f"choose env={kw.get('env') is not None}")
         return Choice("apt", "auto: test")
 
-    mocker.patch.object(planner, "probe", side_effect=recording_probe)
+    mocker.patch.object(environment, "probe", side_effect=recording_probe)
     mocker.patch.object(planner, "choose_backend", side_effect=recording_choose)
     mocker.patch.object(planner, "_mapping", side_effect=recording_mapping(calls))
     target_and_mapping(request("auto"), lambda backend: calls.append(f"start {backend.name}"))
@@ -146,7 +146,7 @@ def test_a_named_backend_starts_its_adapter_before_the_target_answers(
         calls.append(f"start {backend.name}")
         adapter_started.set()
 
-    mocker.patch.object(planner, "probe", side_effect=slow_probe)
+    mocker.patch.object(environment, "probe", side_effect=slow_probe)
     mocker.patch.object(planner, "_mapping", side_effect=recording_mapping(calls))
     target_and_mapping(request("apt"), start)
     assert calls[0] == "start apt"
@@ -204,7 +204,7 @@ def test_the_requested_projects_are_read_while_the_target_is_inspected(
             page_read.set()  # before the target was known
         return probe(python)
 
-    mocker.patch.object(planner, "probe", side_effect=slow_probe)
+    mocker.patch.object(environment, "probe", side_effect=slow_probe)
     with local_index.serve() as url:
         req = dataclasses.replace(
             request("apt"),
@@ -240,7 +240,7 @@ def test_fetching_ahead_goes_one_level_down_and_skips_kept_projects(
         local_index.add_wheel("dep", version, requires=["deeper"])
     local_index.add_wheel("pytest", "99.0")
     local_index.build()
-    mocker.patch.object(planner, "probe", side_effect=lambda python, **_kw: probe(python))
+    mocker.patch.object(environment, "probe", side_effect=lambda python, **_kw: probe(python))
     with local_index.serve() as url:
         req = dataclasses.replace(
             request("apt"),
@@ -271,7 +271,7 @@ def test_fetching_ahead_reads_what_upgrade_names(
     """With --upgrade a requested project is not kept installed: its newest wheel is read."""
     local_index.add_wheel("pytest", "99.0")
     local_index.build()
-    mocker.patch.object(planner, "probe", side_effect=lambda python, **_kw: probe(python))
+    mocker.patch.object(environment, "probe", side_effect=lambda python, **_kw: probe(python))
     with local_index.serve() as url:
         req = dataclasses.replace(
             request("apt"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,9 +25,9 @@ from packaging.version import InvalidVersion, Version
 
 from pip_native import subproc
 from pip_native.errors import TargetEnvironmentError
-from pip_native.probe_store import load_or_probe
+from pip_native.probe_store import default_dir, load_or_probe
 
-__all__ = ["InstalledDistribution", "TargetEnvironment", "probe"]
+__all__ = ["InstalledDistribution", "TargetEnvironment", "probe", "start_probe"]
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,17 @@ class TargetEnvironment:
 
 def _packaging_parent() -> str:
     return str(Path(packaging.__file__).resolve().parent.parent)
+
+
+def start_probe(python: str) -> Future[TargetEnvironment]:
+    """:func:`probe` ``python`` in a thread of its own, with the answers kept in the cache
+    directory: the probe is a process (about 0.1 s cold), so the caller goes on
+    (importing the planner, reading pip's configuration) while it runs."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe")
+    try:
+        return pool.submit(probe, python, cache_dir=default_dir())
+    finally:
+        pool.shutdown(wait=False)
 
 
 def probe(python: str, *, cache_dir: Path | None = None) -> TargetEnvironment:

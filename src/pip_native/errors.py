@@ -53,6 +53,10 @@ def shown_command(argv: Sequence[str]) -> str:
     return redact(shlex.join(argv))
 
 
+EXIT_INTERRUPTED = 130
+"""The exit status after Ctrl-C (128 + SIGINT), as shells report it."""
+
+
 class PipNativeError(Exception):
     """All errors raised on purpose by pip-native.
 

@@ -227,16 +227,12 @@ def _split_install_unlocked(
 ) -> int:
     # Everything needed is imported here, before pip's own run starts: pip >= 26.3
     # refuses new imports once installation has started (the report is dumped after it).
-    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
-    from pip_native import probe_store
-    from pip_native.environment import probe
+    from pip_native.environment import probe, start_probe
 
     # The target is this interpreter: its probe (a process) runs while the rest is imported.
-    early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe")
-    probing = early.submit(probe, sys.executable, cache_dir=probe_store.default_dir())
-    early.shutdown(wait=False)
+    probing = start_probe(sys.executable)
     from pip_native.errors import CommandFailed, PipNativeError, UsageError
     from pip_native.executor import ExecutionResult, execute
     from pip_native.index.config import IndexConfig

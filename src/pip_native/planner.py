@@ -10,7 +10,7 @@ import logging
 import shlex
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from pip_native import probe_store
-from pip_native.environment import InstalledDistribution, TargetEnvironment, probe
+from pip_native.environment import InstalledDistribution, TargetEnvironment, start_probe
 from pip_native.errors import ExternallyManagedError, NoNativePackageError, UsageError
 from pip_native.external.requirements import ExternalRequirement
 from pip_native.external.requirements import parse_core_metadata as parse_external_metadata
@@ -75,7 +74,8 @@ class InstallRequest:
     constraints: Sequence[tuple[Requirement, str]] = ()
     """pip's constraints (``-c`` files, pip's configuration), each with where it was written."""
     probing: Future[TargetEnvironment] | None = field(default=None, repr=False)
-    """The probe of ``python``, started earlier (the pip hook starts it before its imports)."""
+    """The probe of ``python``, started earlier (the CLI and the pip hook start it before
+    their imports)."""
 
 
 @dataclass
@@ -300,28 +300,25 @@ def _target_and_mapping(
     (apt's binary cache, 0.6-1 s where the system switched it off) need not wait
     for the target or the mapping.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-probe") as pool:
-        probing = request.probing or pool.submit(
-            probe, request.python, cache_dir=probe_store.default_dir()
-        )
-        targeting.probing = probing
-        _fetch_ahead(index, request, probing)
-        if (request.native_from or "").strip().lower() == "auto":
-            env = probing.result()
-            given_as = request.native_from_source
-            backend = choose_backend(request.native_from, given_as=given_as, env=env)
-            start_adapter(backend)
-            return env, backend, _mapping(backend.name, request)
-        backend = choose_backend(
-            request.native_from, given_as=request.native_from_source, allow_none=True
-        )
-        if backend.name == NO_BACKEND:
-            _check_no_mapping_files(request)
-            start_adapter(backend)
-            return probing.result(), backend, MappingTable(NO_BACKEND, ())
+    probing = request.probing or start_probe(request.python)
+    targeting.probing = probing
+    _fetch_ahead(index, request, probing)
+    if (request.native_from or "").strip().lower() == "auto":
+        env = probing.result()
+        given_as = request.native_from_source
+        backend = choose_backend(request.native_from, given_as=given_as, env=env)
         start_adapter(backend)
-        mapping = _mapping(backend.name, request)
-        return probing.result(), backend, mapping
+        return env, backend, _mapping(backend.name, request)
+    backend = choose_backend(
+        request.native_from, given_as=request.native_from_source, allow_none=True
+    )
+    if backend.name == NO_BACKEND:
+        _check_no_mapping_files(request)
+        start_adapter(backend)
+        return probing.result(), backend, MappingTable(NO_BACKEND, ())
+    start_adapter(backend)
+    mapping = _mapping(backend.name, request)
+    return probing.result(), backend, mapping
 
 
 class _TargetFiles:
