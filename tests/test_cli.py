@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -85,6 +87,32 @@ def test_the_plan_uses_the_probe_the_command_line_started(
     assert code == 0
     probing = planned[0].probing
     assert probing is not None and probing.result() is world.env
+
+
+def test_an_install_probes_the_target_only_under_the_environment_lock(
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    mocker: MockerFixture,
+    tmp_path: Path,
+) -> None:
+    """Another run may be installing into the environment until the lock is free: the
+    probe the command line starts early is for plans only."""
+    mocker.patch("pip_native.executor._is_root", return_value=True)
+    mocker.patch.object(commands_module, "execute")
+    locked: list[bool] = []
+    real_lock = commands_module.environment_lock
+
+    @contextlib.contextmanager
+    def lock(prefix: Path) -> Iterator[None]:
+        with real_lock(prefix):
+            locked.append(True)
+            yield
+
+    mocker.patch.object(commands_module, "environment_lock", lock)
+    code, _, err = run(capsys, "install", "--native-from=apt", "requests")
+    assert code == 0, err
+    assert locked == [True]
+    assert planned[0].probing is None  # the planner probes, inside the lock
 
 
 def test_the_command_line_module_loads_without_the_planner() -> None:

@@ -204,13 +204,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             format="%(levelname)s %(name)s: %(message)s",
         )
         if args.command in ("install", "plan"):
-            # The target's probe (a process) runs while the commands' modules load.
-            probing = start_probe(args.python)
+            dry_run = args.command == "plan" or args.dry_run
+            # A plan probes the target (a process) while the commands' modules load. An
+            # install probes it once it holds the environment's lock, so that what it
+            # sees is what it changes (another run may be installing into it meanwhile).
+            probing = start_probe(args.python) if dry_run else None
             from pip_native import commands
 
-            return commands.install(
-                args, dry_run=args.command == "plan" or args.dry_run, probing=probing
-            )
+            return commands.install(args, dry_run=dry_run, probing=probing)
         if args.command == "map":
             from pip_native import commands
 
