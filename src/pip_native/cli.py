@@ -1,7 +1,7 @@
 """The ``pip-native`` command: argument parsing and exit codes.
 
 The commands' work is in :mod:`pip_native.commands`, imported once the arguments
-are read, so that ``install`` and ``plan`` start probing the target first.
+are read, so that a plan starts probing the target first.
 """
 
 from __future__ import annotations
