@@ -73,6 +73,18 @@ def test_a_project_with_no_pure_wheel_is_refused_with_the_fix(
     assert err.count("Hint: ") == 1 and f"Hint: {NO_BACKEND_HINT}\n" in err
 
 
+def test_a_project_no_index_has_is_refused_with_a_spelling_hint(
+    index: LocalIndex, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = plan(capsys, index, "reqeusts")
+    assert code == 1 and out == ""
+    assert "reqeusts (required by you). Available: no configured index has it" in err
+    assert (
+        "Hint: No configured index knows reqeusts: check its spelling (the name on PyPI), "
+        "and the --index-url/--extra-index-url in use.\n"
+    ) in err
+
+
 def test_mapping_files_without_a_backend_are_refused(
     index: LocalIndex, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -78,11 +78,8 @@ def _text(value: bytes) -> str:
 
 def _architecture(block: bytes, start: int, end: int) -> bytes:
     """The Architecture field of the stanza at ``block[start:end]`` (``b""`` if none)."""
-    found = block.find(b"\nArchitecture:", start, end)
-    if found < 0:
-        return b""
-    line_end = block.find(b"\n", found + 1, end)
-    return block[found + 14 : line_end if line_end >= 0 else end].strip()
+    found = _ARCHITECTURE_LINE.search(block, start, end)
+    return found.group(1) if found else b""
 
 
 def _stanzas_in(block: bytes, base: int, native_arch: str) -> Stanzas:

@@ -144,18 +144,17 @@ def conflict_error(
     hints = []
     for name in by_name:
         if provider.kind(name) is not Kind.PURE and provider.native.candidate(name) is None:
-            if not provider.native.has_backend:
+            has_backend = provider.native.has_backend
+            if provider.kind(name) is Kind.ABSENT and (
+                not has_backend or provider.native.match(name) is None
+            ):
+                nor = f" and no {manager} package" if has_backend else ""
                 hints.append(
-                    f"No configured index knows {name}: check its spelling (the name on PyPI), "
-                    "and the --index-url/--extra-index-url in use."
-                    if provider.kind(name) is Kind.ABSENT
-                    else NO_BACKEND_HINT
+                    f"No configured index{nor} knows {name}: check its spelling (the name on "
+                    "PyPI), and the --index-url/--extra-index-url in use."
                 )
-            elif provider.kind(name) is Kind.ABSENT and provider.native.match(name) is None:
-                hints.append(
-                    f"No configured index and no {manager} package knows {name}: check its "
-                    "spelling (the name on PyPI), and the --index-url/--extra-index-url in use."
-                )
+            elif not has_backend:
+                hints.append(NO_BACKEND_HINT)
             elif provider.native.match(name) is None:
                 hints.append(provider.native.mapping.unknown_error(name).hint or "")
             else:
