@@ -282,13 +282,13 @@ class Bench:
                     "peak_cold_mb": max(peaks[tool]),
                 }
         if warm:
-            commands: dict[str, tuple[list[str], dict[str, str]]] = {}
-            for tool in results:
-                if tool not in failed:
-                    cmd, env = self.command(tool, reqs, self.fresh(tool.replace(" ", "-")))
-                    commands[tool] = (cmd, env)
-                    times[tool], peaks[tool] = [], []
-            for tool, (cmd, env) in commands.items():  # prime
+            commands = {
+                tool: self.command(tool, reqs, self.fresh(tool.replace(" ", "-")))
+                for tool in results
+            }
+            for tool in commands:  # new lists: the cold ones are in results
+                times[tool], peaks[tool] = [], []
+            for tool, (cmd, env) in commands.items():  # prime, then count only warm runs
                 if attempt(tool, lambda cmd=cmd, env=env: measure(cmd, env)[:3]):
                     times[tool], peaks[tool] = [], []
             for _ in range(self.runs):
