@@ -1,0 +1,358 @@
+"""apt's package lists read directly, and the part of them a plan is about handed to apt.
+
+apt answers a plan's questions (apt's candidate versions, what installing some
+packages brings) from its binary cache of every package in the lists: 63,000 on
+Debian. Where the system switched that cache off (Docker images do), each apt
+command first builds it (0.45 s); with it, a simulation still spends 0.2-0.3 s
+setting up the dependency state of every package. Yet apt's answer about some
+packages depends only on the packages they can reach. So pip-native reads the
+lists itself (``apt-helper cat-file``, apt's own reader, then a scan for the
+Package and Provides lines: about 0.15 s) and gives apt a lists directory with
+only the stanzas of a *universe*: the installed packages, the packages asked
+about, and every package their dependencies reach (every alternative, every
+provider of a virtual name). The files keep their names and sit beside the
+same Release files, so apt's sources, pins and origins apply as before, and apt
+answers on some 1,000 packages in a few hundredths of a second, with no binary
+cache (:func:`reduced_options`).
+
+Why the answer is apt's own: what installing packages does depends on their
+candidates, everything those depend on (transitively), and the installed
+packages, whose Breaks, Conflicts and dependencies apt keeps satisfied by
+upgrading them. The universe holds all of these, with every version of each in
+the lists, so apt's pin policy (which looks at one package's versions at a
+time) picks the same candidates; a package outside it is neither installed nor
+reachable, so apt would never touch it. A simulation whose answer is not a plain
+set of installs is asked again of apt's full lists (see ``AptAdapter``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from bisect import bisect_right
+from itertools import accumulate
+from operator import add
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pip_native import subproc
+from pip_native.errors import CommandFailed
+from pip_native.native.apt_index import parse_dependency_field
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+
+    from pip_native.native.apt_index import Record
+
+__all__ = [
+    "APT_HELPER",
+    "PackageLists",
+    "installed_dependencies",
+    "list_files",
+    "reduced_options",
+]
+
+logger = logging.getLogger(__name__)
+
+APT_HELPER = "/usr/lib/apt/apt-helper"
+"""apt's helper program; ``cat-file`` decompresses any list apt wrote."""
+
+#: A Packages list of apt's lists directory, compressed (``Acquire::GzipIndexes``) or not.
+_PACKAGES_LIST = re.compile(r"^(?P<base>.+_Packages)(?:\.(?:lz4|gz|xz|bz2|zst|lzma))?$")
+#: The files beside the lists that name their origin (for pins) and were verified.
+_RELEASE_FILE = re.compile(r".+_(?:InRelease|Release|Release\.gpg)$")
+_PACKAGE_MARK = b"\nPackage:"
+_PACKAGE_LINE = re.compile(rb"\nPackage:[ \t]*(\S*)")
+#: A name in a Provides field: at its start or after a comma, up to a version or qualifier.
+_PROVIDED_NAME = re.compile(rb"(?:^|,)\s*([^\s,(:]+)")
+_PROVIDES_LINE = re.compile(rb"\nProvides:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)")
+_DEPENDS_FIELD = re.compile(rb"\n(?:Pre-Depends|Depends):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)")
+
+
+def reduced_options(lists: Path) -> tuple[str, ...]:
+    """apt options to answer from the lists directory ``lists`` (:meth:`PackageLists.write`).
+
+    With no binary cache: one built from these lists would replace the
+    system's (apt writes it back where it found an outdated one), and building
+    one for a thousand packages takes apt less time than checking one.
+    """
+    return (
+        "-o",
+        f"Dir::State::lists={lists}",
+        "-o",
+        "Dir::Cache::pkgcache=",
+        "-o",
+        "Dir::Cache::srcpkgcache=",
+    )
+
+
+def list_files(lists_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The Packages lists of ``lists_dir`` and the Release files beside them (sorted)."""
+    packages: list[Path] = []
+    releases: list[Path] = []
+    for entry in sorted(os.scandir(lists_dir), key=lambda e: e.name):
+        if not entry.is_file():
+            continue
+        if _PACKAGES_LIST.match(entry.name):
+            packages.append(Path(entry.path))
+        elif _RELEASE_FILE.match(entry.name):
+            releases.append(Path(entry.path))
+    return packages, releases
+
+
+def _bare(name: str) -> str:
+    return name.partition(":")[0]
+
+
+class _List:
+    """One Packages list, decompressed (in a file of pip-native's, or in memory), and where
+    each of its stanzas is."""
+
+    def __init__(self, path: Path, copy: Path | None, data: bytes | None) -> None:
+        self.path = path
+        self.copy = copy
+        self.data = data
+        self.spans: dict[str, tuple[int, int]] = {}
+        """Name → its first stanza's span; :attr:`more` has the others (few)."""
+        self.more: dict[str, list[tuple[int, int]]] = {}
+        self.provides: list[tuple[str, bytes]] = []
+        """``(provider name, Provides field)`` of each stanza with one."""
+
+    def read(self, start: int, end: int) -> bytes:
+        if self.data is not None:
+            return self.data[start:end]
+        assert self.copy is not None
+        with open(self.copy, "rb") as file:
+            return os.pread(file.fileno(), end - start, start)
+
+    def chunks(self, size: int) -> Iterator[bytes]:
+        if self.data is not None:
+            for start in range(0, len(self.data), size):
+                yield self.data[start : start + size]
+            return
+        assert self.copy is not None
+        with open(self.copy, "rb") as file:
+            while chunk := file.read(size):
+                yield chunk
+
+    def scan(self, chunk_size: int = 1 << 20) -> None:
+        """Find each stanza and Provides field, a megabyte at a time, with no Python code
+        per stanza (apt writes Package first, so a stanza runs to the next Package line)."""
+        pending = b""
+        base = 0
+        for chunk in self.chunks(chunk_size):
+            pending += chunk
+            cut = pending.rfind(b"\n\n")
+            if cut < 0:
+                continue
+            block, pending = pending[: cut + 2], pending[cut + 2 :]
+            self._scan_block(block, base)
+            base += len(block)
+        if pending:
+            self._scan_block(pending, base)
+
+    def _scan_block(self, block: bytes, base: int) -> None:
+        text = b"\n" + block  # a line's newline in ``text`` is at the line's offset in ``block``
+        found = _PACKAGE_LINE.findall(text)
+        if not found:
+            return
+        names = b"\n".join(found).decode("utf-8", "replace").split("\n")
+        # Package line k starts after the k + 1 first pieces between them and k marks
+        parts = text.split(_PACKAGE_MARK)
+        mark = len(_PACKAGE_MARK)
+        ends_of_pieces = accumulate(map(len, parts[:-1]), initial=base)
+        next(ends_of_pieces)
+        starts = list(map(add, ends_of_pieces, range(0, mark * len(names), mark)))
+        spans = list(zip(starts, [*starts[1:], base + len(block)]))
+        first, more = self.spans, self.more
+        if len(set(names)) == len(names) and first.keys().isdisjoint(names):
+            first.update(zip(names, spans))
+        else:  # a name twice (two versions or architectures in one list)
+            for name, span in zip(names, spans):
+                if name in first:
+                    more.setdefault(name, []).append(span)
+                else:
+                    first[name] = span
+        for match in _PROVIDES_LINE.finditer(text):
+            owner = names[bisect_right(starts, base + match.start()) - 1]
+            self.provides.append((owner, match.group(1)))
+
+    def stanza_spans(self, name: str) -> list[tuple[int, int]]:
+        """Where the stanzas of ``name`` are (none if it has none here)."""
+        span = self.spans.get(name)
+        if span is None:
+            return []
+        return [span, *self.more.get(name, ())]
+
+
+def _provided_names(field: bytes) -> list[str]:
+    """The bare virtual names of a Provides field (``a (= 1), b:any``)."""
+    found = _PROVIDED_NAME.findall(field)
+    return b"\n".join(found).decode("utf-8", "replace").split("\n") if found else []
+
+
+class PackageLists:
+    """Every stanza of apt's Packages lists, found by package name but not parsed.
+
+    Each bare package name (no ``:arch``) has the spans of its stanzas in each
+    list: every version and architecture; :attr:`provided` maps a virtual
+    name to the names of the packages providing it.
+    """
+
+    def __init__(self, lists: list[_List], releases: list[Path]) -> None:
+        self._lists = lists
+        self._releases = releases
+        self.provided: dict[str, set[str]] = {}
+        for entry in lists:
+            for owner, field in entry.provides:
+                for virtual in _provided_names(field):
+                    self.provided.setdefault(virtual, set()).add(owner)
+
+    @classmethod
+    def read(
+        cls,
+        lists_dir: Path,
+        *,
+        copies: Path | None,
+        env: Mapping[str, str],
+        hint: str,
+    ) -> PackageLists:
+        """The lists of ``lists_dir``, decompressed by apt-helper (all at once) into the
+        directory ``copies`` (created), or into memory.
+
+        Raises :class:`~pip_native.errors.CommandFailed` if apt-helper fails.
+        """
+        paths, releases = list_files(lists_dir) if lists_dir.is_dir() else ([], [])
+        lists: list[_List] = []
+        if copies is not None:
+            copies.mkdir(parents=True, exist_ok=True)
+            started = []
+            for number, path in enumerate(paths):
+                copy = copies / str(number)
+                started.append(
+                    (
+                        path,
+                        copy,
+                        subproc.start(
+                            _cat(path), what=_what(path), env=env, hint=hint, stdout=copy
+                        ),
+                    )
+                )
+            for path, copy, command in started:
+                result = command.wait(timeout=600)
+                if not result.ok:
+                    raise CommandFailed(
+                        f"Could not {_what(path)}: {result.stderr.strip()}",
+                        command=result.argv,
+                        returncode=result.returncode,
+                        output=result.stderr,
+                        hint=hint,
+                    )
+                lists.append(_List(path, copy, None))
+        else:
+            for path in paths:
+                chunks = subproc.stream(_cat(path), what=_what(path), env=env, hint=hint)
+                lists.append(_List(path, None, b"".join(chunks)))
+        return cls.scanned(lists, releases)
+
+    @classmethod
+    def in_memory(
+        cls,
+        lists: Sequence[tuple[Path, bytes]],
+        releases: Sequence[Path] = (),
+        *,
+        chunk_size: int = 1 << 20,
+    ) -> PackageLists:
+        """Lists given as ``(path in apt's lists directory, decompressed content)``."""
+        return cls.scanned([_List(p, None, d) for p, d in lists], releases, chunk_size)
+
+    @classmethod
+    def scanned(
+        cls, lists: list[_List], releases: Sequence[Path], chunk_size: int = 1 << 20
+    ) -> PackageLists:
+        for entry in lists:
+            entry.scan(chunk_size)
+        return cls(lists, list(releases))
+
+    def _stanzas(self, name: str) -> Iterator[tuple[_List, int, int]]:
+        for entry in self._lists:
+            for start, end in entry.stanza_spans(name):
+                yield entry, start, end
+
+    def _dependency_names(self, name: str) -> Iterator[str]:
+        for entry, start, end in self._stanzas(name):
+            stanza = b"\n" + entry.read(start, end)
+            for match in _DEPENDS_FIELD.finditer(stanza):
+                value = match.group(1).decode("utf-8", "replace")
+                for group in parse_dependency_field(" ".join(value.split())):
+                    for relation in group:
+                        yield _bare(relation.name)
+
+    def reach(
+        self,
+        names: Iterable[str],
+        installed: Mapping[str, Collection[str]],
+        universe: set[str],
+    ) -> set[str]:
+        """Add to ``universe`` the bare names of ``names`` and everything they reach;
+        return those added.
+
+        A name reaches the names in the Pre-Depends and Depends of every stanza
+        of it, and of its installed records (``installed``, see
+        :func:`installed_dependencies`), every alternative, and the packages that
+        provide it. Names no list or dpkg knows are added too: apt knows nothing
+        more of them.
+        """
+        added: set[str] = set()
+        todo = [_bare(n) for n in names]
+        while todo:
+            name = todo.pop()
+            if name in universe:
+                continue
+            universe.add(name)
+            added.add(name)
+            todo.extend(self.provided.get(name, ()))
+            todo.extend(self._dependency_names(name))
+            todo.extend(installed.get(name, ()))
+        return added
+
+    def knows(self, name: str) -> bool:
+        """Whether a list has a stanza of ``name`` or of a package providing it."""
+        bare = _bare(name)
+        return bare in self.provided or any(bare in entry.spans for entry in self._lists)
+
+    def write(self, directory: Path, universe: Collection[str]) -> None:
+        """Write the stanzas of ``universe`` into the new directory ``directory`` as apt's
+        lists: a list of each name (uncompressed) and a link to each Release file."""
+        directory.mkdir(parents=True)
+        for entry in self._lists:
+            match = _PACKAGES_LIST.match(entry.path.name)
+            assert match is not None
+            spans = sorted(span for name in universe for span in entry.stanza_spans(name))
+            with open(directory / match.group("base"), "wb") as out:
+                for start, end in spans:
+                    out.write(entry.read(start, end))
+        for release in self._releases:
+            (directory / release.name).symlink_to(release)
+
+
+def _cat(path: Path) -> list[str]:
+    return [APT_HELPER, "cat-file", str(path)]
+
+
+def _what(path: Path) -> str:
+    return f"read apt's package list {path}"
+
+
+def installed_dependencies(installed: Mapping[str, Record]) -> dict[str, set[str]]:
+    """Bare package name → the bare names its installed records depend on (every
+    alternative), from dpkg's records by key."""
+    table: dict[str, set[str]] = {}
+    for key, record in installed.items():
+        names = table.setdefault(_bare(key), set())
+        for group in parse_dependency_field(record.pre_depends) + parse_dependency_field(
+            record.depends
+        ):
+            names.update(_bare(relation.name) for relation in group)
+    return table

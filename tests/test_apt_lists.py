@@ -1,0 +1,184 @@
+"""Tests for pip_native.native.apt_lists: apt's lists scanned, a universe reached and written.
+
+The lists here are small hand-written Packages files; integration/test_apt_lists.py
+reads this machine's real lists with apt-helper and compares apt's answers on a
+reduced universe with its answers on the full lists.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pip_native.native.apt_index import parse_dpkg_query
+from pip_native.native.apt_lists import (
+    PackageLists,
+    installed_dependencies,
+    list_files,
+    reduced_options,
+)
+
+MAIN = Path("/lists/deb.example.org_debian_dists_stable_main_binary-amd64_Packages.lz4")
+UPDATES = Path("/lists/deb.example.org_debian_dists_stable-updates_main_binary-amd64_Packages")
+I386 = Path("/lists/deb.example.org_debian_dists_stable_main_binary-i386_Packages.gz")
+
+
+def stanza(name: str, version: str = "1.0", arch: str = "amd64", **fields: str) -> str:
+    lines = [f"Package: {name}", f"Version: {version}", f"Architecture: {arch}"]
+    lines += [f"{key.replace('_', '-')}: {value}" for key, value in fields.items()]
+    lines.append("Description: a package\n with a long description\n .\n and more")
+    return "\n".join(lines) + "\n\n"
+
+
+MAIN_TEXT = "".join(
+    [
+        stanza("python3-flask", Depends="python3-werkzeug (>= 2), python3:any"),
+        stanza("python3-werkzeug", arch="all", Depends="python3-markupsafe | python3-jinja2"),
+        stanza("python3-markupsafe", Pre_Depends="libc6 (>= 2.34)", Depends="python3 (<< 3.12)"),
+        stanza("python3-jinja2", arch="all"),
+        stanza("libc6", "2.36"),
+        stanza("mail-client", Provides="mail-reader (= 2),\n mua"),
+        stanza("mutt", Depends="mail-transport-agent | default-mta"),
+        stanza("exim4", Provides="mail-transport-agent"),
+        stanza("postfix", Provides="mail-transport-agent, default-mta"),
+        stanza("unrelated", Depends="libc6"),
+        stanza("python3-flask", "2.0"),  # a second version in the same list
+    ]
+)
+UPDATES_TEXT = stanza("python3-markupsafe", "1.1", Depends="python3 (<< 3.12), libnew1")
+I386_TEXT = stanza("libc6", "2.36", arch="i386") + stanza("only-i386", arch="i386")
+
+
+def lists(chunk_size: int = 1 << 20) -> PackageLists:
+    return PackageLists.in_memory(
+        [(MAIN, MAIN_TEXT.encode()), (UPDATES, UPDATES_TEXT.encode()), (I386, I386_TEXT.encode())],
+        [Path("/lists/deb.example.org_debian_dists_stable_InRelease")],
+        chunk_size=chunk_size,
+    )
+
+
+def stanzas_of(found: PackageLists, name: str) -> list[str]:
+    return [entry.read(start, end).decode() for entry, start, end in found._stanzas(name)]
+
+
+@pytest.mark.parametrize("chunk_size", [7, 100, 1 << 20])
+def test_scan_finds_every_stanza_of_every_list(chunk_size: int) -> None:
+    found = lists(chunk_size)
+    flask = stanzas_of(found, "python3-flask")
+    assert [re.search(r"Version: (\S+)", s).group(1) for s in flask] == ["1.0", "2.0"]  # type: ignore[union-attr]
+    assert all(s.startswith("Package: python3-flask\n") and s.endswith("\n\n") for s in flask)
+    markupsafe = stanzas_of(found, "python3-markupsafe")
+    assert len(markupsafe) == 2 and "libnew1" in markupsafe[1]
+    assert [s.count("Architecture: i386") for s in stanzas_of(found, "libc6")] == [0, 1]
+    assert stanzas_of(found, "no-such-package") == []
+    every = [stanzas_of(found, n) for n in ("unrelated", "only-i386", "postfix")]
+    assert [len(s) for s in every] == [1, 1, 1]
+
+
+def test_provided_names() -> None:
+    found = lists()
+    assert found.provided["mail-transport-agent"] == {"exim4", "postfix"}
+    assert found.provided["mail-reader"] == {"mail-client"}
+    assert found.provided["mua"] == {"mail-client"}  # on a continuation line
+    assert found.provided["default-mta"] == {"postfix"}
+    assert found.knows("mua") and found.knows("only-i386") and found.knows("libc6:i386")
+    assert not found.knows("no-such-package")
+
+
+def test_reach_follows_every_alternative_provider_and_version() -> None:
+    found = lists()
+    universe: set[str] = set()
+    added = found.reach(["python3-flask"], {}, universe)
+    assert added == universe
+    # python3:any and python3 (<< 3.12) name python3, which no list has: kept all the same
+    assert universe == {
+        "python3-flask",
+        "python3-werkzeug",
+        "python3-markupsafe",
+        "python3-jinja2",
+        "python3",
+        "libc6",
+        "libnew1",  # only the newer version in the updates list depends on it
+    }
+    mutt = found.reach(["mutt"], {}, universe)
+    assert mutt == {"mutt", "mail-transport-agent", "default-mta", "exim4", "postfix"}
+    assert found.reach(["mutt", "libc6:i386"], {}, universe) == set()
+
+
+def test_reach_follows_installed_dependencies() -> None:
+    installed = parse_dpkg_query(
+        "unrelated\tamd64\t0.9\tii \t\tlibold1 | libc6\t\toptional\tunrelated\t0.9\n", "amd64"
+    )
+    dependencies = installed_dependencies(installed)
+    assert dependencies == {"unrelated": {"libold1", "libc6"}}
+    universe: set[str] = set()
+    assert PackageLists.in_memory([]).reach(installed, dependencies, universe) == {
+        "unrelated",
+        "libold1",
+        "libc6",
+    }
+
+
+def test_write_keeps_each_list_and_its_release_files(tmp_path: Path) -> None:
+    release = tmp_path / "lists" / "deb.example.org_debian_dists_stable_InRelease"
+    release.parent.mkdir()
+    release.write_text("Origin: Example\n")
+    found = PackageLists.in_memory(
+        [(MAIN, MAIN_TEXT.encode()), (UPDATES, UPDATES_TEXT.encode()), (I386, I386_TEXT.encode())],
+        [release],
+    )
+    universe: set[str] = set()
+    found.reach(["python3-markupsafe"], {}, universe)
+    out = tmp_path / "reduced"
+    found.write(out, universe)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "deb.example.org_debian_dists_stable-updates_main_binary-amd64_Packages",
+        release.name,
+        "deb.example.org_debian_dists_stable_main_binary-amd64_Packages",
+        "deb.example.org_debian_dists_stable_main_binary-i386_Packages",
+    ]
+    assert (out / release.name).resolve() == release
+    main = (out / "deb.example.org_debian_dists_stable_main_binary-amd64_Packages").read_text()
+    # the stanzas of the universe, whole and in the list's order
+    assert main == stanza(
+        "python3-markupsafe", Pre_Depends="libc6 (>= 2.34)", Depends="python3 (<< 3.12)"
+    ) + stanza("libc6", "2.36")
+    updates = out / "deb.example.org_debian_dists_stable-updates_main_binary-amd64_Packages"
+    assert updates.read_text() == UPDATES_TEXT
+    i386 = out / "deb.example.org_debian_dists_stable_main_binary-i386_Packages"
+    assert i386.read_text() == stanza("libc6", "2.36", arch="i386")
+    with pytest.raises(FileExistsError):  # a universe's directory is written once
+        found.write(out, universe)
+
+
+def test_list_files(tmp_path: Path) -> None:
+    names = [
+        "a_dists_x_main_binary-amd64_Packages.lz4",
+        "a_dists_x_main_binary-amd64_Packages",
+        "a_dists_x_InRelease",
+        "b_dists_y_Release",
+        "b_dists_y_Release.gpg",
+        "a_dists_x_main_i18n_Translation-en",
+        "a_dists_x_main_source_Sources.xz",
+        "lock",
+    ]
+    for name in names:
+        (tmp_path / name).write_text("")
+    (tmp_path / "partial").mkdir()
+    packages, releases = list_files(tmp_path)
+    assert [p.name for p in packages] == names[1::-1]
+    assert [p.name for p in releases] == ["a_dists_x_InRelease", names[3], names[4]]
+
+
+def test_reduced_options_switch_the_binary_cache_off(tmp_path: Path) -> None:
+    """apt would otherwise write a cache of the reduced lists over the system's."""
+    options = reduced_options(tmp_path)
+    pairs = dict(o.split("=", 1) for o in options[1::2])
+    assert options[::2] == ("-o",) * 3
+    assert pairs == {
+        "Dir::State::lists": str(tmp_path),
+        "Dir::Cache::pkgcache": "",
+        "Dir::Cache::srcpkgcache": "",
+    }
