@@ -32,7 +32,7 @@ def system_lists(
     )
     lists_dir = Path(parse_apt_config_shell(result.stdout)["LISTS"])
     found = PackageLists.read(
-        lists_dir, copies=tmp_path_factory.mktemp("copies"), env={}, hint="run apt-get update"
+        lists_dir, copies=tmp_path_factory.mktemp("lists") / "raw", env={}, hint="apt-get update"
     )
     if not found.knows("python3-sklearn"):
         pytest.skip("this machine's apt lists lack Debian's archive (run apt-get update)")

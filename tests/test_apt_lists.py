@@ -15,6 +15,7 @@ import pytest
 from pip_native.native.apt_index import parse_dpkg_query
 from pip_native.native.apt_lists import (
     PackageLists,
+    _List,
     installed_dependencies,
     list_files,
     reduced_options,
@@ -79,12 +80,36 @@ def test_scan_finds_every_stanza_of_every_list(chunk_size: int) -> None:
 
 def test_provided_names() -> None:
     found = lists()
-    assert found.provided["mail-transport-agent"] == {"exim4", "postfix"}
-    assert found.provided["mail-reader"] == {"mail-client"}
-    assert found.provided["mua"] == {"mail-client"}  # on a continuation line
-    assert found.provided["default-mta"] == {"postfix"}
+    assert set(found.providers("mail-transport-agent")) == {"exim4", "postfix"}
+    assert found.providers("mail-reader") == ["mail-client"]
+    assert found.providers("mua") == ["mail-client"]  # on a continuation line
+    assert found.providers("default-mta") == ["postfix"]
+    assert found.providers("postfix") == []
     assert found.knows("mua") and found.knows("only-i386") and found.knows("libc6:i386")
     assert not found.knows("no-such-package")
+
+
+def test_tables_saved_and_loaded_answer_alike(tmp_path: Path) -> None:
+    copies = tmp_path / "raw"
+    copies.mkdir()
+    paths = []
+    for number, (path, text) in enumerate([(MAIN, MAIN_TEXT), (I386, I386_TEXT)]):
+        (copies / str(number)).write_text(text)
+        paths.append(path)
+    lists = [_List(path, copies / str(n), None) for n, path in enumerate(paths)]
+    scanned = PackageLists.scanned(lists, [], chunk_size=64)
+    scanned.save(tmp_path / "tables")
+    loaded = PackageLists.load(tmp_path / "tables")
+    assert loaded is not None
+    for name in ("python3-flask", "libc6", "only-i386", "mutt", "nothing"):
+        assert stanzas_of(loaded, name) == stanzas_of(scanned, name)
+    assert stanzas_of(loaded, "python3-flask")[1].startswith("Package: python3-flask\nVersion: 2.0")
+    for virtual in ("mail-transport-agent", "mua", "default-mta", "nothing"):
+        assert loaded.providers(virtual) == scanned.providers(virtual)
+    for damage in (b"", b"garbage", (tmp_path / "tables").read_bytes()[:100]):
+        (tmp_path / "tables").write_bytes(damage)
+        assert PackageLists.load(tmp_path / "tables") is None
+    assert PackageLists.load(tmp_path / "missing") is None
 
 
 def test_reach_follows_every_alternative_provider_and_version() -> None:

@@ -226,16 +226,31 @@ class Started:
         self._args = args
         self._what = what
         self._hint = hint
+        self._lock = threading.Lock()
+        self._result: CommandResult | None = None
 
-    def wait(self, timeout: float | None = None) -> CommandResult:
-        """Its result, once it ends; a timeout kills it and raises :class:`CommandFailed`."""
-        try:
-            stdout, stderr = self._proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            self.kill()
-            self._proc.communicate()
-            raise _timed_out(self._args, self._what, timeout, self._hint) from exc
-        return CommandResult(self._args, self._proc.returncode, stdout or "", stderr or "")
+    def wait(self, timeout: float | None = None, *, check: bool = False) -> CommandResult:
+        """Its result, once it ends (any thread may wait); a timeout kills it and raises
+        :class:`CommandFailed`, and so does (with ``check``) a non-zero exit."""
+        with self._lock:
+            if self._result is None:
+                try:
+                    stdout, stderr = self._proc.communicate(timeout=timeout)
+                except subprocess.TimeoutExpired as exc:
+                    self.kill()
+                    self._proc.communicate()
+                    raise _timed_out(self._args, self._what, timeout, self._hint) from exc
+                returncode = self._proc.returncode
+                self._result = CommandResult(self._args, returncode, stdout or "", stderr or "")
+            result = self._result
+        if check and not result.ok:
+            output = result.stderr or result.stdout
+            raise _exited(self._args, self._what, result.returncode, output, self._hint)
+        return result
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
 
     def kill(self) -> None:
         """Stop it now (SIGKILL); :meth:`wait` then returns its negative status."""
@@ -255,7 +270,7 @@ def start(
     """Start ``argv`` in the background, its output captured (or written to the file
     ``stdout``); :meth:`Started.wait` ends it.
 
-    For work a plan may turn out not to need (apt's binary cache built ahead):
+    For work a plan may turn out not to need (apt's universe made ahead):
     :meth:`Started.kill` stops it. ``what``, ``env``, ``parse_output`` and
     ``hint`` work as in :func:`run`; a missing executable raises
     :class:`CommandFailed` here, the result's status is not checked.
