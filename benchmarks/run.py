@@ -24,14 +24,6 @@ the tree) of
   (``--cache-dir``, primed), ``--index-strategy unsafe-best-match`` so it merges
   indexes the way pip does.
 
-For workloads whose plan installs apt packages it also times apt's own two
-commands of a cold plan, outside pip-native: ``apt-cache dumpavail`` (building a
-fresh binary cache, as pip-native's first apt command does where the system's is
-switched off) and ``apt-get --print-uris install`` of the plan's packages (the
-simulation pip-native runs). Where the system switched apt's binary cache off (Docker
-images do), it also times pip-native's cold runs of those workloads with apt's cache
-on, as Debian keeps it (:func:`apt_cache_on`).
-
 All three get the same index options, read from the machine's pip
 configuration with ``IndexConfig.from_pip_configuration()`` and passed
 explicitly, with ``PIP_CONFIG_FILE=/dev/null`` so nothing else differs.
@@ -83,9 +75,7 @@ NATIVE_HEAVY = {"scikit-learn pandas matplotlib"}
 QUICK = ["requests", "flask", "scikit-learn pandas matplotlib"]
 PURE = "pip-native, no backend"
 TOOLS = ("pip-native", "pip hook", PURE, "pip", "uv")
-APT_TOOLS = ("pip-native", "pip hook")
-"""The tools planning with --native-from=apt."""
-PN_TOOLS = (*APT_TOOLS, PURE)
+PN_TOOLS = ("pip-native", "pip hook", PURE)
 LABELS = {
     "pip-native": "pip-native plan",
     "pip hook": "pip --native-from=apt (hook)",
@@ -184,11 +174,10 @@ class Bench:
         cache: Path | None,
         *,
         warm: bool = True,
-        extra_env: dict[str, str] | None = None,
     ) -> tuple[list[str], dict[str, str]]:
         """The command and environment; ``cache`` None means none (cold), except for
         pip-native and its hook, which always get a cache directory (fresh when cold)."""
-        env = {**self.base, **(extra_env or {})}
+        env = dict(self.base)
         bindir = self.pn_python.parent
         if tool in ("pip-native", PURE):
             assert cache is not None
@@ -217,12 +206,10 @@ class Bench:
         cmd += ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
         return [*cmd, *index_args(self.cfg, cert=False), str(reqfile)], env
 
-    def cold_once(
-        self, tool: str, reqs: list[str], extra_env: dict[str, str] | None
-    ) -> tuple[float, float]:
+    def cold_once(self, tool: str, reqs: list[str]) -> tuple[float, float]:
         """Seconds and peak MB of one cold run (a fresh cache for pip-native's tools)."""
         cache = self.fresh(tool.replace(" ", "-")) if tool in PN_TOOLS else None
-        cmd, env = self.command(tool, reqs, cache, warm=False, extra_env=extra_env)
+        cmd, env = self.command(tool, reqs, cache, warm=False)
         try:
             t, mb, _out, _ = measure(cmd, env)
         finally:
@@ -230,15 +217,8 @@ class Bench:
                 shutil.rmtree(cache, ignore_errors=True)
         return t, mb
 
-    def run_tools(
-        self,
-        tools: tuple[str, ...],
-        reqs: list[str],
-        *,
-        extra_env: dict[str, str] | None = None,
-        warm: bool = True,
-    ) -> dict[str, dict[str, object]]:
-        """Every tool, cold and then (if ``warm``) warm, interleaved: round k runs each
+    def run_tools(self, tools: tuple[str, ...], reqs: list[str]) -> dict[str, dict[str, object]]:
+        """Every tool, cold and then warm, interleaved: round k runs each
         tool once, so a slow minute of the network falls on all of them alike instead of
         on whichever tool's runs it hit. Warm caches are primed, one run each, before the
         first warm round. A tool that fails is dropped from the later rounds; its result
@@ -264,7 +244,7 @@ class Bench:
             return True
 
         def cold_run(tool: str) -> Callable[[], tuple[float, float, str]]:
-            return lambda: (*self.cold_once(tool, reqs, extra_env), "")
+            return lambda: (*self.cold_once(tool, reqs), "")
 
         times: dict[str, list[float]] = {t: [] for t in tools}
         peaks: dict[str, list[float]] = {t: [] for t in tools}
@@ -281,35 +261,33 @@ class Bench:
                     "cold_runs": times[tool],
                     "peak_cold_mb": max(peaks[tool]),
                 }
-        if warm:
-            commands = {
-                tool: self.command(tool, reqs, self.fresh(tool.replace(" ", "-")))
-                for tool in results
-            }
-            for tool in commands:  # new lists: the cold ones are in results
+        commands = {
+            tool: self.command(tool, reqs, self.fresh(tool.replace(" ", "-"))) for tool in results
+        }
+        for tool in commands:  # new lists: the cold ones are in results
+            times[tool], peaks[tool] = [], []
+        for tool, (cmd, env) in commands.items():  # prime, then count only warm runs
+            if attempt(tool, lambda cmd=cmd, env=env: measure(cmd, env)[:3]):
                 times[tool], peaks[tool] = [], []
-            for tool, (cmd, env) in commands.items():  # prime, then count only warm runs
-                if attempt(tool, lambda cmd=cmd, env=env: measure(cmd, env)[:3]):
-                    times[tool], peaks[tool] = [], []
-            for _ in range(self.runs):
-                for tool, (cmd, env) in commands.items():
-                    if tool not in failed:
-                        attempt(tool, lambda cmd=cmd, env=env: measure(cmd, env)[:3])
+        for _ in range(self.runs):
             for tool, (cmd, env) in commands.items():
-                if tool in failed:
-                    continue
-                results[tool].update(
-                    warm=statistics.median(times[tool]),
-                    warm_runs=times[tool],
-                    peak_warm_mb=max(peaks[tool]),
-                    output=last_out[tool],
-                    warm_cmd=cmd,
-                    warm_env={k: v for k, v in env.items() if k.startswith(("PIP", "SSL"))},
-                )
-                results[tool]["peak_mb"] = max(
-                    results[tool]["peak_cold_mb"],  # type: ignore[type-var]
-                    results[tool]["peak_warm_mb"],
-                )
+                if tool not in failed:
+                    attempt(tool, lambda cmd=cmd, env=env: measure(cmd, env)[:3])
+        for tool, (cmd, env) in commands.items():
+            if tool in failed:
+                continue
+            results[tool].update(
+                warm=statistics.median(times[tool]),
+                warm_runs=times[tool],
+                peak_warm_mb=max(peaks[tool]),
+                output=last_out[tool],
+                warm_cmd=cmd,
+                warm_env={k: v for k, v in env.items() if k.startswith(("PIP", "SSL"))},
+            )
+            results[tool]["peak_mb"] = max(
+                results[tool]["peak_cold_mb"],  # type: ignore[type-var]
+                results[tool]["peak_warm_mb"],
+            )
         for tool in tools:
             if tool in failed:
                 results[tool] = failed[tool]
@@ -361,80 +339,6 @@ def native_summary(pn_report: dict) -> str:
     pkgs = len(native.get("packages") or [])
     parts = ", ".join(f"{n} {s}" for s, n in sorted(by_source.items()))
     return f"{len(rows)} projects ({parts}); {pkgs} new apt packages"
-
-
-def apt_share(bench: Bench, requested: list[str]) -> dict[str, float]:
-    """Median seconds of a cold plan's two apt commands, run by hand (see the module doc).
-
-    Like pip-native, the binary cache goes to a fresh directory of ours only when the
-    system's is switched off (``Dir::Cache::pkgcache ""``)."""
-    config = sh(
-        ["apt-config", "shell", "PKGCACHE", "Dir::Cache::pkgcache/f"],
-        capture_output=True,
-        env=bench.base,
-    ).stdout
-    system_cache_off = "PKGCACHE=''" in config
-    dump, simulate = [], []
-    for _ in range(bench.runs):
-        with tempfile.TemporaryDirectory(dir=bench.work) as tmp:
-            opts: list[str] = []
-            if system_cache_off:
-                opts = ["-o", f"Dir::Cache::pkgcache={tmp}/pkgcache.bin"]
-                opts += ["-o", f"Dir::Cache::srcpkgcache={tmp}/srcpkgcache.bin"]
-            t0 = time.perf_counter()
-            sh(["apt-cache", *opts, "dumpavail"], stdout=subprocess.DEVNULL, env=bench.base)
-            t1 = time.perf_counter()
-            # as pip-native simulates: --print-uris, with an empty archives directory
-            empty = Path(tmp) / "empty-archives"
-            empty.mkdir()
-            simulate_cmd = ["apt-get", "--print-uris", "-q", "-V", "-o", "Debug::NoLocking=1"]
-            simulate_cmd += [*opts, "-o", f"Dir::Cache::Archives={empty}", "install"]
-            sh(
-                [*simulate_cmd, "--no-install-recommends", *requested],
-                stdout=subprocess.DEVNULL,
-                env=bench.base,
-            )
-            t2 = time.perf_counter()
-        dump.append(t1 - t0)
-        simulate.append(t2 - t1)
-    return {"dumpavail": statistics.median(dump), "simulate": statistics.median(simulate)}
-
-
-def apt_cache_on(bench: Bench) -> dict[str, str] | None:
-    """The environment for apt with its binary cache on, as Debian keeps it, where this
-    system switched it off (Docker's docker-clean sets ``Dir::Cache::pkgcache ""``);
-    None where it is on already.
-
-    An ``APT_CONFIG`` file of the workdir names a copy of the configuration parts
-    without the files that set the cache paths, and cache files in the workdir,
-    which ``apt-cache gencaches`` builds once, as ``apt-get update`` does on Debian.
-    pip-native then uses apt's cache and builds none of its own, so a cold plan
-    (pip-native's cache empty) measures what it costs where apt's cache is on.
-    """
-    names = ["PKGCACHE", "Dir::Cache::pkgcache/f", "PARTS", "Dir::Etc::parts/d"]
-    names += ["MAIN", "Dir::Etc::main/f"]
-    shell = sh(["apt-config", "shell", *names], capture_output=True, env=bench.base).stdout
-    config = dict(re.findall(r"^(\w+)='(.*)'$", shell, re.M))
-    if config.get("PKGCACHE") != "":
-        return None
-    root = bench.work / "apt-cache-on"
-    shutil.rmtree(root, ignore_errors=True)
-    parts = root / "apt.conf.d"
-    parts.mkdir(parents=True)
-    for part in sorted(Path(config["PARTS"]).iterdir()):
-        if part.is_file() and "Dir::Cache::" not in part.read_text(errors="replace"):
-            shutil.copy(part, parts / part.name)
-    main_file = Path(config.get("MAIN", ""))
-    text = main_file.read_text() if main_file.is_file() else ""
-    text += f'Dir::Etc::Parts "{parts}";\n'
-    text += f'Dir::Cache::pkgcache "{root / "pkgcache.bin"}";\n'
-    text += f'Dir::Cache::srcpkgcache "{root / "srcpkgcache.bin"}";\n'
-    (root / "apt.conf").write_text(text)
-    env = {"APT_CONFIG": str(root / "apt.conf")}
-    sh(["apt-cache", "gencaches"], capture_output=True, env={**bench.base, **env})
-    if not (root / "pkgcache.bin").exists():
-        raise RuntimeError(f"apt-cache gencaches with {root / 'apt.conf'} wrote no cache")
-    return env
 
 
 def profile_native(bench: Bench, reqs: list[str]) -> dict[str, object]:
@@ -519,71 +423,6 @@ def fmt_ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "-"  # noqa: RUF001 - the multiplication sign is meant
 
 
-def apt_share_lines(data: dict) -> list[str]:
-    rows = [(n, w) for n, w in data["workloads"].items() if w.get("apt")]
-    if not rows:
-        return []
-    lines = [
-        "## Cold plans with apt packages: apt's own share",
-        "",
-        "A cold plan that installs apt packages runs two apt commands: `apt-cache dumpavail` "
-        "(apt reads its lists; where the system's binary cache is switched off, as here, it "
-        "builds one first) and `apt-get --print-uris install` of the plan's packages (its "
-        "simulation). Timed by hand "
-        "in the same run (median). The simulation starts early and runs alongside the index "
-        "read and the resolver; the index read comes before the resolver can use it, so the "
-        "last columns take only `dumpavail` away:",
-        "",
-        "| workload | pip-native cold s | apt-cache dumpavail s | apt-get --print-uris s | pip-native cold "
-        "without dumpavail s | pip cold s | ratio without dumpavail / pip |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, w in rows:
-        pn, pip, apt = w["tools"].get("pip-native", {}), w["tools"].get("pip", {}), w["apt"]
-        if "cold" not in pn or "cold" not in pip:
-            continue
-        rest = pn["cold"] - apt["dumpavail"]
-        lines.append(
-            f"| {name} | {pn['cold']:.2f} | {apt['dumpavail']:.2f} | {apt['simulate']:.2f} | "
-            f"{rest:.2f} | {pip['cold']:.2f} | {fmt_ratio(rest, pip['cold'])} |"
-        )
-    return [*lines, ""]
-
-
-def apt_cache_on_lines(data: dict) -> list[str]:
-    rows = [(n, w) for n, w in data["workloads"].items() if w.get("apt_cache_on")]
-    if not rows:
-        return []
-    lines = [
-        "## Cold plans with apt's binary cache on, as on Debian",
-        "",
-        'This system switches apt\'s binary cache off (`Dir::Cache::pkgcache ""`, as '
-        "Debian's Docker images do), so every cold plan above that needs apt first builds "
-        "one. A stock Debian system keeps it (`apt-get update` rebuilds it). Here apt runs "
-        "with an `APT_CONFIG` that turns it on, the cache built once beforehand; "
-        "pip-native's own cache is empty at each run, as above. Same run, median; pip "
-        "runs again in the same rounds (apt's configuration does not concern it), so the "
-        "ratios compare runs made side by side:",
-        "",
-        "| workload | pip-native plan cold s | plan/pip | hook cold s | hook/pip | pip cold s |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for name, w in rows:
-        on = w["apt_cache_on"]
-        pip = on.get("pip") or w["tools"].get("pip", {})  # results before 12-07 lack their own
-        if "cold" not in pip:
-            continue
-        plan, hook = on.get("pip-native"), on.get("pip hook")
-        cells = []
-        for r in (plan, hook):
-            if r is None or "error" in r:
-                cells += ["error", ""]
-            else:
-                cells += [f"{r['cold']:.2f}", fmt_ratio(r["cold"], pip["cold"])]
-        lines.append(f"| {name} | {' | '.join(cells)} | {pip['cold']:.2f} |")
-    return [*lines, ""]
-
-
 def write_markdown(data: dict) -> str:
     lines = ["# pip-native planning benchmark", ""]
     lines += [f"- {k}: {v}" for k, v in data["machine"].items()]
@@ -648,8 +487,6 @@ def write_markdown(data: dict) -> str:
         "must equal pip's. Through the hook, `pip install` without `--native-from` is stock "
         "pip (the `pip` rows).",
         "",
-        *apt_share_lines(data),
-        *apt_cache_on_lines(data),
         "## Resolved-set differences (pip-native plan vs pip --dry-run --ignore-installed)",
         "",
     ]
@@ -746,7 +583,6 @@ def main() -> int:
             "index_args": index_args(bench.cfg, cert=True),
             "workloads": {},
         }
-        cache_on = apt_cache_on(bench)
         for name in names:
             reqs = WORKLOADS[name]
             w: dict = {"requirements": reqs}
@@ -760,18 +596,6 @@ def main() -> int:
             if "output" in pn:
                 pn_report = json.loads(pn["output"])
                 w["summary"] = native_summary(pn_report)
-                requested = (pn_report.get("native") or {}).get("requested") or []
-                if requested:
-                    w["apt"] = apt_share(bench, requested)
-                    if cache_on is not None:
-                        print(
-                            f"[{time.strftime('%H:%M:%S')}] {name}: cold, apt's cache on",
-                            file=sys.stderr,
-                            flush=True,
-                        )
-                        w["apt_cache_on"] = bench.run_tools(
-                            (*APT_TOOLS, "pip"), reqs, extra_env=cache_on, warm=False
-                        )
                 if name not in NATIVE_HEAVY and "output" in pip:
                     same, diffs = compare(pn_report, json.loads(pip["output"]))
                     w["diffs"] = diffs

@@ -18,7 +18,10 @@ from pip_native.errors import (
     ResolutionConflictError,
     TargetEnvironmentError,
 )
+from pip_native.native import apt_universe
 from pip_native.native.apt import AptAdapter
+from pip_native.native.apt_lists import APT_HELPER, list_files
+from pip_native.native.apt_output import parse_simulation
 from pip_native.native.base import SystemPackage
 
 if TYPE_CHECKING:
@@ -142,28 +145,35 @@ def test_plan_install(apt_adapter: AptAdapter, apt_sandbox: AptSandbox) -> None:
     assert dpkg_status("python3-pntest-app")["python3-pntest-app"][0] in ("", "un", "pn")
 
 
-def test_print_uris_and_apt_get_s_agree(apt_sandbox: AptSandbox, tmp_path: Path) -> None:
-    """With a cache directory the plan comes from ``apt-get --print-uris`` (its file names
-    carry the versions: python3-pntest-impl's epoch is %-quoted there); without one from
-    ``apt-get -s``. Real apt, the same answer, and nothing changes."""
+def test_the_universe_and_the_full_lists_agree(apt_sandbox: AptSandbox, tmp_path: Path) -> None:
+    """The plan comes from ``apt-get --print-uris`` on the plan's universe (its file names
+    carry the versions: python3-pntest-impl's epoch is %-quoted there); ``apt-get -s`` on
+    the full lists says the same. Real apt, and nothing changes."""
     names = ["python3-pntest-app", "python3-pntest-nover"]
-    fast = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path / "cache")
-    step = fast.plan_install(names)
+    run = subproc.run
     commands: list[tuple[str, ...]] = []
-    real_run = subproc.run
 
     def logged(argv: tuple[str, ...], **kw: object) -> subproc.CommandResult:
         commands.append(tuple(argv))
-        return real_run(argv, **kw)  # type: ignore[arg-type]
+        return run(argv, **kw)  # type: ignore[arg-type]
 
-    slow = AptAdapter(env=apt_sandbox.env)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(subproc, "run", logged)
-        assert slow.plan_install(names).new_packages == step.new_packages
-    assert [c[:2] for c in commands if c[0] == "apt-get"] == [("apt-get", "-s")]
+        step = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path / "cache").plan_install(names)
+    (simulate,) = [c for c in commands if c[0] == "apt-get"]
+    assert simulate[1] == "--print-uris"
+    (lists,) = [a for a in simulate if a.startswith("Dir::State::lists=")]
+    assert Path(lists.partition("=")[2]).parent.parent == tmp_path / "cache"
+    full = run(
+        ["apt-get", "-s", "-o", "Debug::NoLocking=1", "install", "--no-install-recommends", *names],
+        what="simulate on the full lists",
+        env=apt_sandbox.env,
+    )
+    expected = {(i.name, i.version) for i in parse_simulation(full.stdout).installs}
+    assert {(p.name, p.version) for p in step.new_packages} == expected
+    assert AptAdapter(env=apt_sandbox.env).plan_install(names) == step  # no cache directory
     impl = next(p for p in step.new_packages if p.name == "python3-pntest-impl")
     assert impl.version == "1:3.1+dfsg-2"
-    assert list((tmp_path / "cache" / "empty-archives").iterdir()) == []
     assert dpkg_status("python3-pntest-app")["python3-pntest-app"][0] in ("", "un", "pn")
 
 
@@ -230,61 +240,78 @@ def test_real_install_and_purge(
     assert not (SITE / "pntest_core-1.0.dist-info").exists()
 
 
-def test_index_cache_survives_adapters(apt_sandbox: AptSandbox, tmp_path: Path) -> None:
-    first = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
-    expected = first.query(["python3-pntest-app"])
-    assert len(list(tmp_path.glob("apt-index-*.sqlite"))) == 1
-    second = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
-    assert second.query(["python3-pntest-app"]) == expected
-    plain = AptAdapter(env=apt_sandbox.env)  # no cache: everything in memory
-    for name in ("python3-pntest-app", "pntest-virtual", "libpntest0", "dpkg"):
-        assert second.closure(name) == plain.closure(name)
+def universes(cache: Path) -> list[Path]:
+    return sorted(cache.glob("apt-universe-*"))
 
 
-def test_apt_binary_cache_and_simulation_cache(
+def test_the_universe_survives_adapters(
     apt_sandbox: AptSandbox, tmp_path: Path, mocker: MockerFixture
 ) -> None:
-    """The sandbox switches apt's pkgcache off (like Docker): pip-native keeps one."""
+    first = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
+    expected = first.query(["python3-pntest-app"])
+    (workdir,) = universes(tmp_path)
+    assert (workdir / "universe.json").is_file()
+    start = mocker.spy(subproc, "start")
+    second = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
+    assert second.query(["python3-pntest-app"]) == expected
+    plain = AptAdapter(env=apt_sandbox.env)  # no cache: a scratch directory
+    for name in ("python3-pntest-app", "pntest-virtual", "libpntest0", "dpkg"):
+        assert second.closure(name) == plain.closure(name)
+    started = [c.args[0] for c in start.call_args_list]
+    assert started and all(argv[0] in ("apt-cache", APT_HELPER) for argv in started)
+    assert len(started) == len([a for a in started if a[0] == APT_HELPER]) + len(
+        [a for a in started if a[-1] == "dumpavail"]
+    )
+    # the second adapter read no list: every apt-helper run was the plain adapter's
+    assert len([a for a in started if a[0] == APT_HELPER]) == 1
+
+
+def test_simulations_need_no_binary_cache_and_are_kept(
+    apt_sandbox: AptSandbox, tmp_path: Path, mocker: MockerFixture
+) -> None:
+    """The sandbox switches apt's pkgcache off (like Docker): a universe needs none; the
+    full lists' apt-get -s, which says what a universe cannot, gets pip-native's."""
     run = mocker.spy(subproc, "run")
     adapter = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
     names = ["python3-pntest-app", "python3-pntest-nover"]
     step = adapter.plan_install(names)
-    assert (tmp_path / "pkgcache.bin").is_file()
-    assert (tmp_path / "srcpkgcache.bin").is_file()
+    assert not (tmp_path / "pkgcache.bin").exists()
     (simulate,) = [c.args[0] for c in run.call_args_list if c.args[0][0] == "apt-get"]
-    assert f"Dir::Cache::pkgcache={tmp_path / 'pkgcache.bin'}" in simulate
-    assert not any("Dir::Cache" in arg for arg in step.command)  # the real install: never
-    assert step == AptAdapter(env=apt_sandbox.env).plan_install(names)  # same answer without
+    assert "Dir::Cache::pkgcache=" in simulate
+    assert not any("Dir::" in arg for arg in step.command)  # the real install: never
 
     run.reset_mock()
     again = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path).plan_install(names)
     assert again == step
-    assert [c.args[0][0] for c in run.call_args_list] == ["apt-config"]  # no apt-get -s
+    assert [c.args[0][0] for c in run.call_args_list] == ["apt-config", "dpkg-query"]
+
+    with pytest.raises(NoNativePackageError, match="python3-pntest-nonexistent"):
+        adapter.plan_install(["python3-pntest-nonexistent"])
+    assert (tmp_path / "pkgcache.bin").is_file()
+    (full,) = [c.args[0] for c in run.call_args_list if c.args[0][:2] == ("apt-get", "-s")]
+    assert f"Dir::Cache::pkgcache={tmp_path / 'pkgcache.bin'}" in full
 
 
 def test_concurrent_adapters_share_the_caches(apt_sandbox: AptSandbox, tmp_path: Path) -> None:
-    """Runs starting at once with an empty cache directory all build and read it safely."""
+    """Runs starting at once with an empty cache directory all make and read it safely."""
 
     def plan(_: int) -> tuple[object, ...]:
         adapter = AptAdapter(env=apt_sandbox.env, cache_dir=tmp_path)
+        adapter.prepare_ahead()
         closure = adapter.closure("python3-pntest-app")
         step = adapter.plan_install(["python3-pntest-app"])
+        adapter.finish_ahead()
         return closure, step
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(plan, range(6)))
     assert all(result == results[0] for result in results)
-    assert len(list(tmp_path.glob("apt-index-*.sqlite"))) == 1
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".") or ".bin." in p.name]
-    assert leftovers == []
+    (workdir,) = universes(tmp_path)
+    dotted = [p.name for d in (tmp_path, workdir) for p in d.iterdir() if p.name.startswith(".")]
+    assert dotted == [".lock"]  # the work directory's lock: no temporaries left
 
 
-# -- apt's binary cache built ahead, with the system's full lists --------------------
-
-
-def _system_cache_is_off() -> bool:
-    result = subproc.run(["apt-config", "shell", "C", "Dir::Cache::pkgcache"], what="read")
-    return "C=''" in result.stdout or "C=" not in result.stdout
+# -- the universe of the system's full lists -------------------------------------------
 
 
 def _processes_naming(text: str) -> list[str]:
@@ -294,52 +321,40 @@ def _processes_naming(text: str) -> list[str]:
             args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if text in args:
+        if text in args and "pytest" not in args:
             found.append(args)
     return found
 
 
 @pytest.mark.usefixtures("require_apt")
-def test_a_build_ahead_no_command_used_is_killed_and_leaves_nothing(tmp_path: Path) -> None:
-    """The system's lists (0.7 s to build a cache from): a plan that needed nothing from
-    apt stops the build while apt writes, and neither files nor processes remain."""
-    if not _system_cache_is_off():
-        pytest.skip("this system keeps apt's own binary cache: nothing is built ahead")
+def test_the_universe_of_the_system_lists_is_made_ahead(tmp_path: Path) -> None:
     adapter = AptAdapter(cache_dir=tmp_path)
     adapter.prepare_ahead()
-    deadline = time.monotonic() + 60
-    writing: list[Path] = []
-    while not writing:  # apt has started writing pkgcache.bin.XXXXXX in the build directory
-        assert time.monotonic() < deadline, "the build ahead never started writing"
-        writing = list(tmp_path.glob(".apt-cache-build-*/*.bin.*"))
-        time.sleep(0.01)
-    build_dir = writing[0].parent
-    adapter.finish_ahead()
-    assert not build_dir.exists()
-    assert [p.name for p in tmp_path.iterdir() if ".bin." in p.name or p.is_dir()] == []
-    assert _processes_naming(str(build_dir)) == []
-    # killed mid-write as a rule; a build that won the race is kept whole, never partial
-    assert {p.name for p in tmp_path.glob("*.bin")} in (set(), {"pkgcache.bin", "srcpkgcache.bin"})
-
-
-@pytest.mark.usefixtures("require_apt")
-def test_a_build_ahead_serves_the_index_read(tmp_path: Path) -> None:
-    if not _system_cache_is_off():
-        pytest.skip("this system keeps apt's own binary cache: nothing is built ahead")
-    adapter = AptAdapter(cache_dir=tmp_path)
-    adapter.prepare_ahead()
-    found = adapter.query(["dpkg"])
+    found = adapter.query(["dpkg", "python3-markupsafe"])
     adapter.finish_ahead()
     assert found["dpkg"].installed_version is not None
-    assert {p.name for p in tmp_path.glob("*.bin")} == {"pkgcache.bin", "srcpkgcache.bin"}
-    assert list(tmp_path.glob(".apt-cache-build-*")) == []
-    assert len(list(tmp_path.glob("apt-index-*.sqlite"))) == 1
-    # apt takes the moved files as its cache: a read-only command does not rebuild them
-    before = (tmp_path / "pkgcache.bin").stat().st_mtime_ns
-    options = ["-o", f"Dir::Cache::pkgcache={tmp_path / 'pkgcache.bin'}"]
-    options += ["-o", f"Dir::Cache::srcpkgcache={tmp_path / 'srcpkgcache.bin'}"]
-    subproc.run(["apt-cache", *options, "policy", "dpkg"], what="ask apt")
-    assert (tmp_path / "pkgcache.bin").stat().st_mtime_ns == before
+    (workdir,) = universes(tmp_path)
+    lists, _ = list_files(Path("/var/lib/apt/lists"))
+    raw = {p.name for p in (workdir / "raw").iterdir()}
+    assert raw == {*map(str, range(len(lists))), "tables"}  # each list decompressed, scanned
+    assert not list(tmp_path.glob("*.bin"))  # no binary cache built
+    assert [p.name for p in workdir.iterdir() if p.name.startswith(".")] == [".lock"]
+    # a plan that needs nothing from apt stops the work ahead, which leaves nothing half
+    other = tmp_path / "other"
+    idle = AptAdapter(cache_dir=other)
+    idle.prepare_ahead()
+    time.sleep(0.2)  # while it decompresses or scans
+    idle.finish_ahead()
+    for idle_workdir in universes(other):
+        assert [p.name for p in idle_workdir.iterdir() if p.name.startswith(".")] == [".lock"]
+    assert _processes_naming(apt_universe.__name__) == []
+    # the next plan in this apt state reads the lists once, and the one after none
+    AptAdapter(cache_dir=other).query(["dpkg"])
+    warm = AptAdapter(cache_dir=other)
+    warm.prepare_ahead()
+    assert warm.query(["dpkg"]) == {"dpkg": found["dpkg"]}
+    warm.finish_ahead()
+    assert warm._universe is not None and warm._universe._builder._lists is None
 
 
 # -- check_target with real interpreters ---------------------------------------

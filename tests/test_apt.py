@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import os
+import shutil
+import sys
 import threading
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from packaging.version import Version
@@ -19,8 +22,11 @@ from pip_native.errors import (
     ResolutionConflictError,
     TargetEnvironmentError,
 )
+from pip_native.native import apt_universe
 from pip_native.native.apt import AptAdapter
+from pip_native.native.apt_lists import APT_HELPER, reduced_options
 from pip_native.native.apt_stanzas import parse_dumpavail
+from pip_native.native.apt_universe import load_stored
 from pip_native.native.base import (
     KnowsInstalled,
     NativeAdapter,
@@ -28,28 +34,21 @@ from pip_native.native.base import (
     SystemPackage,
 )
 from pip_native.subproc import CommandResult
-from test_apt_recordings import GENCACHES, FakeApt, load_recording
+from test_apt_recordings import GENCACHES, FakeApt, load_recording, write_lists
 
 if TYPE_CHECKING:
     from pytest_mock import MockerFixture
 
 ENV = {"APT_CONFIG": "/nonexistent/pntest-apt.conf"}
-DUMPAVAIL = ("apt-cache", "dumpavail")
 DPKG_W = tuple(load_recording("dpkg-query-W").argv)
 APT_CONFIG = tuple(load_recording("apt-config-shell").argv)
 SIMULATE = ("apt-get", "-s", "-o", "Debug::NoLocking=1", "install", "--no-install-recommends")
 PRINT_URIS = ("apt-get", "--print-uris", "-q", "-V", "-o", "Debug::NoLocking=1")
 
 
-def print_uris(cache: Path, options: tuple[str, ...], *names: str) -> tuple[str, ...]:
-    """The ``apt-get --print-uris`` command of an adapter with ``cache`` as its directory."""
-    archives = ("-o", f"Dir::Cache::Archives={cache / 'empty-archives'}")
-    return (*PRINT_URIS, *options, *archives, "install", "--no-install-recommends", *names)
-
-
 @pytest.fixture
-def fake(mocker: MockerFixture) -> FakeApt:
-    return FakeApt().patch(mocker)
+def fake(mocker: MockerFixture, tmp_path: Path) -> FakeApt:
+    return FakeApt(lists=write_lists(tmp_path / "lists")).patch(mocker)
 
 
 def mapping(package: str) -> list[str]:
@@ -76,12 +75,46 @@ def fifty_names() -> list[str]:
     return [*names, "no-such-package", "python3-numpy-abi9", "python3-sklearn"]
 
 
-def test_query_many_names_in_three_processes(fake: FakeApt) -> None:
+def kinds(apt: FakeApt) -> list[str]:
+    """What each call did: apt-config, cat-file, dpkg-query -W/-L, dumpavail, gencaches,
+    --print-uris or -s."""
+    out = []
+    for call in apt.calls:
+        if call[1:3] == ("-m", apt_universe.__name__):
+            out.append("universe process")
+        elif call[0] == APT_HELPER:
+            out.append(call[1])
+        elif call[0] == "apt-cache":
+            out.append(call[-1])
+        elif call[0] == "apt-get":
+            out.append(call[1])
+        elif call[0] == "dpkg-query":
+            out.append(" ".join(a for a in call if a in ("dpkg-query", "-W", "-L")))
+        else:
+            out.append(call[0])
+    return out
+
+
+def universe_of(call: tuple[str, ...]) -> Path:
+    """The universe's lists directory an apt command was given."""
+    (option,) = [a for a in call if a.startswith("Dir::State::lists=")]
+    return Path(option.partition("=")[2])
+
+
+def universe_options(call: tuple[str, ...]) -> tuple[str, ...]:
+    return reduced_options(universe_of(call))
+
+
+def test_query_reads_the_lists_once(fake: FakeApt) -> None:
     adapter = AptAdapter(env=ENV)
     names = fifty_names()
     found = adapter.query(names)
-    assert fake.calls == [APT_CONFIG, DPKG_W, DUMPAVAIL]
+    assert kinds(fake) == ["apt-config", "cat-file", "dpkg-query -W", "dumpavail"]
     assert all(env == ENV for env in fake.envs)
+    dumpavail = fake.calls[-1]
+    # apt answers from the universe's lists, with no binary cache: never the system's
+    assert dumpavail == ("apt-cache", *universe_options(dumpavail), "dumpavail")
+    assert "Dir::Cache::pkgcache=" in dumpavail
     assert "no-such-package" not in found
     assert "python3-numpy-abi9" not in found  # virtual: no version of its own
     assert len(found) == len(names) - 2
@@ -91,20 +124,42 @@ def test_query_many_names_in_three_processes(fake: FakeApt) -> None:
     yaml = adapter.query(["python3-yaml"])["python3-yaml"]
     assert (yaml.version, yaml.installed_version, yaml.arch) == ("6.0-3+b2", "6.0-3+b2", "amd64")
     assert yaml.is_installed
-    assert len(fake.calls) == 3  # the index is read once per adapter
+    assert len(fake.calls) == 4  # installed: in the universe from the start
 
 
 def test_query_installed_package_without_candidate(fake: FakeApt) -> None:
-    # adduser is installed but its stanza is not in the dumpavail excerpt
+    # adduser is installed but its stanza is not in the lists
     pkg = AptAdapter().query(["adduser"])["adduser"]
     assert (pkg.version, pkg.installed_version) == ("3.134", "3.134")
 
 
-def test_closure_for_many_names_costs_no_further_process(fake: FakeApt) -> None:
+def test_the_universe_grows_once_per_batch_of_names(fake: FakeApt) -> None:
     adapter = AptAdapter()
+    adapter.prepare_ahead()  # the universe of the installed packages, in its own process
+    assert kinds(fake) == [
+        "apt-config",
+        "universe process",
+        "cat-file",
+        "dpkg-query -W",
+        "dumpavail",
+    ]
+    base = universe_of(fake.calls[-1])
     names = ["python3-sklearn", "python3-yaml", "python3-requests", "python3-lxml"]
+    adapter.query(names)
+    # grown here, from the tables the process kept: no list read again
+    assert kinds(fake)[5:] == ["dpkg-query -W", "dumpavail"]
+    grown = universe_of(fake.calls[-1])
     closures = {name: adapter.closure(name) for name in names}
-    assert fake.calls == [APT_CONFIG, DPKG_W, DUMPAVAIL]
+    adapter.query(["no-such-package", "python3-numpy"])  # unknown, and reached by sklearn
+    adapter.finish_ahead()
+    assert len(fake.calls) == 7
+    (listed,) = grown.glob("*_Packages")
+    universe = {line.split()[1] for line in listed.read_text().splitlines() if "Package:" in line}
+    assert {"python3-sklearn", "python3-numpy", "python3-scipy", "libblas3"} <= universe
+    (before,) = base.glob("*_Packages")
+    assert "Package: python3-sklearn\n" not in before.read_text()
+    assert "Package: python3-sklearn\n" in listed.read_text()
+    assert (grown / "deb.debian.org_debian_dists_bookworm_InRelease").is_symlink()
     sklearn = closures["python3-sklearn"]
     assert sklearn[0] == SystemPackage("apt", "python3-sklearn", "1.2.1+dfsg-1", None, "all")
     by_name = {p.name: p for p in sklearn}
@@ -201,11 +256,24 @@ def test_provided_distributions_skips_unconvertible_candidate(fake: FakeApt) -> 
 # -- plan_install --------------------------------------------------------------
 
 
+def simulation(call: tuple[str, ...], *names: str) -> tuple[str, ...]:
+    """The ``apt-get --print-uris`` of ``names`` on the universe ``call`` names."""
+    empty = universe_of(call).parent / "empty-archives"
+    archives = ("-o", f"Dir::Cache::Archives={empty}")
+    install = ("install", "--no-install-recommends", *names)
+    return (*PRINT_URIS, *universe_options(call), *archives, *install)
+
+
+PANDAS = ["python3-pandas", "python3-audit", "python3-pyassimp", "python3-yaml"]
+
+
 def test_plan_install(fake: FakeApt) -> None:
     adapter = AptAdapter(env=ENV)
-    step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
-    assert fake.calls == [(*SIMULATE, "python3-sklearn", "python3-yaml")]
-    assert fake.envs == [ENV]
+    step = adapter.plan_install(PANDAS)
+    assert kinds(fake) == ["apt-config", "cat-file", "dpkg-query -W", "dumpavail", "--print-uris"]
+    assert fake.calls[-1] == simulation(fake.calls[-1], *PANDAS)
+    assert universe_of(fake.calls[-1]) == universe_of(fake.calls[-2])
+    assert fake.envs == [ENV] * 5
     assert step.manager == "apt"
     assert step.command == (
         "apt-get",
@@ -214,15 +282,14 @@ def test_plan_install(fake: FakeApt) -> None:
         "install",
         "-y",
         "--no-install-recommends",
-        "python3-sklearn",
-        "python3-yaml",
+        *PANDAS,
     )
-    assert step.requested == ("python3-sklearn", "python3-yaml")
+    assert step.requested == tuple(PANDAS)
     assert step.needs_root
     assert step.env == {"DEBIAN_FRONTEND": "noninteractive", **ENV}
-    assert len(step.new_packages) == 25
-    numpy = next(p for p in step.new_packages if p.name == "python3-numpy")
-    assert numpy == SystemPackage("apt", "python3-numpy", "1:1.24.2-1+deb12u1", None, "amd64")
+    assert len(step.new_packages) == 10
+    pandas = next(p for p in step.new_packages if p.name == "python3-pandas")
+    assert pandas == SystemPackage("apt", "python3-pandas", "1.5.3+dfsg-2", None, "all")
 
 
 def test_plan_install_upgrade(fake: FakeApt) -> None:
@@ -230,15 +297,18 @@ def test_plan_install_upgrade(fake: FakeApt) -> None:
     curl = next(p for p in step.new_packages if p.name == "curl")
     assert (curl.version, curl.installed_version) == ("7.88.1-10+deb12u15", "7.88.1-10+deb12u14")
     assert step.env == {"DEBIAN_FRONTEND": "noninteractive"}
+    assert kinds(fake)[-1] == "--print-uris"
 
 
 def test_plan_install_refuses_removals(fake: FakeApt) -> None:
+    """A removal is not a plain set of installs: apt-get -s on the full lists says it."""
     with pytest.raises(ResolutionConflictError) as info:
         AptAdapter().plan_install(["ntpsec"])
     assert "systemd-timesyncd 252.38-1~deb12u1" in info.value.message
     assert "never removes" in info.value.message
     assert info.value.command == (*SIMULATE, "ntpsec")
     assert info.value.hint
+    assert kinds(fake)[-2:] == ["--print-uris", "-s"]
 
 
 @pytest.mark.parametrize(
@@ -270,20 +340,27 @@ def test_plan_install_unmet_dependencies(fake: FakeApt) -> None:
     assert err.hint
 
 
+def simulations_in_threads(apt: FakeApt) -> list[tuple[tuple[str, ...], bool]]:
+    """Each apt-get call, and whether the main thread made it."""
+    return [
+        (c, t is threading.main_thread())
+        for c, t in zip(apt.calls, apt.threads)
+        if c[0] == "apt-get"
+    ]
+
+
 def test_a_simulation_started_ahead_serves_plan_install(fake: FakeApt) -> None:
-    """The resolver's guess is right: apt-get -s runs once, in the background."""
+    """The resolver's guess is right: apt-get runs once, in the background."""
     adapter = AptAdapter(env=ENV)
     assert isinstance(adapter, SimulatesAhead)
     adapter.simulate_ahead(["libcurl4-gnutls-dev"])
     adapter.simulate_ahead(["libcurl4-gnutls-dev"])  # started once
     step = adapter.plan_install(["libcurl4-gnutls-dev"])
     adapter.finish_ahead()
-    simulations = [(c, t) for c, t in zip(fake.calls, fake.threads) if c[0] == "apt-get"]
-    assert [c for c, _ in simulations] == [(*SIMULATE, "libcurl4-gnutls-dev")]
-    assert simulations[0][1] is not threading.main_thread()
+    ((call, in_main),) = simulations_in_threads(fake)
+    assert call == simulation(call, "libcurl4-gnutls-dev")
+    assert not in_main
     assert any(p.name == "curl" for p in step.new_packages)
-    # it needed the dpkg status (what is installed), not apt's package index
-    assert fake.count("apt-cache") == 0
 
 
 def test_a_wrong_guess_leaves_plan_install_to_run_its_own(fake: FakeApt) -> None:
@@ -291,9 +368,10 @@ def test_a_wrong_guess_leaves_plan_install_to_run_its_own(fake: FakeApt) -> None
     adapter.simulate_ahead(["python3-sklearn"])
     step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
     adapter.finish_ahead()
-    assert sorted(c for c in fake.calls if c[0] == "apt-get") == [
-        (*SIMULATE, "python3-sklearn"),  # unrecorded here: its failure stays in its thread
-        (*SIMULATE, "python3-sklearn", "python3-yaml"),
+    calls = [c for c, _ in simulations_in_threads(fake)]
+    assert sorted(calls) == [
+        simulation(calls[0], "python3-sklearn"),  # unrecorded: its failure stays in its thread
+        simulation(calls[0], "python3-sklearn", "python3-yaml"),
     ]
     assert step.requested == ("python3-sklearn", "python3-yaml")
 
@@ -303,7 +381,10 @@ def test_a_failed_simulation_ahead_fails_plan_install_as_usual(fake: FakeApt) ->
     adapter.simulate_ahead(["python3-numpy=1:1.0"])
     with pytest.raises(NoNativePackageError, match="python3-numpy"):
         adapter.plan_install(["python3-numpy=1:1.0"])
-    assert fake.count("apt-get") == 1
+    assert [kind for kind in kinds(fake) if kind in ("--print-uris", "-s")] == [
+        "--print-uris",  # ahead: failed, so apt-get -s on the full lists says why
+        "-s",
+    ]
 
 
 def test_installed_packages_are_left_out_of_the_guess(fake: FakeApt) -> None:
@@ -312,7 +393,8 @@ def test_installed_packages_are_left_out_of_the_guess(fake: FakeApt) -> None:
     adapter.simulate_ahead(["dpkg", "libc6"])  # both installed in the recorded state
     adapter.simulate_ahead(["dpkg", "libcurl4-gnutls-dev"])
     adapter.finish_ahead()
-    assert [c for c in fake.calls if c[0] == "apt-get"] == [(*SIMULATE, "libcurl4-gnutls-dev")]
+    ((call, _),) = simulations_in_threads(fake)
+    assert call == simulation(call, "libcurl4-gnutls-dev")
 
 
 def test_installed_needs_no_package_index(fake: FakeApt) -> None:
@@ -321,7 +403,7 @@ def test_installed_needs_no_package_index(fake: FakeApt) -> None:
     found = adapter.installed(["dpkg", "python3-sklearn", "no-such-package"])
     assert list(found) == ["dpkg"]
     assert found["dpkg"] == SystemPackage("apt", "dpkg", "1.21.23", "1.21.23", "amd64")
-    assert fake.count("apt-cache") == 0  # dpkg-query -W only
+    assert kinds(fake) == ["apt-config", "dpkg-query -W"]  # no list read, no apt-cache
     # the same records serve the index later: dpkg-query -W runs once
     adapter.query(["python3-numpy"])
     assert fake.count("dpkg-query", "-W") == 1
@@ -342,15 +424,13 @@ def test_plan_install_rejects_bad_names(fake: FakeApt, names: list[str]) -> None
     assert fake.calls == []
 
 
-# -- on-disk index cache -------------------------------------------------------
+# -- the universe kept in the cache directory --------------------------------------
 
 
 @pytest.fixture
 def apt_state(tmp_path: Path, mocker: MockerFixture) -> tuple[FakeApt, Path]:
     """Recorded apt output, but apt-config points at state files under tmp_path."""
-    lists = tmp_path / "lists"
-    lists.mkdir()
-    (lists / "repo_Packages").write_text("x")
+    lists = write_lists(tmp_path / "lists")
     (lists / "lock").write_text("")
     status = tmp_path / "dpkg" / "status"
     status.parent.mkdir()
@@ -369,88 +449,221 @@ def apt_state(tmp_path: Path, mocker: MockerFixture) -> tuple[FakeApt, Path]:
     return apt.patch(mocker), tmp_path
 
 
-def test_index_cache_on_disk(apt_state: tuple[FakeApt, Path]) -> None:
+def workdirs(cache: Path) -> list[Path]:
+    return sorted(cache.glob("apt-universe-*"))
+
+
+def test_the_universe_is_kept_for_the_next_plan(apt_state: tuple[FakeApt, Path]) -> None:
     apt, tmp = apt_state
     cache = tmp / "cache"
     first = AptAdapter(cache_dir=cache).query(["python3-numpy", "python3-yaml"])
-    assert [c[0] for c in apt.calls] == ["apt-config", "dpkg-query", "apt-cache"]
-    assert len(list(cache.glob("apt-index-*.sqlite"))) == 1
+    assert kinds(apt) == ["apt-config", "cat-file", "dpkg-query -W", "dumpavail"]
+    (workdir,) = workdirs(cache)
+    assert universe_of(apt.calls[-1]).parent == workdir
+    stored = json.loads((workdir / "universe.json").read_text())
+    assert {"python3-numpy", "python3-yaml", "libc6"} <= set(stored["names"])
+    assert (workdir / f"u-{stored['digest']}.avail").is_file()
 
     apt.calls.clear()
     warm = AptAdapter(cache_dir=cache)
+    warm.prepare_ahead()  # nothing to do ahead: the universe is stored
     assert warm.query(["python3-numpy", "python3-yaml"]) == first
-    assert warm.closure("python3-sklearn")[0].name == "python3-sklearn"
-    assert apt.calls == [APT_CONFIG]  # no apt-cache, no dpkg-query
+    assert warm.closure("python3-numpy")[0].name == "python3-numpy"
+    warm.finish_ahead()
+    assert kinds(apt) == ["apt-config", "dpkg-query -W"]  # no list read, no apt-cache
 
-    # new package lists invalidate the cache; the stale file is replaced
+    # new package lists are another apt state: another work directory, read again
     apt.calls.clear()
-    lists_file = tmp / "lists" / "repo_Packages"
-    lists_file.write_text("changed")
-    os.utime(lists_file, ns=(1, 1))
+    listed = next((tmp / "lists").glob("*_Packages"))
+    os.utime(listed, ns=(1, 1))
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    assert [c[0] for c in apt.calls] == ["apt-config", "dpkg-query", "apt-cache"]
-    assert len(list(cache.glob("apt-index-*.sqlite"))) == 1
-
-    # so does a dpkg status change (something was installed)
-    apt.calls.clear()
+    assert kinds(apt) == ["apt-config", "cat-file", "dpkg-query -W", "dumpavail"]
+    assert len(workdirs(cache)) == 2  # the old one stays while it may be in use
+    # so does a dpkg status change (something was installed); an hour later the old go
+    for old in workdirs(cache):
+        os.utime(old, (1, 1))
     (tmp / "dpkg" / "status").write_text("Package: x\n")
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    assert "apt-cache" in [c[0] for c in apt.calls]
+    assert len(workdirs(cache)) == 1 and workdirs(cache)[0] not in (workdir,)
 
 
-def test_index_cache_corrupt_file_is_rebuilt(apt_state: tuple[FakeApt, Path]) -> None:
+def test_a_name_outside_the_stored_universe_grows_it(apt_state: tuple[FakeApt, Path]) -> None:
     apt, tmp = apt_state
     cache = tmp / "cache"
-    AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    (path,) = cache.glob("apt-index-*.sqlite")
-    good = path.read_bytes()
-    for damaged in (b"\x00garbage", good[: len(good) // 2], b""):
-        path.write_bytes(damaged)
-        apt.calls.clear()
-        assert AptAdapter(cache_dir=cache).query(["python3-numpy"])["python3-numpy"].version
-        assert "apt-cache" in [c[0] for c in apt.calls]
-        assert path.read_bytes() == good  # rebuilt in place, from the same recording
+    AptAdapter(cache_dir=cache).query(["python3-yaml"])
+    apt.calls.clear()
+    sklearn = AptAdapter(cache_dir=cache).closure("python3-sklearn")
+    # the lists decompressed by the first plan are read again, not apt-helper
+    assert kinds(apt) == ["apt-config", "dpkg-query -W", "dumpavail"]
+    apt.calls.clear()
+    again = AptAdapter(cache_dir=cache)
+    assert again.closure("python3-sklearn") == sklearn
+    assert again.query(["no-such-package"]) == {}  # unknown: the lists say so, once
+    assert kinds(apt) == ["apt-config", "dpkg-query -W"]
+    apt.calls.clear()
+    later = AptAdapter(cache_dir=cache)
+    later.query(["no-such-package", "python3-sklearn"])
+    assert later._universe is not None and later._universe._builder._lists is None
+    assert kinds(apt) == ["apt-config", "dpkg-query -W"]
 
 
-def test_index_cache_replaces_legacy_marshal_file(apt_state: tuple[FakeApt, Path]) -> None:
-    _, tmp = apt_state
+@pytest.mark.parametrize("damage", ["universe.json", "avail", "directory"])
+def test_a_damaged_stored_universe_is_made_again(
+    apt_state: tuple[FakeApt, Path], damage: str
+) -> None:
+    apt, tmp = apt_state
     cache = tmp / "cache"
-    cache.mkdir()
-    legacy = cache / "apt-index-0123456789abcdef0123456789abcdef.marshal"
-    legacy.write_bytes(b"old format")
-    AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    assert not legacy.exists()
-    assert len(list(cache.glob("apt-index-*.sqlite"))) == 1
+    expected = AptAdapter(cache_dir=cache).closure("python3-sklearn")
+    (workdir,) = workdirs(cache)
+    digest = json.loads((workdir / "universe.json").read_text())["digest"]
+    if damage == "universe.json":
+        (workdir / "universe.json").write_text("{not json")
+    elif damage == "avail":
+        (workdir / f"u-{digest}.avail").unlink()
+    else:
+        shutil.rmtree(workdir / f"u-{digest}")
+    apt.calls.clear()
+    assert AptAdapter(cache_dir=cache).closure("python3-sklearn") == expected
+    # the universe is made again from the lists kept; only what is missing is rewritten
+    assert kinds(apt).count("dumpavail") == (damage == "avail")
+    assert "cat-file" not in kinds(apt)
+    assert load_stored(workdir) is not None
+    assert (workdir / f"u-{digest}").is_dir()
 
 
-def test_warm_index_reads_only_what_it_needs(apt_state: tuple[FakeApt, Path]) -> None:
-    """The stored index answers like the in-memory one, without loading every record."""
-    _, tmp = apt_state
-    cache = tmp / "cache"
-    roots = ["python3-sklearn", "python3-yaml", "python3-requests", "python3-lxml", "adduser"]
-    in_memory = AptAdapter()
-    expected = {root: in_memory.closure(root) for root in roots}
-    cold = AptAdapter(cache_dir=cache)
-    assert {root: cold.closure(root) for root in roots} == expected
-    warm = AptAdapter(cache_dir=cache)
-    assert {root: warm.closure(root) for root in roots} == expected
-    assert warm.query(roots) == in_memory.query(roots)
-    small = AptAdapter(cache_dir=cache)
-    assert small.closure("libyaml-0-2") == in_memory.closure("libyaml-0-2")
-    available = small.index().available
-    assert not isinstance(available, dict)
-    loaded = available._known  # type: ignore[attr-defined]  # looked up so far (hits and misses)
-    assert 0 < len(loaded) < len(in_memory.index().available) // 4
-
-
-def test_index_cache_unwritable_dir_is_ignored(apt_state: tuple[FakeApt, Path]) -> None:
-    _, tmp = apt_state
+def test_without_a_usable_cache_dir_nothing_is_kept(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
     blocker = tmp / "file"
     blocker.write_text("")
     assert AptAdapter(cache_dir=blocker / "cache").query(["python3-numpy"])
+    adapter = AptAdapter()
+    assert adapter.query(["python3-numpy"])
+    assert adapter._scratch is not None
+    scratch = Path(adapter._scratch.name)
+    assert universe_of(apt.calls[-1]).parent == scratch
+    del adapter
+    gc.collect()
+    assert not scratch.exists()
+    assert kinds(apt).count("cat-file") == 2  # in memory: apt-helper's output streamed
 
 
-# -- apt's binary cache in the adapter's cache directory -------------------------
+def test_left_over_files_are_removed(apt_state: tuple[FakeApt, Path]) -> None:
+    """Temporaries of killed plans, and the files of earlier pip-native versions, once an
+    hour old (another plan may be writing a newer one right now)."""
+    _, tmp = apt_state
+    cache = tmp / "cache"
+    cache.mkdir()
+    old = [
+        cache / "pkgcache.bin.Ab12Cd",
+        cache / "srcpkgcache.bin.Xy34Zw",
+        cache / ".apt-index-x.tmp",
+        cache / "apt-index-0123.sqlite",
+        cache / "apt-index-0123.dumpavail",
+        cache / "apt-dumpavail-ahead-0123",
+        cache / ".apt-cache-build-123-abcd",
+    ]
+    new = [cache / "pkgcache.bin.Fresh1", cache / ".apt-cache-build-456-ef01"]
+    for path in [*old, *new]:
+        path.write_bytes(b"partial")
+    for path in old:
+        os.utime(path, (1, 1))
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.query(["python3-numpy"])
+    assert not any(path.exists() for path in old)
+    assert all(path.exists() for path in new)
+    # and in the work directory: a killed plan's temporaries, earlier universes
+    (workdir,) = workdirs(cache)
+    leftovers = [workdir / ".u-0123-99-abcd", workdir / "u-0123", workdir / "u-0123.avail"]
+    for path in leftovers:
+        path.mkdir() if path.suffix != ".avail" else path.write_text("")
+        os.utime(path, (1, 1))
+    adapter.query(["python3-sklearn"])  # a new universe
+    assert not any(path.exists() for path in leftovers)
+    assert load_stored(workdir) is not None
+
+
+def test_the_universe_is_made_ahead_in_a_process_of_its_own(
+    apt_state: tuple[FakeApt, Path],
+) -> None:
+    """Reading the lists is Python work: in a thread it would hold the lock the resolver
+    needs. The process gets what it needs on its command line, and pip_native's path."""
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    adapter = AptAdapter(cache_dir=cache)
+    adapter.prepare_ahead()
+    adapter.prepare_ahead()  # once
+    assert adapter.query(["python3-yaml"])["python3-yaml"].is_installed  # in the first one
+    adapter.finish_ahead()
+    assert kinds(apt) == [
+        "apt-config",
+        "universe process",
+        "cat-file",
+        "dpkg-query -W",
+        "dumpavail",
+        "dpkg-query -W",  # the adapter's own records, for its index
+    ]
+    (started,) = [s for s in apt.started if s.result.argv[1:3] == ("-m", apt_universe.__name__)]
+    argv = started.result.argv
+    assert argv[0] == sys.executable
+    request = json.loads(argv[3])
+    (workdir,) = workdirs(cache)
+    assert request["workdir"] == str(workdir)
+    assert request["lists"] == str(tmp / "lists")
+    assert request["dpkg_query"][:2] == ["dpkg-query", f"--admindir={tmp / 'dpkg'}"]
+    (env,) = [e for c, e in zip(apt.calls, apt.envs) if c == argv]
+    assert env is not None
+    source = str(Path(apt_universe.__file__).resolve().parents[2])
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == source
+
+
+def test_a_second_adapter_waits_for_the_first_ones_process(
+    apt_state: tuple[FakeApt, Path],
+) -> None:
+    """The command line's adapter starts the process; the planner's, made later in the
+    same process, uses it instead of starting another."""
+    apt, tmp = apt_state
+    apt.hold.set()  # the process runs until killed
+    first = AptAdapter(cache_dir=tmp / "cache")
+    first.prepare_ahead()
+    second = AptAdapter(cache_dir=tmp / "cache")
+    second.prepare_ahead()
+    assert kinds(apt).count("universe process") == 1
+    assert first._universe is not None and second._universe is not None
+    assert second._universe._child is first._universe._child
+    workdir = first._universe.workdir
+    workdir.mkdir()
+    left = [workdir / ".raw-4242-abcd", workdir / ".u-0123-4242-ef01"]  # its temporaries
+    for path in left:
+        path.mkdir()
+    other = workdir / ".raw-999-abcd"  # another process's, maybe writing right now
+    other.mkdir()
+    second.finish_ahead()  # unused: stopped, its temporaries removed
+    assert apt.started[0].killed.is_set()
+    assert not any(path.exists() for path in left)
+    assert other.exists()
+    apt.hold.clear()
+    third = AptAdapter(cache_dir=tmp / "cache")
+    third.prepare_ahead()  # the killed one is forgotten: a new one starts
+    third.finish_ahead()
+    assert kinds(apt).count("universe process") == 2
+
+
+def test_a_failed_list_read_fails_the_question(apt_state: tuple[FakeApt, Path]) -> None:
+    apt, tmp = apt_state
+    listed = next((tmp / "lists").glob("*_Packages"))
+    cat = (APT_HELPER, "cat-file", str(listed))
+    apt.results[cat] = CommandResult(cat, 100, "", "E: unknown compression\n")
+    adapter = AptAdapter(cache_dir=tmp / "cache")
+    adapter.prepare_ahead()
+    with pytest.raises(CommandFailed, match="read apt's package list"):
+        adapter.query(["python3-numpy"])
+    adapter.finish_ahead()
+    # the process failed; the question tries again here, and says why
+    assert kinds(apt).count("cat-file") == 2
+    assert not list((tmp / "cache").glob("apt-universe-*/raw"))
+
+
+# -- the full lists' simulation and its binary cache -----------------------------
 
 
 def with_config(apt: FakeApt, tmp: Path, extra: str) -> None:
@@ -466,24 +679,40 @@ def cache_options(cache: Path, *, src: bool = True) -> tuple[str, ...]:
     return options
 
 
-def test_disabled_apt_cache_is_kept_in_cache_dir(apt_state: tuple[FakeApt, Path]) -> None:
-    """Docker's docker-clean sets pkgcache "": read-only apt commands get a cache of ours."""
+def full_simulation(options: tuple[str, ...], *names: str) -> tuple[str, ...]:
+    return (*SIMULATE[:4], *options, *SIMULATE[4:], *names)
+
+
+def test_the_full_simulation_keeps_a_binary_cache_where_the_system_has_none(
+    apt_state: tuple[FakeApt, Path],
+) -> None:
+    """Docker's docker-clean sets pkgcache "": apt-get -s on the full lists (the answer to
+    anything unusual) gets a cache of ours, built once; the universe's commands none."""
     apt, tmp = apt_state
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
     cache = tmp / "cache"
     adapter = AptAdapter(cache_dir=cache)
-    adapter.query(["python3-numpy"])
-    step = adapter.plan_install(["python3-sklearn", "python3-yaml"])
+    with pytest.raises(ResolutionConflictError):
+        adapter.plan_install(["ntpsec"])
+    with pytest.raises(CommandFailed):
+        adapter.plan_install(["ntpsec", "systemd-timesyncd"])
     options = cache_options(cache)
-    gencaches, dumpavail = (c for c in apt.calls if c[0] == "apt-cache")
-    simulate = next(c for c in apt.calls if c[0] == "apt-get")
-    # gencaches builds our cache file (apt does, with these options); the others read it.
+    apt_commands = [c for c in apt.calls if c[0] in ("apt-cache", "apt-get")]
+    assert [c[-1] if c[0] == "apt-cache" else c[1] for c in apt_commands] == [
+        "dumpavail",
+        "--print-uris",
+        "gencaches",
+        "-s",
+        "--print-uris",
+        "-s",
+    ]
     # without dpkg's lock, like the other read-only commands of a plan
-    assert gencaches == ("apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches")
-    assert dumpavail == ("apt-cache", *options, "dumpavail")
-    assert simulate == print_uris(cache, options, "python3-sklearn", "python3-yaml")
+    assert apt_commands[2] == ("apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches")
+    assert apt_commands[3] == full_simulation(options, "ntpsec")
+    assert all("Dir::Cache::pkgcache=" in c for c in apt_commands[:2])
+    step = AptAdapter(cache_dir=cache).plan_install(PANDAS)
     # never in the real install command
-    assert not any(arg.startswith("Dir::Cache") for arg in step.command)
+    assert not any(arg.startswith("Dir::") for arg in step.command)
     assert step.command[:4] == ("apt-get", "-o", "DPkg::Lock::Timeout=120", "install")
 
 
@@ -502,10 +731,10 @@ def test_apt_cache_options_only_when_apt_cache_is_off(
     apt, tmp = apt_state
     with_config(apt, tmp, extra)
     cache = tmp / "cache"
-    AptAdapter(cache_dir=cache).plan_install(["python3-sklearn", "python3-yaml"])
-    (simulate,) = [c for c in apt.calls if c[0] == "apt-get"]
+    with pytest.raises(ResolutionConflictError):
+        AptAdapter(cache_dir=cache).plan_install(["ntpsec"])
     options = cache_options(cache, src=False) if expected else ()
-    assert simulate == print_uris(cache, options, "python3-sklearn", "python3-yaml")
+    assert apt.calls[-1] == full_simulation(options, "ntpsec")
 
 
 def test_apt_cache_options_need_a_writable_cache_dir(apt_state: tuple[FakeApt, Path]) -> None:
@@ -513,102 +742,11 @@ def test_apt_cache_options_need_a_writable_cache_dir(apt_state: tuple[FakeApt, P
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
     blocker = tmp / "file"
     blocker.write_text("")
-    AptAdapter(cache_dir=blocker / "cache").plan_install(["python3-sklearn", "python3-yaml"])
-    AptAdapter().plan_install(["python3-sklearn", "python3-yaml"])  # no cache dir at all
-    simulations = [c for c in apt.calls if c[0] == "apt-get"]
-    assert simulations == [(*SIMULATE, "python3-sklearn", "python3-yaml")] * 2
-    if os.geteuid() != 0:  # root writes anywhere
-        readonly = tmp / "readonly"
-        readonly.mkdir(mode=0o500)
-        AptAdapter(cache_dir=readonly).plan_install(["python3-sklearn", "python3-yaml"])
-        assert apt.calls[-1] == (*SIMULATE, "python3-sklearn", "python3-yaml")
-
-
-def test_left_over_apt_cache_temporaries_are_removed(apt_state: tuple[FakeApt, Path]) -> None:
-    _, tmp = apt_state
-    cache = tmp / "cache"
-    cache.mkdir()
-    old = [
-        cache / "pkgcache.bin.Ab12Cd",
-        cache / "srcpkgcache.bin.Xy34Zw",
-        cache / ".apt-index-x.tmp",
-    ]
-    new = cache / "pkgcache.bin.Fresh1"
-    for path in [*old, new]:
-        path.write_bytes(b"partial")
-    for path in old:
-        os.utime(path, (1, 1))
-    AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    assert not any(path.exists() for path in old)
-    assert new.exists()  # maybe another run's apt is writing it right now
-
-
-def slow_gencaches(apt: FakeApt, mocker: MockerFixture) -> None:
-    """Answer ``apt-cache gencaches`` after a pause, logging ``gencaches done`` when it ends."""
-
-    def run(argv: tuple[str, ...], **kw: Any) -> CommandResult:
-        result = apt(argv, **kw)
-        if argv[-1] == "gencaches":
-            time.sleep(0.2)
-            apt.calls.append(("gencaches done",))
-        return result
-
-    mocker.patch("pip_native.subproc.run", side_effect=run)
-
-
-def test_the_binary_cache_is_built_once_before_the_first_apt_command(
-    apt_state: tuple[FakeApt, Path], mocker: MockerFixture
-) -> None:
-    """The simulation started ahead and the index read run at once: whichever comes first
-    builds it, the other waits instead of building one of its own in memory."""
-    apt, tmp = apt_state
-    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
-    slow_gencaches(apt, mocker)
-    cache = tmp / "cache"
-    adapter = AptAdapter(cache_dir=cache)
-    adapter.simulate_ahead(["libcurl4-gnutls-dev"])
-    adapter.query(["python3-numpy"])
-    adapter.plan_install(["libcurl4-gnutls-dev"])
-    adapter.finish_ahead()
-    options = cache_options(cache)
-    apt_commands = [c for c in apt.calls if c[0] in ("apt-cache", "apt-get", "gencaches done")]
-    assert apt_commands[:2] == [(*GENCACHES[:3], *options, "gencaches"), ("gencaches done",)]
-    assert sorted(apt_commands[2:]) == [
-        ("apt-cache", *options, "dumpavail"),
-        print_uris(cache, options, "libcurl4-gnutls-dev"),
-    ]
-
-
-def test_no_binary_cache_is_built_when_none_is_needed(
-    apt_state: tuple[FakeApt, Path],
-) -> None:
-    """Not with the system's cache on, nor without a cache directory, nor when the index of
-    this apt state is stored (the warm run's simulation finds the file built)."""
-    apt, tmp = apt_state
-    names = ["python3-sklearn", "python3-yaml"]
-    cache = tmp / "cache"
-    AptAdapter(cache_dir=cache).plan_install(names)
-    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
-    AptAdapter().plan_install(names)
-    assert GENCACHES[-1] not in {c[-1] for c in apt.calls}
-    AptAdapter(cache_dir=cache).query(["python3-numpy"])  # builds it, stores the index
-    assert [c[-1] for c in apt.calls if c[0] == "apt-cache"] == ["gencaches", "dumpavail"]
-    apt.calls.clear()
-    warm = AptAdapter(cache_dir=cache)
-    warm.query(["python3-numpy"])
-    warm.plan_install(names)
-    assert [c[0] for c in apt.calls] == ["apt-config", "apt-get"]
-
-
-def test_a_stored_simulation_needs_no_binary_cache(apt_state: tuple[FakeApt, Path]) -> None:
-    apt, tmp = apt_state
-    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
-    names = ["python3-sklearn", "python3-yaml"]
-    first = AptAdapter(cache_dir=tmp / "cache").plan_install(names)
-    assert [c[-1] for c in apt.calls if c[0] == "apt-cache"] == ["gencaches"]
-    apt.calls.clear()
-    assert AptAdapter(cache_dir=tmp / "cache").plan_install(names) == first
-    assert apt.calls == [APT_CONFIG]
+    for adapter in (AptAdapter(cache_dir=blocker / "cache"), AptAdapter()):
+        with pytest.raises(ResolutionConflictError):
+            adapter.plan_install(["ntpsec"])
+        assert apt.calls[-1] == full_simulation((), "ntpsec")
+    assert "gencaches" not in kinds(apt)
 
 
 def test_a_failed_binary_cache_build_is_left_to_the_commands_after_it(
@@ -617,146 +755,9 @@ def test_a_failed_binary_cache_build_is_left_to_the_commands_after_it(
     apt, tmp = apt_state
     with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
     apt.results[GENCACHES] = CommandResult(GENCACHES, 100, "", "E: The list is broken\n")
-    adapter = AptAdapter(cache_dir=tmp / "cache")
-    assert adapter.query(["python3-numpy"])["python3-numpy"].version
-    assert [c[-1] for c in apt.calls if c[0] == "apt-cache"] == ["gencaches", "dumpavail"]
-
-
-def gencaches_calls(apt: FakeApt) -> list[tuple[str, ...]]:
-    return [c for c in apt.calls if c[-1] == "gencaches"]
-
-
-def test_the_binary_cache_built_ahead_serves_the_plan(apt_state: tuple[FakeApt, Path]) -> None:
-    """prepare_ahead builds it in a directory of its own; the files move into the cache
-    directory, where the index read and the simulation find them."""
-    apt, tmp = apt_state
-    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
-    cache = tmp / "cache"
-    adapter = AptAdapter(cache_dir=cache)
-    adapter.prepare_ahead()
-    adapter.query(["python3-numpy"])
-    adapter.plan_install(["python3-sklearn", "python3-yaml"])
-    adapter.finish_ahead()
-    (built,) = gencaches_calls(apt)
-    build_dir = Path(built[4].partition("=")[2]).parent
-    assert build_dir.parent == cache and build_dir.name.startswith(".apt-cache-build-")
-    assert built == (*GENCACHES[:3], *cache_options(build_dir), "gencaches")
-    # dumpavail ran ahead too, after the build, into a file the index took over
-    dumpavail = ("apt-cache", *cache_options(cache), "dumpavail")
-    assert [c for c in apt.calls if c[0] == "apt-cache"][1:] == [dumpavail]
-    assert [s.result.argv for s in apt.started] == [built, dumpavail]
-    assert not build_dir.exists()
-    assert not any(s.killed.is_set() for s in apt.started)
-    assert sorted(p.name for p in cache.glob("apt-*")) == [
-        f"apt-index-{adapter._cache_key(adapter._apt_config())}.{suffix}"
-        for suffix in ("dumpavail", "sqlite")
-    ] + [p.name for p in cache.glob("apt-sim-*")]
-
-
-def stopped_ahead(apt: FakeApt, cache: Path) -> AptAdapter:
-    """An adapter whose work ahead started its first command (held until killed), then was
-    stopped by a plan that needed nothing from apt; that command was killed."""
-    apt.hold.set()
-    adapter = AptAdapter(cache_dir=cache)
-    adapter.prepare_ahead()
-    deadline = time.monotonic() + 20
-    while not apt.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    adapter.finish_ahead()
-    assert apt.started[0].killed.is_set()
-    return adapter
-
-
-def test_a_plan_without_apt_stops_the_build_ahead(apt_state: tuple[FakeApt, Path]) -> None:
-    apt, tmp = apt_state
-    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
-    cache = tmp / "cache"
-    adapter = stopped_ahead(apt, cache)  # gencaches, first
-    assert list(cache.iterdir()) == []
-    # a later command of the same adapter builds the cache itself
-    apt.hold.clear()
-    adapter.plan_install(["python3-sklearn", "python3-yaml"])
-    assert [c[4] for c in gencaches_calls(apt)][1:] == [cache_options(cache)[1]]
-
-
-DUMPAVAIL = ("apt-cache", "dumpavail")
-
-
-def test_with_the_system_cache_on_only_dumpavail_runs_ahead(
-    apt_state: tuple[FakeApt, Path],
-) -> None:
-    """apt's own binary cache serves: no build, but the index is written to a file
-    ahead, which the index takes over."""
-    apt, tmp = apt_state
-    cache = tmp / "cache"
-    adapter = AptAdapter(cache_dir=cache)
-    adapter.prepare_ahead()
-    adapter.query(["python3-numpy"])
-    adapter.finish_ahead()
-    assert [s.result.argv for s in apt.started] == [DUMPAVAIL]
-    assert apt.calls.count(DUMPAVAIL) == 1  # not read again
-    assert gencaches_calls(apt) == []
-    assert [p.name for p in cache.iterdir() if "ahead" in p.name or "build" in p.name] == []
-
-
-def test_no_work_ahead_when_the_index_is_stored(apt_state: tuple[FakeApt, Path]) -> None:
-    apt, tmp = apt_state
-    cache = tmp / "cache"
-    AptAdapter().prepare_ahead()  # no cache directory: no thread either
-    with_config(apt, tmp, "PKGCACHE=''\nSRCPKGCACHE=''\n")
-    AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    assert len(gencaches_calls(apt)) == 1
-    warm = AptAdapter(cache_dir=cache)
-    warm.prepare_ahead()
-    warm.query(["python3-numpy"])
-    warm.finish_ahead()
-    assert len(gencaches_calls(apt)) == 1
-    assert apt.started == []
-    assert [p.name for p in cache.iterdir() if p.name.startswith(".apt-cache-build-")] == []
-
-
-def test_a_plan_without_apt_stops_dumpavail_ahead(apt_state: tuple[FakeApt, Path]) -> None:
-    apt, tmp = apt_state
-    cache = tmp / "cache"
-    stopped_ahead(apt, cache)  # dumpavail, first where apt's cache is on
-    assert [p.name for p in cache.iterdir() if "apt-index" in p.name or "ahead" in p.name] == []
-
-
-def test_output_written_ahead_by_an_earlier_plan_is_used(apt_state: tuple[FakeApt, Path]) -> None:
-    """A plan that needed nothing from apt, but ran long enough for dumpavail to finish,
-    leaves its output; the next plan's index takes it over instead of reading apt again."""
-    apt, tmp = apt_state
-    cache = tmp / "cache"
-    first = AptAdapter(cache_dir=cache)
-    first.prepare_ahead()
-    assert first._ahead_build is not None
-    first._ahead_build._thread.join()
-    first.finish_ahead()
-    (left,) = [p for p in cache.iterdir() if p.name.startswith("apt-dumpavail-ahead-")]
-    later = AptAdapter(cache_dir=cache)
-    assert later.query(["python3-numpy"])["python3-numpy"].version == "1:1.24.2-1+deb12u1"
-    assert apt.calls.count(DUMPAVAIL) == 1  # the first plan's, ahead
-    assert not left.exists()  # now the index's
-    assert (
-        (cache / left.name.replace("apt-dumpavail-ahead-", "apt-index-"))
-        .with_suffix(".dumpavail")
-        .exists()
-    )
-
-
-def test_left_over_build_directories_are_removed(apt_state: tuple[FakeApt, Path]) -> None:
-    _, tmp = apt_state
-    cache = tmp / "cache"
-    old = cache / ".apt-cache-build-123-abcd"
-    new = cache / ".apt-cache-build-456-ef01"
-    for directory in (old, new):
-        directory.mkdir(parents=True)
-        (directory / "pkgcache.bin.Xy12Zw").write_bytes(b"partial")
-    os.utime(old, (1, 1))
-    AptAdapter(cache_dir=cache).query(["python3-numpy"])
-    assert not old.exists()
-    assert new.exists()  # maybe another run is building it right now
+    with pytest.raises(ResolutionConflictError):
+        AptAdapter(cache_dir=tmp / "cache").plan_install(["ntpsec"])
+    assert kinds(apt)[-2:] == ["gencaches", "-s"]
 
 
 # -- the apt-get -s result cache ------------------------------------------------
@@ -795,13 +796,12 @@ def test_print_uris_answers_alone_when_it_tells_everything(apt_state: tuple[Fake
     apt, tmp = apt_state
     cache = tmp / "cache"
     step = AptAdapter(cache_dir=cache).plan_install(["libcurl4-gnutls-dev"])
-    assert [c for c in apt.calls if c[0] == "apt-get"] == [
-        print_uris(cache, (), "libcurl4-gnutls-dev")
-    ]
+    (call,) = [c for c in apt.calls if c[0] == "apt-get"]
+    assert call == simulation(call, "libcurl4-gnutls-dev")
     curl = next(p for p in step.new_packages if p.name == "curl")
     assert (curl.version, curl.installed_version) == ("7.88.1-10+deb12u15", "7.88.1-10+deb12u14")
     assert len(step.new_packages) == 5
-    assert list((cache / "empty-archives").iterdir()) == []
+    assert list((universe_of(call).parent / "empty-archives").iterdir()) == []
 
 
 def test_apt_get_s_tells_what_print_uris_cannot(apt_state: tuple[FakeApt, Path]) -> None:
@@ -831,9 +831,9 @@ def test_print_uris_started_ahead_serves_plan_install(apt_state: tuple[FakeApt, 
     adapter.simulate_ahead(["libcurl4-gnutls-dev"])
     step = adapter.plan_install(["libcurl4-gnutls-dev"])
     adapter.finish_ahead()
-    calls = [(c, t) for c, t in zip(apt.calls, apt.threads) if c[0] == "apt-get"]
-    assert [c for c, _ in calls] == [print_uris(cache, (), "libcurl4-gnutls-dev")]
-    assert calls[0][1] is not threading.main_thread()
+    ((call, in_main),) = simulations_in_threads(apt)
+    assert call == simulation(call, "libcurl4-gnutls-dev")
+    assert not in_main
     assert any(p.name == "curl" for p in step.new_packages)
 
 

@@ -297,7 +297,7 @@ def _target_and_mapping(
     ``--native-from=auto`` needs the target first (it looks for conda-meta/).
     Meanwhile the index reads the requested projects (:func:`_fetch_ahead`), and
     ``start_adapter`` gets the backend as soon as it is chosen: its work ahead
-    (apt's binary cache, 0.6-1 s where the system switched it off) need not wait
+    (apt's first universe, 0.3 s of reading its lists) need not wait
     for the target or the mapping.
     """
     probing = request.probing or start_probe(request.python)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
 import shlex
 import shutil
-import sqlite3
+import tempfile
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -26,7 +25,6 @@ from pip_native.errors import (
     TargetEnvironmentError,
 )
 from pip_native.native import apt_store
-from pip_native.native.apt_cache_build import BUILD_PREFIX, AheadBuild, AheadStep
 from pip_native.native.apt_index import DPKG_QUERY_FORMAT, AptIndex, Record, parse_dpkg_query
 from pip_native.native.apt_output import (
     Simulation,
@@ -38,7 +36,7 @@ from pip_native.native.apt_output import (
     python_distributions_in,
     unmet_dependency_lines,
 )
-from pip_native.native.apt_stanzas import index_in_memory
+from pip_native.native.apt_universe import UNIVERSE_PREFIX, Universe, UniverseBuilder
 from pip_native.native.base import (
     NativeStep,
     ProvidedDistribution,
@@ -51,7 +49,7 @@ from pip_native.paths import stamps_key
 from pip_native.settings import seconds_from_env
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
     from pip_native.environment import TargetEnvironment
 
@@ -67,7 +65,8 @@ logger = logging.getLogger(__name__)
 SYSTEM_PYTHON = "/usr/bin/python3"
 SYSTEM_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 
-_CACHE_FORMAT = apt_store.INDEX_FORMAT
+#: Part of the apt state key: a new format gives new work directories and simulations.
+_CACHE_FORMAT = 7
 _TOOLS = ("apt-get", "apt-cache", "apt-config", "dpkg", "dpkg-query")
 _PACKAGE_NAME = re.compile(
     r"^[a-z0-9][a-z0-9+.\-]+(?::[a-z0-9][a-z0-9\-]*)?(?:=[A-Za-z0-9.+~:\-]+)?$"
@@ -96,9 +95,9 @@ _CONFIG_KEYS = {
 #: apt's binary caches of the lists (``Dir::Cache::pkgcache``/``srcpkgcache``), in the
 #: adapter's cache directory when the system's are switched off (set to "").
 _APT_CACHE_FILES = {"PKGCACHE": "pkgcache.bin", "SRCPKGCACHE": "srcpkgcache.bin"}
-#: dumpavail's output written ahead (:meth:`AptAdapter.prepare_ahead`), then the apt state key.
-_AHEAD_OUTPUT_PREFIX = "apt-dumpavail-ahead-"
 _APT_CACHE_OPTIONS = {"PKGCACHE": "Dir::Cache::pkgcache", "SRCPKGCACHE": "Dir::Cache::srcpkgcache"}
+#: What earlier versions of pip-native kept in the cache directory (removed when an hour old).
+_LEGACY = ("apt-index-*", ".apt-index-*", "apt-dumpavail-ahead-*", ".apt-cache-build-*")
 _HINT = (
     "Check that apt works: `apt-get check` should succeed (run `apt-get update` "
     "if the package lists are missing)."
@@ -116,18 +115,16 @@ def _venv_hint(path: str = "~/.venvs/myproject") -> str:
 
 
 class AptAdapter:
-    """Debian packages via apt: batched queries over one parse of apt's index.
+    """Debian packages via apt: batched queries, answered by apt on a part of its lists.
 
-    The index (``apt-cache dumpavail`` for apt's candidate versions plus
-    ``dpkg-query -W`` for what is installed) is read once per adapter and, with
-    ``cache_dir``, stored on disk (an SQLite database, see
-    :mod:`~pip_native.native.apt_store`) keyed by the state of the package
-    lists, sources, preferences, apt configuration and dpkg status, so a later
-    adapter looks up the records it needs without running apt-cache. The
-    simulation of :meth:`plan_install` (``apt-get --print-uris``, or ``-s``) is stored
-    under the same key.
-    When the system switched apt's own binary cache off, the read-only apt
-    commands keep one in ``cache_dir`` (apt validates it against the lists).
+    The index is apt's candidates (``apt-cache dumpavail``) in the plan's
+    universe, the installed packages plus everything the packages asked about
+    can reach (see :mod:`~pip_native.native.apt_universe`), and ``dpkg-query
+    -W`` for what is installed. With ``cache_dir`` the universe is kept there
+    for the next plan in the same apt state (the package lists, sources,
+    preferences, apt configuration and dpkg status), and so is the simulation
+    of :meth:`plan_install` (``apt-get --print-uris`` on the universe, or
+    ``-s`` on the full lists for what it cannot tell).
 
     Virtual package names are absent from :meth:`query` (they have no version
     of their own); :meth:`closure` and :meth:`plan_install` resolve them
@@ -149,18 +146,19 @@ class AptAdapter:
         self._config: dict[str, str] | None = None
         self._cache_dir_checked = False
         self._usable_cache_dir: Path | None = None
-        self._index: AptIndex | None = None
+        self._universe: Universe | None = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._installed_records: dict[str, Record] | None = None
-        #: simulations started by simulate_ahead, with their results to come.
-        self._ahead: dict[tuple[str, ...], Future[subproc.CommandResult]] = {}
+        #: simulations started by simulate_ahead (by the names they install), to come.
+        self._ahead: dict[tuple[str, ...], Future[tuple[tuple[str, ...], subproc.CommandResult]]]
+        self._ahead = {}
         self._ahead_threads: list[threading.Thread] = []
         #: held while the binary cache is built; other apt commands wait for it.
         self._building = threading.Lock()
         self._cache_built = False
-        #: the binary cache and dumpavail started by prepare_ahead, until used or cancelled.
-        self._ahead_build: AheadBuild | None = None
         #: guards the lazy reads of the configuration and the cache directory (two threads).
         self._lock = threading.Lock()
+        self._installed_lock = threading.Lock()
         self._file_lists: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
         self._provided: dict[SystemPackage, tuple[ProvidedDistribution, ...]] = {}
 
@@ -245,46 +243,39 @@ class AptAdapter:
                     logger.debug("apt cache directory %s is not usable: %s", self._cache_dir, exc)
             if usable is not None:
                 patterns = [f"{name}.*" for name in _APT_CACHE_FILES.values()]
-                patterns += [f"{BUILD_PREFIX}*", f"{_AHEAD_OUTPUT_PREFIX}*"]
-                apt_store.remove_stale_temporaries(usable, *patterns)
+                apt_store.remove_stale_temporaries(usable, *patterns, *_LEGACY)
             self._usable_cache_dir = usable
         return self._usable_cache_dir
 
-    def _apt_cache_options(self, directory: Path | None = None) -> tuple[str, ...]:
-        """``-o Dir::Cache::pkgcache=…`` options for read-only apt commands (maybe none).
+    def _apt_cache_options(self) -> tuple[str, ...]:
+        """``-o Dir::Cache::pkgcache=…`` options for apt commands on the full lists (maybe none).
 
         Only when the system's configuration switched apt's binary cache off
-        (``Dir::Cache::pkgcache ""``, as Docker images do), so that apt does not
-        rebuild it in memory on every call, and only when ``cache_dir`` is
-        writable. apt checks the file against the package lists and the dpkg
-        status itself and writes it atomically (a temporary file renamed).
+        (``Dir::Cache::pkgcache ""``, as Docker images do), and only when
+        ``cache_dir`` is writable: the full simulation a plan falls back on
+        (:meth:`_simulation`) then finds the binary cache an earlier one built.
+        apt checks the file against the package lists and the dpkg status
+        itself and writes it atomically (a temporary file renamed).
         :meth:`_ensure_binary_cache` builds it before the first command runs.
-        The files are in ``cache_dir``, or in ``directory`` (a build ahead).
         """
         cache_dir = self._writable_cache_dir()
         if cache_dir is None:
             return ()
-        directory = directory or cache_dir
         config = self._apt_config()
         if config.get("PKGCACHE") != "":
             return ()  # enabled (or unknown): apt's own cache serves
         options: list[str] = []
         for var, option in _APT_CACHE_OPTIONS.items():
             if config.get(var) == "":
-                options += ["-o", f"{option}={directory / _APT_CACHE_FILES[var]}"]
+                options += ["-o", f"{option}={cache_dir / _APT_CACHE_FILES[var]}"]
         return tuple(options)
 
     def _ensure_binary_cache(self, options: Sequence[str]) -> None:
         """Build the binary cache file of ``options`` once, before the first command using it.
 
-        ``apt-cache gencaches`` (0.7 s on Debian's full lists) runs while any
-        other command waits: the simulation started ahead and the index read,
-        a few tenths of a second apart, used to build one each, in memory, on
-        2 CPUs. ``Debug::NoLocking``: gencaches would otherwise take dpkg's
-        frontend lock (and fail while another apt holds it), which no
-        read-only apt command of a plan does. Not when the index of this apt
-        state is stored already: it was built with it. A build started by
-        :meth:`prepare_ahead` is waited for instead.
+        ``Debug::NoLocking``: gencaches would otherwise take dpkg's frontend
+        lock (and fail while another apt holds it), which no read-only apt
+        command of a plan does.
         """
         if not options:
             return
@@ -292,152 +283,87 @@ class AptAdapter:
             if self._cache_built:
                 return
             self._cache_built = True
-            if self._ahead_build is not None and self._ahead_build.use(self._binary_cache_files()):
-                return
-            if self._index_stored():
-                return
             result = self._run(_gencaches(options), what="build apt's binary cache", check=False)
             if not result.ok:  # the command that needs it then reports apt's error
                 logger.debug("apt-cache gencaches failed: %s", result.stderr.strip())
 
-    def _index_stored(self) -> bool:
-        cache_dir = self._writable_cache_dir()
-        if cache_dir is None:
-            return False
-        return apt_store.index_path(cache_dir, self._cache_key(self._apt_config())).exists()
-
-    def _binary_cache_files(self) -> list[str]:
-        """The names of the binary cache files :meth:`_apt_cache_options` points at."""
+    def _universe_of_state(self) -> Universe:
+        """The universe of this apt state (made on first use; see
+        :mod:`~pip_native.native.apt_universe`)."""
+        with self._lock:
+            if self._universe is not None:
+                return self._universe
         config = self._apt_config()
-        return [name for var, name in _APT_CACHE_FILES.items() if config.get(var) == ""]
+        cache_dir = self._writable_cache_dir()
+        with self._lock:
+            if self._universe is None:
+                if cache_dir is not None:
+                    workdir = cache_dir / f"{UNIVERSE_PREFIX}{self._cache_key(config)}"
+                else:  # nothing kept for the next plan
+                    self._scratch = tempfile.TemporaryDirectory(prefix="pip-native-apt-")
+                    workdir = Path(self._scratch.name)
 
-    def _ahead_output(self, key: str) -> str:
-        """The name of the dumpavail output of apt state ``key`` written ahead."""
-        return f"{_AHEAD_OUTPUT_PREFIX}{key}"
+                def installed() -> Mapping[str, Record]:
+                    return self._installed(config)
+
+                builder = UniverseBuilder(
+                    lists_dir=Path(config.get("LISTS") or "/var/lib/apt/lists"),
+                    workdir=workdir,
+                    installed=installed,
+                    env=self._env,
+                    hint=_HINT,
+                    siblings=UNIVERSE_PREFIX if cache_dir is not None else None,
+                )
+                self._universe = Universe(
+                    builder,
+                    workdir=workdir,
+                    installed=installed,
+                    native_arch=config.get("ARCH", ""),
+                    dpkg_query=self._dpkg_query(config),
+                )
+            return self._universe
 
     def prepare_ahead(self) -> None:
-        """Start apt's work of a cold plan in the background: building the binary cache of
-        :meth:`_ensure_binary_cache`, then writing ``apt-cache dumpavail`` to a file.
+        """Start making the universe of a cold plan in the background: reading apt's lists
+        (0.2 s), the universe of the installed packages and apt's candidates in it.
 
-        At the start of a plan, before anyone knows whether it needs apt: the
-        build takes 0.7 s and dumpavail 0.1 s (writing 50 MB 0.1 s more), and
-        the plan's first apt command would otherwise wait that long when the
-        resolver gets to it. :meth:`finish_ahead` stops work that no apt
-        command used (a plan with nothing from apt); output finished by then is
-        kept for the next plan. Nothing starts where the index of this apt
-        state is stored; no binary cache is built where none is needed (see
-        :meth:`_apt_cache_options`).
+        At the start of a plan, before anyone knows whether it needs apt, so
+        that its first question finds the answer (nearly) ready. Nothing
+        starts where an earlier plan stored the universe of this apt state.
         """
-        if self._ahead_build is not None or self._cache_dir is None:
-            return
-
-        def prepare(directory: Path) -> list[AheadStep] | None:
-            key = self._cache_key(self._apt_config())
-            if self._writable_cache_dir() is None or self._index_stored():
-                return None
-            steps = []
-            options = self._apt_cache_options(directory)
-            if options:
-                steps.append(AheadStep(_gencaches(options), tuple(self._binary_cache_files())))
-            output = self._ahead_output(key)
-            # with the binary cache the step before moved into the cache directory
-            dumpavail = ("apt-cache", *self._apt_cache_options(), "dumpavail")
-            steps.append(AheadStep(dumpavail, (output,), stdout=output))
-            return steps
-
-        build = AheadBuild(self._cache_dir, prepare, env=self._env, hint=_HINT)
-        self._ahead_build = build
-        build.start()
+        self._universe_of_state().start()
 
     def _installed(self, config: Mapping[str, str]) -> dict[str, Record]:
         """The installed packages (``dpkg-query -W``), read once per adapter."""
-        if self._installed_records is None:
-            self._installed_records = self._read_installed(config)
-        return self._installed_records
+        with self._installed_lock:
+            if self._installed_records is None:
+                self._installed_records = self._read_installed(config)
+            return self._installed_records
 
-    def _read_installed(self, config: Mapping[str, str]) -> dict[str, Record]:
+    @staticmethod
+    def _dpkg_query(config: Mapping[str, str]) -> list[str]:
+        """``dpkg-query -W`` of the installed packages, in apt's dpkg database."""
         argv = ["dpkg-query"]
         status = config.get("STATUS")
         if status and str(Path(status).parent) != "/var/lib/dpkg":
             argv.append(f"--admindir={Path(status).parent}")
-        argv += ["-W", f"-f={DPKG_QUERY_FORMAT}"]
+        return [*argv, "-W", f"-f={DPKG_QUERY_FORMAT}"]
+
+    def _read_installed(self, config: Mapping[str, str]) -> dict[str, Record]:
+        argv = self._dpkg_query(config)
         installed = self._run(argv, what="list installed packages", timeout=120)
         return parse_dpkg_query(installed.stdout, config.get("ARCH", ""))
 
-    def _read_available(self) -> Iterator[bytes]:
-        """apt's candidates: ``apt-cache dumpavail``'s output (50 MB on Debian) in chunks,
-        as apt writes it.
-
-        Where the system's binary cache is off, pip-native's copy is built first
-        (:meth:`_ensure_binary_cache`): with it, dumpavail takes 0.08 s of apt's time
-        here and a simulation 0.7 s instead of 1.4 s.
-        """
-        options = self._apt_cache_options()
-        self._ensure_binary_cache(options)
-        chunks = subproc.stream(
-            ["apt-cache", *options, "dumpavail"],
-            what="read apt's package index",
-            env=self._env,
-            timeout=600,
-            hint=_HINT,
-        )
-        with contextlib.closing(chunks):
-            yield from chunks
-
-    def _written_ahead(self, cache_dir: Path, key: str) -> Path | None:
-        """dumpavail's output of apt state ``key``, written by :meth:`prepare_ahead` (waited
-        for), or by an earlier plan's; None if there is none."""
-        name = self._ahead_output(key)
-        if self._ahead_build is not None:
-            self._ahead_build.use([name])
-        path = cache_dir / name
-        return path if path.exists() else None
-
-    def _write_index(
-        self, cache_dir: Path, key: str, installed: Mapping[str, Record], arch: str
-    ) -> apt_store.StoredIndex | None:
-        """Store the index from the output written ahead, else from dumpavail run now;
-        None if it cannot be stored."""
-        ahead = self._written_ahead(cache_dir, key)
-        if ahead is not None:
-            try:
-                return apt_store.write_index(cache_dir, key, ahead, installed, arch)
-            except (OSError, sqlite3.Error) as exc:  # another plan took it first, say
-                logger.debug("could not store the apt index from %s: %s", ahead, exc)
-        try:
-            return apt_store.write_index(cache_dir, key, self._read_available(), installed, arch)
-        except (OSError, sqlite3.Error) as exc:
-            logger.debug("could not write the apt index cache: %s", exc)
-        return None
-
-    def index(self) -> AptIndex:
-        """The package index (read on first use, then kept for the adapter's lifetime).
-
-        With a writable ``cache_dir`` it is stored there (apt's output and where
-        each record is in it) and records are read as closures need them;
-        without one the output is kept in memory.
-        """
-        if self._index is None:
-            config = self._apt_config()
-            arch = config.get("ARCH", "")
-            key = self._cache_key(config)
-            cache_dir = self._writable_cache_dir()
-            stored = apt_store.load_index(cache_dir, key) if cache_dir is not None else None
-            if stored is None:
-                installed = self._installed(config)
-                if cache_dir is not None:
-                    stored = self._write_index(cache_dir, key, installed, arch)
-                if stored is None:
-                    self._index = index_in_memory(b"".join(self._read_available()), installed, arch)
-                    return self._index
-            self._index = AptIndex(stored.available, stored.installed, arch, stored.providers)
-        return self._index
+    def index(self, names: Collection[str] = ()) -> AptIndex:
+        """The index of a universe holding ``names``: apt's candidates of the installed
+        packages, of ``names`` and of everything they reach, and what is installed."""
+        return self._universe_of_state().cover(names)
 
     # -- NativeAdapter -------------------------------------------------------
 
     def query(self, names: Collection[str]) -> Mapping[str, SystemPackage]:
         """Candidate and installed versions of ``names`` (unknown and virtual names are absent)."""
-        index = self.index()
+        index = self.index(names)
         found: dict[str, SystemPackage] = {}
         for name in names:
             key = index.key_for(name)
@@ -460,10 +386,7 @@ class AptAdapter:
         """The installed ones of ``names`` at their installed version, from ``dpkg-query -W``
         alone: whether an installed copy of a project belongs to a Debian package needs
         no package index (a plan that needs nothing from apt never reads it)."""
-        if self._index is not None:
-            records = self._index.installed
-        else:
-            records = self._installed(self._apt_config())
+        records = self._installed(self._apt_config())
         found: dict[str, SystemPackage] = {}
         for name in names:
             record = records.get(name)
@@ -494,7 +417,7 @@ class AptAdapter:
                 installed_version=selected.installed_version,
                 arch=selected.record.arch or None,
             )
-            for selected in self.index().closure(name)
+            for selected in self.index([name]).closure(name)
         )
 
     def _installed_dists(
@@ -642,63 +565,64 @@ class AptAdapter:
     def _simulation(self, requested: Sequence[str]) -> tuple[tuple[str, ...], Simulation]:
         """What ``apt-get install`` of ``requested`` would do, and the command that said so.
 
-        ``apt-get --print-uris`` first: it lists the files apt would fetch after
-        the same dependency resolution, without ``-s``'s dry run of dpkg's
-        ordering (0.45 s instead of 1.0 s for one package here, 0.8 s instead of
-        1.5 s for scikit-learn's 34). When that is not the whole answer (a
-        removal, anything unusual, an error), ``apt-get -s`` tells, and its
-        messages are the ones reported.
+        ``apt-get --print-uris`` on the plan's universe first (see
+        :mod:`~pip_native.native.apt_universe`; 0.04 s where the full lists take
+        0.3-1.0 s): it lists the files apt would fetch after the same dependency
+        resolution, without ``-s``'s dry run of dpkg's ordering. When that is not
+        a plain set of installs (a removal, anything unusual, an error),
+        ``apt-get -s`` on the full lists tells, and its messages are the ones
+        reported.
         """
-        fast = self._simulation_argv(requested)
-        if fast[1] == "--print-uris":
-            result = self._simulate(fast)
-            if result.ok:
-                simulation = parse_print_uris(result.stdout, self._apt_config().get("ARCH", ""))
-                if simulation is not None:
-                    return fast, simulation
-        argv = self._simulation_argv(requested, fast=False)
-        result = self._simulate(argv)
+        ahead = self._ahead.get(tuple(requested))
+        fast, result = ahead.result() if ahead is not None else self._simulate_reduced(requested)
+        if result.ok:
+            simulation = parse_print_uris(result.stdout, self._apt_config().get("ARCH", ""))
+            if simulation is not None:
+                return fast, simulation
+        argv = (
+            "apt-get",
+            "-s",
+            "-o",
+            "Debug::NoLocking=1",
+            *self._apt_cache_options(),
+            "install",
+            "--no-install-recommends",
+            *requested,
+        )
+        result = self._simulate_now(argv, full=True)
         if not result.ok:
             self._raise_simulation_error(requested, result)
         return argv, parse_simulation(result.stdout)
 
-    def _simulation_argv(self, requested: Sequence[str], *, fast: bool = True) -> tuple[str, ...]:
-        """``apt-get --print-uris`` (``fast``, with a cache directory) or ``apt-get -s``.
+    def _simulate_reduced(
+        self, requested: Sequence[str]
+    ) -> tuple[tuple[str, ...], subproc.CommandResult]:
+        """``apt-get --print-uris`` of ``requested`` on a universe holding them.
 
-        ``-V`` lists versions (an upgrade's installed one). For --print-uris,
+        ``-V`` lists versions (an upgrade's installed one).
         ``Dir::Cache::Archives`` is an empty directory of pip-native's, so that
         apt lists every file (not those it has already downloaded); apt writes
         nothing there and takes no lock (``Debug::NoLocking``).
         """
-        options = ("-o", "Debug::NoLocking=1", *self._apt_cache_options())
-        empty = self._empty_archives() if fast else None
-        if empty is None:
-            return ("apt-get", "-s", *options, "install", "--no-install-recommends", *requested)
-        return (
+        universe = self._universe_of_state()
+        universe.cover(requested)
+        empty = universe.workdir / "empty-archives"
+        empty.mkdir(exist_ok=True)
+        argv = (
             "apt-get",
             "--print-uris",
             "-q",
             "-V",
-            *options,
+            "-o",
+            "Debug::NoLocking=1",
+            *universe.options(),
             "-o",
             f"Dir::Cache::Archives={empty}",
             "install",
             "--no-install-recommends",
             *requested,
         )
-
-    def _empty_archives(self) -> Path | None:
-        """An empty directory in ``cache_dir`` to stand for apt's ``Dir::Cache::Archives``."""
-        cache_dir = self._writable_cache_dir()
-        if cache_dir is None:
-            return None
-        empty = cache_dir / "empty-archives"
-        try:
-            empty.mkdir(exist_ok=True)
-        except OSError as exc:
-            logger.debug("cannot create %s: %s", empty, exc)
-            return None
-        return empty
+        return argv, self._simulate_now(argv, full=False)
 
     # -- SimulatesAhead ------------------------------------------------------
 
@@ -707,9 +631,7 @@ class AptAdapter:
 
         :meth:`plan_install` of the same names waits for it instead of running
         apt-get itself; a guess that the plan does not confirm costs only the
-        CPU time. It needs only the dpkg status, not the package index, so it
-        can run while the index is read. Invalid or no names start nothing
-        (plan_install reports them).
+        CPU time. Invalid or no names start nothing (plan_install reports them).
         """
         try:
             requested = self._checked(names)
@@ -718,17 +640,14 @@ class AptAdapter:
         # The plan keeps installed packages, so it never names them.
         installed = self.installed(requested)
         wanted = tuple(n for n in requested if n not in installed)
-        if not wanted:
+        if not wanted or wanted in self._ahead:
             return
-        argv = self._simulation_argv(wanted)
-        if argv in self._ahead:
-            return
-        future: Future[subproc.CommandResult] = Future()
-        self._ahead[argv] = future
+        future: Future[tuple[tuple[str, ...], subproc.CommandResult]] = Future()
+        self._ahead[wanted] = future
 
         def run() -> None:
             try:
-                future.set_result(self._simulate_now(argv))
+                future.set_result(self._simulate_reduced(wanted))
             except BaseException as exc:  # handed to plan_install, which raises it
                 future.set_exception(exc)
 
@@ -737,22 +656,16 @@ class AptAdapter:
         thread.start()
 
     def finish_ahead(self) -> None:
-        """Wait for the simulations started ahead (a few tenths of a second at most); stop
-        a binary cache build that no command used."""
+        """Wait for the simulations and the universe started ahead (a few tenths of a second
+        at most)."""
         for thread in self._ahead_threads:
             thread.join()
-        if self._ahead_build is not None:
-            self._ahead_build.cancel()
+        if self._universe is not None:
+            self._universe.finish()
 
-    def _simulate(self, argv: tuple[str, ...]) -> subproc.CommandResult:
-        """The result of the simulation command ``argv``: started ahead, stored, or run now."""
-        ahead = self._ahead.get(argv)
-        if ahead is not None:
-            return ahead.result()
-        return self._simulate_now(argv)
-
-    def _simulate_now(self, argv: tuple[str, ...]) -> subproc.CommandResult:
-        """Run ``argv``, or reuse its result from the same apt state."""
+    def _simulate_now(self, argv: tuple[str, ...], *, full: bool) -> subproc.CommandResult:
+        """Run ``argv`` (on the ``full`` lists or a universe), or reuse its result from the
+        same apt state."""
         cache_dir = self._writable_cache_dir()
         if cache_dir is None:
             return self._run(argv, what="simulate the apt installation", check=False)
@@ -761,7 +674,8 @@ class AptAdapter:
         cached = apt_store.load_simulation(cache_dir, key, argv, self._env)
         if cached is not None:
             return cached
-        self._ensure_binary_cache(self._apt_cache_options())
+        if full:
+            self._ensure_binary_cache(self._apt_cache_options())
         result = self._run(argv, what="simulate the apt installation", check=False)
         if result.ok and self._cache_key(config) == key:  # the state did not change meanwhile
             apt_store.store_simulation(cache_dir, key, result, self._env)

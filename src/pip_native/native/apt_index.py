@@ -197,12 +197,13 @@ def parse_provides_field(text: str) -> list[tuple[str, str | None]]:
 class AptIndex:
     """Candidate and installed package versions, and dependency closures over them.
 
-    ``available`` holds apt's candidate version of every package (from
-    ``apt-cache dumpavail``), ``installed`` what dpkg has on disk. Both are
-    keyed by package name (``name:arch`` for foreign architectures). Any
-    mapping will do: the adapter passes dicts, or mappings that read records
-    from the on-disk index as they are asked for (with its ``providers``
-    table), and closures only look up the names they reach.
+    ``available`` holds apt's candidate version of each package (from
+    ``apt-cache dumpavail`` on a universe closed under dependencies, see
+    :mod:`~pip_native.native.apt_universe`), ``installed`` what dpkg has on
+    disk. Both are keyed by package name (``name:arch`` for foreign
+    architectures). Any mapping will do: the adapter passes one that parses
+    a record when it is first looked up (with the ``providers`` table), and
+    closures only look up the names they reach.
     """
 
     def __init__(

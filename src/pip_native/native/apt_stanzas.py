@@ -1,11 +1,11 @@
 """``apt-cache dumpavail`` output kept as apt wrote it: where each stanza is, and reading one.
 
-A cold plan reads apt's whole index (some 60,000 stanzas, 50 MB on Debian) and
-then looks at a few hundred records. So the output is not parsed: it is kept
-(in a file of the index cache, or in memory) and scanned for the key and
-offsets of each stanza and for every Provides field, which the providers table
-needs all of (:func:`iter_stanzas`, 0.13 s for Debian's index where parsing
-every stanza took 0.33 s). A record is parsed when it is looked up
+A plan's index is dumpavail's output on its universe (see
+:mod:`~pip_native.native.apt_universe`): apt's candidates of a thousand or more
+packages, of which closures look at a few hundred. So the output is not parsed:
+it is scanned for the key and offsets of each stanza and for every Provides
+field, which the providers table needs all of (:func:`iter_stanzas`, 0.13 s for
+all of Debian's 63,000 stanzas), and a record is parsed when it is looked up
 (:class:`StanzaRecords`).
 
 apt writes Package as the first field of each stanza (its canonical field
@@ -241,8 +241,7 @@ class StanzaRecords(Mapping[str, Record]):
 
 
 def index_in_memory(output: bytes, installed: Mapping[str, Record], native_arch: str) -> AptIndex:
-    """An :class:`AptIndex` over dumpavail ``output`` held in memory (where no cache
-    directory can keep it)."""
+    """An :class:`AptIndex` over dumpavail ``output`` held in memory."""
     spans: dict[str, tuple[int, int]] = {}
     provided: dict[str, str] = {}
     for stanzas in iter_stanzas([output], native_arch):

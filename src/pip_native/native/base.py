@@ -180,7 +180,7 @@ class PreparesAhead(Protocol):
     """
 
     def prepare_ahead(self) -> None:
-        """Start work (such as building a cache of the package lists) in the background."""
+        """Start work (such as reading the package lists) in the background."""
 
     def finish_ahead(self) -> None:
         """Wait for or stop the work started ahead."""

@@ -1,0 +1,434 @@
+"""The universe a plan asks apt about: its lists directory and index, kept between plans.
+
+:mod:`~pip_native.native.apt_lists` explains the idea: apt answers on a lists
+directory holding only the installed packages, the packages a plan asks about
+and everything they reach. :class:`UniverseBuilder` reads the lists (once),
+grows the universe as the plan asks about more names, and writes each universe's
+lists directory and ``apt-cache dumpavail`` output (apt's candidates in it) into a
+work directory of pip-native's cache, keyed by the apt state. :class:`Universe`
+is what the adapter holds: the index of the current universe, from the builder,
+or from what an earlier plan in the same apt state stored (then no list is
+read at all).
+
+Work directory layout (``apt-universe-<apt state key>/``):
+
+- ``raw/``: the lists decompressed, one file each, as :class:`PackageLists` scans them;
+- ``u-<digest>/``: a universe's lists directory (its digest: the sorted names in it
+  that apt knows), with ``u-<digest>.avail`` beside it, written once;
+- ``universe.json``: the names of the newest universe (every name reached, known to
+  apt or not) and its digest, which the next plan starts from.
+
+Each is written under a temporary name and renamed, so plans running at once
+share them safely; a universe only grows, and any closed universe gives apt's
+answer, so whichever ``universe.json`` wins is right.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pip_native import subproc
+from pip_native.errors import PipNativeError
+from pip_native.native.apt_index import parse_dpkg_query
+from pip_native.native.apt_lists import PackageLists, installed_dependencies, reduced_options
+from pip_native.native.apt_stanzas import index_in_memory
+from pip_native.paths import write_atomically
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+
+    from pip_native.native.apt_index import AptIndex, Record
+
+__all__ = ["UNIVERSE_PREFIX", "Covered", "Universe", "UniverseBuilder"]
+
+logger = logging.getLogger(__name__)
+
+UNIVERSE_PREFIX = "apt-universe-"
+"""Name prefix of the work directories in the adapter's cache directory."""
+_FORMAT = 1
+_STORED = "universe.json"
+_LOCK = ".lock"
+#: The processes :meth:`Universe.start` started, by work directory: a second adapter of the
+#: same process (the planner's, after the command line's) waits for the first one's.
+_STARTED: dict[Path, subproc.Started] = {}
+_STARTED_LOCK = threading.Lock()
+_STALE_SECONDS = 3600
+
+
+def _bare(name: str) -> str:
+    return name.partition(":")[0]
+
+
+@dataclass(frozen=True)
+class Covered:
+    """A closed universe: every name in it, its lists directory and dumpavail output."""
+
+    names: frozenset[str]
+    directory: Path
+    avail: Path
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _move_into_place(built: Path, path: Path) -> None:
+    """Rename ``built`` to ``path``, unless another plan put one there first (then keep that)."""
+    try:
+        built.rename(path)
+    except OSError:
+        if not path.exists():
+            raise
+        if built.is_dir():
+            shutil.rmtree(built, ignore_errors=True)
+        else:
+            built.unlink(missing_ok=True)
+
+
+def load_stored(workdir: Path) -> Covered | None:
+    """The universe an earlier plan stored in ``workdir``, if whole; else None."""
+    try:
+        entry = json.loads((workdir / _STORED).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("format") != _FORMAT:
+        return None
+    digest, names = entry.get("digest"), entry.get("names")
+    if not isinstance(digest, str) or not isinstance(names, list):
+        return None
+    covered = Covered(
+        frozenset(n for n in names if isinstance(n, str)),
+        workdir / f"u-{digest}",
+        workdir / f"u-{digest}.avail",
+    )
+    if not (covered.directory.is_dir() and covered.avail.is_file()):
+        return None
+    return covered
+
+
+class UniverseBuilder:
+    """Grows the universe and writes its files into ``workdir`` (see the module's text).
+
+    ``installed`` gives dpkg's records (the universe starts from every
+    installed package); ``lists_dir`` is apt's lists directory. Work
+    directories named ``siblings`` + anything beside ``workdir`` are other apt
+    states': the builder removes them once an hour old. Thread-safe: one
+    universe per builder, grown under a lock.
+    """
+
+    def __init__(
+        self,
+        *,
+        lists_dir: Path,
+        workdir: Path,
+        installed: Callable[[], Mapping[str, Record]],
+        env: Mapping[str, str],
+        hint: str,
+        siblings: str | None = None,
+    ) -> None:
+        self._lists_dir = lists_dir
+        self._siblings = siblings
+        self._workdir = workdir
+        self._installed = installed
+        self._env = env
+        self._hint = hint
+        self._lock = threading.Lock()
+        self._lists: PackageLists | None = None
+        self._dependencies: dict[str, set[str]] = {}
+        self._names: set[str] | None = None
+        self._covered: Covered | None = None
+
+    def start_first(self, dpkg_query: Sequence[str], native_arch: str) -> subproc.Started:
+        """Start :func:`main` in a new interpreter: it makes the first universe into the
+        work directory (the same as :meth:`cover` of nothing), where :func:`load_stored`
+        then finds it."""
+        request = {
+            "lists": str(self._lists_dir),
+            "workdir": str(self._workdir),
+            "dpkg_query": list(dpkg_query),
+            "arch": native_arch,
+            "env": dict(self._env),
+            "hint": self._hint,
+            "siblings": self._siblings,
+        }
+        # where this pip_native comes from, whatever put it on sys.path
+        source = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p)
+        return subproc.start(
+            [sys.executable, "-m", __name__, json.dumps(request)],
+            what="make apt's universe",
+            env={**self._env, "PYTHONPATH": path},
+            hint=self._hint,
+        )
+
+    def cover(self, names: Iterable[str]) -> Covered:
+        """The universe grown to hold ``names`` (and what they reach), its files written.
+
+        Under the work directory's lock: another process making a universe of this apt
+        state (the one :meth:`start_first` started, say) is waited for, and its work used.
+        """
+        with self._lock, self._locked():
+            lists = self._read()
+            if self._names is None:
+                stored = load_stored(self._workdir)
+                self._names = set(stored.names) if stored is not None else set()
+                self._dependencies = installed_dependencies(self._installed())
+                lists.reach(self._dependencies, self._dependencies, self._names)
+            added = lists.reach(names, self._dependencies, self._names)
+            if self._covered is None or any(lists.knows(name) for name in added):
+                self._covered = self._write(lists, self._names)
+            elif added:
+                self._covered = Covered(
+                    frozenset(self._names), self._covered.directory, self._covered.avail
+                )
+                self._store(self._covered)
+            return self._covered
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        if not self._workdir.is_dir():
+            self._workdir.mkdir(parents=True, exist_ok=True)
+            if self._siblings is not None:
+                for other in self._workdir.parent.glob(f"{self._siblings}*"):
+                    if other != self._workdir:
+                        _remove_if_stale(other)
+        with open(self._workdir / _LOCK, "a") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def busy(self) -> bool:
+        """Whether another process holds the work directory's lock (making a universe)."""
+        try:
+            with open(self._workdir / _LOCK, "a") as lock:
+                try:
+                    fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        except OSError:  # no work directory yet
+            return False
+        return False
+
+    def _read(self) -> PackageLists:
+        if self._lists is None:
+            self._lists = PackageLists.read(
+                self._lists_dir, copies=self._workdir / "raw", env=self._env, hint=self._hint
+            )
+        return self._lists
+
+    def _write(self, lists: PackageLists, names: set[str]) -> Covered:
+        known = sorted(name for name in names if lists.knows(name))
+        digest = hashlib.sha256("\n".join(known).encode()).hexdigest()[:24]
+        covered = Covered(
+            frozenset(names),
+            self._workdir / f"u-{digest}",
+            self._workdir / f"u-{digest}.avail",
+        )
+        if not covered.directory.is_dir():
+            building = _temporary(covered.directory)
+            try:
+                lists.write(building, known)
+                _move_into_place(building, covered.directory)
+            finally:
+                shutil.rmtree(building, ignore_errors=True)
+        if not covered.avail.is_file():
+            building = _temporary(covered.avail)
+            try:
+                command = subproc.start(
+                    ["apt-cache", *reduced_options(covered.directory), "dumpavail"],
+                    what="read apt's candidates",
+                    env=self._env,
+                    hint=self._hint,
+                    stdout=building,
+                )
+                command.wait(timeout=600, check=True)
+                _move_into_place(building, covered.avail)
+            finally:
+                building.unlink(missing_ok=True)
+        self._store(covered)
+        return covered
+
+    def _store(self, covered: Covered) -> None:
+        entry = {
+            "format": _FORMAT,
+            "digest": covered.directory.name[2:],
+            "names": sorted(covered.names),
+        }
+        try:
+            write_atomically(self._workdir / _STORED, json.dumps(entry).encode())
+        except OSError as exc:
+            logger.debug("could not store the apt universe: %s", exc)
+        _remove_old(self._workdir, keep=covered.directory.name)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _remove_if_stale(path: Path) -> None:
+    """Remove ``path`` (a file or a directory) if not changed for an hour: plans in
+    progress may still read newer ones."""
+    with contextlib.suppress(OSError):
+        if path.lstat().st_mtime < time.time() - _STALE_SECONDS:
+            _remove(path)
+
+
+def _remove_old(workdir: Path, keep: str) -> None:
+    """Remove other universes' files (and temporaries of killed plans) an hour old."""
+    for path in [*workdir.glob("u-*"), *workdir.glob(".*-*")]:
+        if path.name not in (keep, f"{keep}.avail"):
+            _remove_if_stale(path)
+
+
+class Universe:
+    """The adapter's view: the index of the current universe, grown on demand.
+
+    :meth:`start` loads a stored universe, else starts making the first one in
+    a process of its own (:func:`main`): reading the lists is 0.2 s of Python
+    work, which in a thread would hold the interpreter lock the resolver needs.
+    :meth:`cover` waits for it, then grows the universe in this process when a
+    plan asks about a name outside it (from the tables the process kept: a few
+    hundredths of a second).
+    """
+
+    def __init__(
+        self,
+        builder: UniverseBuilder,
+        *,
+        workdir: Path,
+        installed: Callable[[], Mapping[str, Record]],
+        native_arch: str,
+        dpkg_query: Sequence[str],
+    ) -> None:
+        self._builder = builder
+        self._workdir = workdir
+        self._installed = installed
+        self._native_arch = native_arch
+        self._dpkg_query = tuple(dpkg_query)
+        self._lock = threading.Lock()
+        self._covered: Covered | None = None
+        self._index: AptIndex | None = None
+        self._child: subproc.Started | None = None
+        self._used = False
+
+    def start(self) -> None:
+        """Begin making the first universe in the background (unless one is stored, or
+        this process started it already: see :func:`~pip_native.native.registry.start_ahead`)."""
+        with self._lock:
+            if self._covered is not None or self._child is not None or self._used:
+                return
+            self._covered = load_stored(self._workdir)
+            if self._covered is not None:
+                return
+            with _STARTED_LOCK:
+                child = _STARTED.get(self._workdir)
+                if child is None:
+                    if self._builder.busy():
+                        return  # another process is making it: cover() waits for its lock
+                    child = self._builder.start_first(self._dpkg_query, self._native_arch)
+                    _STARTED[self._workdir] = child
+            self._child = child
+
+    def finish(self) -> None:
+        """Stop the background work if no question used it (its finished files stay)."""
+        with self._lock:
+            child, self._child = self._child, None
+        if child is not None:
+            child.kill()
+            if not child.wait(timeout=60).ok:  # killed while writing: its temporaries go
+                for path in self._workdir.glob(f".*-{child.pid}-*"):
+                    _remove(path)
+            self._forget(child)
+
+    def _forget(self, child: subproc.Started) -> None:
+        with _STARTED_LOCK:
+            if _STARTED.get(self._workdir) is child:
+                del _STARTED[self._workdir]
+
+    def _wait_for_child(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            result = child.wait(timeout=600)
+            self._forget(child)
+            if not result.ok:  # this process tries again, and reports what fails
+                logger.debug("making the first apt universe failed: %s", result.stderr.strip())
+
+    def cover(self, names: Collection[str]) -> AptIndex:
+        """The index of a universe holding ``names``."""
+        with self._lock:
+            self._used = True
+            self._wait_for_child()
+            if self._covered is None:
+                self._covered = load_stored(self._workdir)
+            wanted = {_bare(name) for name in names}
+            if self._covered is None or not wanted <= self._covered.names:
+                covered = self._builder.cover(wanted)
+                if self._covered is None or covered.directory != self._covered.directory:
+                    self._index = None
+                self._covered = covered
+            if self._index is None:
+                self._index = index_in_memory(
+                    self._covered.avail.read_bytes(), self._installed(), self._native_arch
+                )
+            return self._index
+
+    @property
+    def workdir(self) -> Path:
+        return self._workdir
+
+    def options(self) -> tuple[str, ...]:
+        """apt options for the current universe (after :meth:`cover`)."""
+        assert self._covered is not None
+        return reduced_options(self._covered.directory)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m pip_native.native.apt_universe REQUEST``: make the first universe of a
+    plan (:meth:`UniverseBuilder.start_first` writes the JSON ``REQUEST``), then exit."""
+    request = json.loads((sys.argv[1:] if argv is None else argv)[0])
+    env = dict(request["env"])
+
+    def installed() -> Mapping[str, Record]:
+        result = subproc.run(
+            request["dpkg_query"], what="list installed packages", env=env, timeout=120
+        )
+        return parse_dpkg_query(result.stdout, request["arch"])
+
+    builder = UniverseBuilder(
+        lists_dir=Path(request["lists"]),
+        workdir=Path(request["workdir"]),
+        installed=installed,
+        env=env,
+        hint=request["hint"],
+        siblings=request["siblings"],
+    )
+    try:
+        builder.cover(())
+    except PipNativeError as exc:
+        sys.stderr.write(exc.render() + "\n")  # the parent logs it, then tries itself
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
