@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -49,7 +49,56 @@ def planned(world: World, mocker: MockerFixture) -> list[InstallRequest]:
 
     mocker.patch.object(commands_module, "make_plan", fake_make_plan)
     mocker.patch.object(cli, "start_probe", fake_start_probe)
+    mocker.patch.object(cli, "start_ahead", ahead.start)
     return seen
+
+
+class Ahead:
+    """Stands in for ``registry.start_ahead`` (which would start apt's universe): logs the
+    names it is given, and the stops."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+    def start(self, name: str | None) -> Callable[[], None]:
+        self.log.append(f"start {name}")
+        return lambda: self.log.append(f"stop {name}")
+
+
+ahead = Ahead()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ahead() -> None:
+    ahead.log.clear()
+
+
+def test_the_backend_named_starts_its_work_ahead_until_the_command_ends(
+    planned: list[InstallRequest],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
+) -> None:
+    """apt's universe starts as soon as the arguments name the backend; it is stopped when
+    the command ends, whatever the end."""
+    monkeypatch.delenv("PIP_NATIVE_FROM", raising=False)
+    assert run(capsys, "plan", "-q", "--native-from=apt", "requests")[0] == 0
+    assert ahead.log == ["start apt", "stop apt"]
+    ahead.log.clear()
+    monkeypatch.setenv("PIP_NATIVE_FROM", "dnf")
+    assert run(capsys, "plan", "-q", "requests")[0] == 0
+    assert ahead.log == ["start dnf", "stop dnf"]
+    ahead.log.clear()
+    # --refresh updates the lists first: nothing ahead of it
+    mocker.patch("pip_native.executor._is_root", return_value=True)
+    calls = mocker.patch("pip_native.subproc.run")
+    assert run(capsys, "plan", "-q", "--native-from=apt", "--refresh", "requests")[0] == 0
+    assert [c.args[0] for c in calls.call_args_list] == [["apt-get", "update"]]
+    assert ahead.log == ["start None", "stop None"]
+    ahead.log.clear()
+    mocker.patch.object(commands_module, "make_plan", side_effect=KeyboardInterrupt)
+    assert run(capsys, "plan", "-q", "--native-from=apt", "requests")[0] == cli.EXIT_INTERRUPTED
+    assert ahead.log == ["start apt", "stop apt"]
 
 
 def test_dry_run_prints_the_plan_and_runs_nothing(

@@ -194,3 +194,27 @@ def test_the_header_says_where_native_from_came_from(
     argv: list[str], environ: dict[str, str], source: str
 ) -> None:
     assert pip_hook.native_from_source(argv, environ) == source
+
+
+def test_the_backends_work_ahead_starts_with_the_probe_and_always_stops(mocker: Any) -> None:
+    """apt's universe starts as the hook starts, before its imports; it is stopped however
+    planning ends."""
+    from pip_native.native import registry
+
+    log: list[str] = []
+
+    def start(name: str | None) -> Any:
+        log.append(f"start {name}")
+        return lambda: log.append("stop")
+
+    mocker.patch.object(registry, "start_ahead", start)
+    mocker.patch("pip_native.environment.start_probe", return_value=None)
+    inner = mocker.patch.object(pip_hook, "_plan_and_install", return_value=0)
+    options = optparse.Values({"native_from": "apt"})
+    assert pip_hook._split_install_unlocked(object(), lambda *a: 0, options, ["flask"]) == 0
+    assert log == ["start apt", "stop"]
+    assert inner.call_args.args[3] == ["flask"]
+    inner.side_effect = KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        pip_hook._split_install_unlocked(object(), lambda *a: 0, options, [])
+    assert log == ["start apt", "stop", "start apt", "stop"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 from packaging.version import Version
@@ -296,3 +296,44 @@ def test_refresh_commands_per_backend() -> None:
     assert refresh_command("apt") == (("apt-get", "update"), True)
     assert refresh_command("brew") == (("brew", "update"), False)
     assert refresh_command("conda") is None
+
+
+# -- start_ahead -------------------------------------------------------------------
+
+
+class AheadAdapter:
+    """An adapter with work ahead, logging what it is asked."""
+
+    log: ClassVar[list[str]] = []
+    fail = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.log.append(f"made in {kwargs['cache_dir'].name}")
+
+    def prepare_ahead(self) -> None:
+        if self.fail:
+            raise OSError("apt-config is missing")
+        self.log.append("prepare_ahead")
+
+    def finish_ahead(self) -> None:
+        self.log.append("finish_ahead")
+
+
+def test_start_ahead_prepares_an_adapter_in_a_thread_and_finishes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(registry, "_adapter_class", lambda name: AheadAdapter)
+    AheadAdapter.log = []
+    stop = registry.start_ahead(" APT ")
+    stop()
+    assert AheadAdapter.log == ["made in apt", "prepare_ahead", "finish_ahead"]
+    AheadAdapter.log = []
+    for name in (None, "", "auto", "none", "yum"):  # nothing to start
+        registry.start_ahead(name)()
+    assert AheadAdapter.log == []
+    AheadAdapter.fail = True
+    try:
+        registry.start_ahead("apt")()  # the plan's own adapter meets the failure and says so
+    finally:
+        AheadAdapter.fail = False
+    assert AheadAdapter.log == ["made in apt", "finish_ahead"]

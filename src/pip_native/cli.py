@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from pip_native import __version__
 from pip_native.environment import start_probe
 from pip_native.errors import EXIT_INTERRUPTED, PipNativeError, UsageError
 from pip_native.native.base import NO_BACKEND
-from pip_native.native.registry import CHOICES
+from pip_native.native.registry import CHOICES, start_ahead
 
 __all__ = ["main"]
 
@@ -209,9 +210,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             # install probes it once it holds the environment's lock, so that what it
             # sees is what it changes (another run may be installing into it meanwhile).
             probing = start_probe(args.python) if dry_run else None
-            from pip_native import commands
+            # So does the backend's work ahead (apt's universe), when the command line
+            # or the environment names the backend (not before --refresh changes its lists).
+            named = args.native_from or os.environ.get("PIP_NATIVE_FROM")
+            stop_ahead = start_ahead(None if args.refresh else named)
+            try:
+                from pip_native import commands
 
-            return commands.install(args, dry_run=dry_run, probing=probing)
+                return commands.install(args, dry_run=dry_run, probing=probing)
+            finally:
+                stop_ahead()
         if args.command == "map":
             from pip_native import commands
 

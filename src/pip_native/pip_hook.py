@@ -27,7 +27,12 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from pip_native.environment import TargetEnvironment
 
 __all__ = ["patch_install_module", "wrapped_spec"]
 
@@ -227,12 +232,31 @@ def _split_install_unlocked(
 ) -> int:
     # Everything needed is imported here, before pip's own run starts: pip >= 26.3
     # refuses new imports once installation has started (the report is dumped after it).
+    from pip_native.environment import start_probe
+
+    # The target is this interpreter: its probe (a process) runs while the rest is imported,
+    # and so does the backend's work ahead (apt's universe).
+    probing = start_probe(sys.executable)
+    from pip_native.native.registry import start_ahead
+
+    stop_ahead = start_ahead(options.native_from)
+    try:
+        return _plan_and_install(command, original_run, options, args, probing, stop_ahead)
+    finally:
+        stop_ahead()
+
+
+def _plan_and_install(
+    command: Any,
+    original_run: Callable[..., int],
+    options: optparse.Values,
+    args: list[str],
+    probing: Future[TargetEnvironment],
+    stop_ahead: Callable[[], None],
+) -> int:
     from pathlib import Path
 
-    from pip_native.environment import probe, start_probe
-
-    # The target is this interpreter: its probe (a process) runs while the rest is imported.
-    probing = start_probe(sys.executable)
+    from pip_native.environment import probe
     from pip_native.errors import CommandFailed, PipNativeError, UsageError
     from pip_native.executor import ExecutionResult, execute
     from pip_native.index.config import IndexConfig
@@ -299,6 +323,7 @@ def _split_install_unlocked(
             probing=probing,
         )
         planned = make_plan(request)
+        stop_ahead()  # not held over the install
         if not quiet:
             out = sys.stderr if report_path == "-" else sys.stdout
             out.write("pip-native: " + planned.header())
