@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -129,6 +133,55 @@ def test_started_command_can_be_killed(tmp_path: Path) -> None:
     assert result.returncode < 0 and not result.ok
     assert not marker.exists()
     started.kill()  # a second time: nothing to stop
+
+
+def test_a_started_group_is_killed_with_the_commands_it_started(tmp_path: Path) -> None:
+    """apt's universe process runs apt-helper and apt-cache: stopping it stops them too."""
+    pidfile = tmp_path / "grandchild"
+    code = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    )
+    for group in (True, False):
+        pidfile.unlink(missing_ok=True)
+        started = subproc.start([sys.executable, "-c", code], what="wait", new_group=group)
+        deadline = time.monotonic() + 30
+        while not pidfile.exists() or not pidfile.read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        grandchild = int(pidfile.read_text())
+        started.kill()
+        if not group:  # it runs on (and holds the output pipes open, so wait would too)
+            time.sleep(0.2)
+            assert _running(grandchild)
+            os.kill(grandchild, signal.SIGKILL)
+        assert started.wait(timeout=60).returncode < 0
+        deadline = time.monotonic() + 10
+        while _running(grandchild) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not _running(grandchild)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (not a zombie waiting for its reaper)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_started_command_waited_for_from_two_threads() -> None:
+    started = subproc.start([sys.executable, "-c", "print('once')"], what="run it")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: started.wait(timeout=60), range(2)))
+    assert results[0] is results[1]
+    assert results[0].stdout == "once\n"
+    with pytest.raises(CommandFailed, match="exited with status 3"):
+        subproc.start([sys.executable, "-c", "raise SystemExit(3)"], what="fail").wait(
+            timeout=60, check=True
+        )
 
 
 def test_started_command_timeout_kills_it() -> None:

@@ -6,8 +6,10 @@ One place for timeouts, environment, logging and turning failures into
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -95,9 +97,11 @@ def _popen(
     stderr: int | IO[bytes],
     text: bool,
     stdout: int | IO[bytes] = subprocess.PIPE,
+    new_group: bool = False,
 ) -> subprocess.Popen[Any]:
-    """Start ``args`` with stdout piped (or to ``stdout``) and no stdin; a missing
-    executable raises :class:`CommandFailed` (see :func:`stream` and :func:`start`)."""
+    """Start ``args`` with stdout piped (or to ``stdout``) and no stdin (in a session and
+    process group of its own with ``new_group``); a missing executable raises
+    :class:`CommandFailed` (see :func:`stream` and :func:`start`)."""
     try:
         return subprocess.Popen(
             args,
@@ -106,6 +110,7 @@ def _popen(
             stderr=stderr,
             stdin=subprocess.DEVNULL,
             text=text,
+            start_new_session=new_group,
         )
     except FileNotFoundError as exc:
         raise _not_found(args, what, hint) from exc
@@ -220,9 +225,15 @@ class Started:
     """A command running in the background (see :func:`start`)."""
 
     def __init__(
-        self, proc: subprocess.Popen[str], args: tuple[str, ...], what: str, hint: str | None
+        self,
+        proc: subprocess.Popen[str],
+        args: tuple[str, ...],
+        what: str,
+        hint: str | None,
+        group: bool = False,
     ) -> None:
         self._proc = proc
+        self._group = group
         self._args = args
         self._what = what
         self._hint = hint
@@ -253,9 +264,14 @@ class Started:
         return self._proc.pid
 
     def kill(self) -> None:
-        """Stop it now (SIGKILL); :meth:`wait` then returns its negative status."""
+        """Stop it now (SIGKILL; with its process group, if it has one of its own);
+        :meth:`wait` then returns its negative status."""
         if self._proc.poll() is None:
-            self._proc.kill()
+            if self._group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._proc.pid, signal.SIGKILL)
+            else:
+                self._proc.kill()
 
 
 def start(
@@ -266,23 +282,30 @@ def start(
     parse_output: bool = True,
     hint: str | None = None,
     stdout: Path | None = None,
+    new_group: bool = False,
 ) -> Started:
     """Start ``argv`` in the background, its output captured (or written to the file
     ``stdout``); :meth:`Started.wait` ends it.
 
     For work a plan may turn out not to need (apt's universe made ahead):
-    :meth:`Started.kill` stops it. ``what``, ``env``, ``parse_output`` and
-    ``hint`` work as in :func:`run`; a missing executable raises
+    :meth:`Started.kill` stops it, with the commands it started if ``new_group``
+    put it in a process group of its own. ``what``, ``env``, ``parse_output``
+    and ``hint`` work as in :func:`run`; a missing executable raises
     :class:`CommandFailed` here, the result's status is not checked.
     """
     full_env = _environment(env, parse_output)
     args = tuple(argv)
     logger.debug("starting: %s", shown_command(args))
-    if stdout is None:
-        proc = _popen(args, what, hint, env=full_env, stderr=subprocess.PIPE, text=True)
-    else:
-        with open(stdout, "wb") as sink:  # the child keeps its own descriptor
-            proc = _popen(
-                args, what, hint, env=full_env, stderr=subprocess.PIPE, text=True, stdout=sink
-            )
-    return Started(proc, args, what, hint)
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(open(stdout, "wb")) if stdout is not None else None
+        proc = _popen(  # the child keeps its own descriptor of the file
+            args,
+            what,
+            hint,
+            env=full_env,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdout=sink if sink is not None else subprocess.PIPE,
+            new_group=new_group,
+        )
+    return Started(proc, args, what, hint, group=new_group)
