@@ -16,6 +16,7 @@ from pip_native.native.apt_index import parse_dpkg_query
 from pip_native.native.apt_lists import (
     PackageLists,
     _List,
+    _SortedTable,
     installed_dependencies,
     list_files,
     reduced_options,
@@ -61,7 +62,7 @@ def lists(chunk_size: int = 1 << 20) -> PackageLists:
 
 
 def stanzas_of(found: PackageLists, name: str) -> list[str]:
-    return [entry.read(start, end).decode() for entry, start, end in found._stanzas(name)]
+    return [entry.read(start, end).decode() for entry, start, end in found._spans(name)]
 
 
 @pytest.mark.parametrize("chunk_size", [7, 100, 1 << 20])
@@ -98,18 +99,42 @@ def test_tables_saved_and_loaded_answer_alike(tmp_path: Path) -> None:
         paths.append(path)
     lists = [_List(path, copies / str(n), None) for n, path in enumerate(paths)]
     scanned = PackageLists.scanned(lists, [], chunk_size=64)
-    scanned.save(tmp_path / "tables")
-    loaded = PackageLists.load(tmp_path / "tables")
+    scanned.save(copies)
+    loaded = PackageLists.load(copies)
     assert loaded is not None
-    for name in ("python3-flask", "libc6", "only-i386", "mutt", "nothing"):
+    for name in ("python3-flask", "libc6", "only-i386", "mutt", "nothing", "python3"):
         assert stanzas_of(loaded, name) == stanzas_of(scanned, name)
+        assert loaded.knows(name) == scanned.knows(name)
     assert stanzas_of(loaded, "python3-flask")[1].startswith("Package: python3-flask\nVersion: 2.0")
     for virtual in ("mail-transport-agent", "mua", "default-mta", "nothing"):
-        assert loaded.providers(virtual) == scanned.providers(virtual)
-    for damage in (b"", b"garbage", (tmp_path / "tables").read_bytes()[:100]):
-        (tmp_path / "tables").write_bytes(damage)
-        assert PackageLists.load(tmp_path / "tables") is None
+        assert sorted(loaded.providers(virtual)) == sorted(scanned.providers(virtual))
+    universe: set[str] = set()
+    assert loaded.reach(["mutt"], {}, universe) == scanned.reach(["mutt"], {}, set())
+    for damage in ("", "garbage", '{"format": 1}'):
+        (copies / "tables.json").write_text(damage)
+        assert PackageLists.load(copies) is None
     assert PackageLists.load(tmp_path / "missing") is None
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [],
+        ["a"],
+        ["a", "a-b", "a.b", "ab", "b", "libc6", "libc6-dev", "python3", "python3-x", "zz"],
+        [f"name{n:05d}" for n in range(0, 3000, 7)],
+    ],
+)
+def test_sorted_table_finds_every_key_and_no_other(tmp_path: Path, keys: list[str]) -> None:
+    rows = [(key, str(n), "x") for n, key in enumerate(keys)] + [(k, "again") for k in keys[::3]]
+    _SortedTable.write(tmp_path / "table", ["\t".join(row) for row in rows])
+    table = _SortedTable(tmp_path / "table")
+    for key in keys:
+        expected = sorted([r[1:] for r in rows if r[0] == key])
+        assert sorted(tuple(r) for r in table.rows(key)) == [tuple(e) for e in expected]
+    for missing in ("", "0", "a-", "libc", "libc6-", "python", "zzz", "name00001", "~"):
+        if missing not in keys:
+            assert table.rows(missing) == []
 
 
 def test_reach_follows_every_alternative_provider_and_version() -> None:
