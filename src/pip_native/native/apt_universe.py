@@ -12,15 +12,19 @@ read at all).
 
 Work directory layout (``apt-universe-<apt state key>/``):
 
-- ``raw/``: the lists decompressed, one file each, as :class:`PackageLists` scans them;
+- ``raw/``: the lists decompressed, one file each, and the tables of their scan
+  (:meth:`PackageLists.save`);
 - ``u-<digest>/``: a universe's lists directory (its digest: the sorted names in it
   that apt knows), with ``u-<digest>.avail`` beside it, written once;
 - ``universe.json``: the names of the newest universe (every name reached, known to
-  apt or not) and its digest, which the next plan starts from.
+  apt or not) and its digest, which the next plan starts from;
+- ``.lock``: held (``flock``) while a universe is made or grown, by this process or
+  another, so that plans running at once use each other's work.
 
 Each is written under a temporary name and renamed, so plans running at once
 share them safely; a universe only grows, and any closed universe gives apt's
-answer, so whichever ``universe.json`` wins is right.
+answer, so whichever ``universe.json`` wins is right. The first universe is made
+in a process of its own (:func:`main`).
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ if TYPE_CHECKING:
 
     from pip_native.native.apt_index import AptIndex, Record
 
-__all__ = ["UNIVERSE_PREFIX", "Covered", "Universe", "UniverseBuilder"]
+__all__ = ["UNIVERSE_PREFIX", "Covered", "Universe", "UniverseBuilder", "load_stored", "main"]
 
 logger = logging.getLogger(__name__)
 
