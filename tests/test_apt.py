@@ -139,8 +139,8 @@ def test_the_universe_grows_once_per_batch_of_names(fake: FakeApt) -> None:
     assert kinds(fake) == [
         "apt-config",
         "universe process",
+        "dpkg-query -W",  # started first, read while the lists are
         "cat-file",
-        "dpkg-query -W",
         "dumpavail",
     ]
     base = universe_of(fake.calls[-1])
@@ -479,12 +479,18 @@ def test_the_universe_is_kept_for_the_next_plan(apt_state: tuple[FakeApt, Path])
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
     assert kinds(apt) == ["apt-config", "cat-file", "dpkg-query -W", "dumpavail"]
     assert len(workdirs(cache)) == 2  # the old one stays while it may be in use
-    # so does a dpkg status change (something was installed); an hour later the old go
-    for old in workdirs(cache):
+    assert len(list(cache.glob("apt-lists-*"))) == 2  # and so are the lists' copies
+    # so does a dpkg status change (something was installed), but the lists are the
+    # same: their copies and tables serve again; an hour later the old directories go
+    for old in [*workdirs(cache), *cache.glob("apt-lists-*")]:
         os.utime(old, (1, 1))
+    apt.calls.clear()
     (tmp / "dpkg" / "status").write_text("Package: x\n")
     AptAdapter(cache_dir=cache).query(["python3-numpy"])
+    assert kinds(apt) == ["apt-config", "dpkg-query -W", "dumpavail"]  # no list read
     assert len(workdirs(cache)) == 1 and workdirs(cache)[0] not in (workdir,)
+    (copies,) = cache.glob("apt-lists-*")  # the current one, used again: kept
+    assert (copies / "stanzas").is_file()
 
 
 def test_a_name_outside_the_stored_universe_grows_it(apt_state: tuple[FakeApt, Path]) -> None:
@@ -597,8 +603,8 @@ def test_the_universe_is_made_ahead_in_a_process_of_its_own(
     assert kinds(apt) == [
         "apt-config",
         "universe process",
-        "cat-file",
         "dpkg-query -W",
+        "cat-file",
         "dumpavail",
         "dpkg-query -W",  # the adapter's own records, for its index
     ]
@@ -609,6 +615,8 @@ def test_the_universe_is_made_ahead_in_a_process_of_its_own(
     (workdir,) = workdirs(cache)
     assert request["workdir"] == str(workdir)
     assert request["lists"] == str(tmp / "lists")
+    (copies,) = cache.glob("apt-lists-*")
+    assert request["copies"] == str(copies)
     assert request["dpkg_query"][:2] == ["dpkg-query", f"--admindir={tmp / 'dpkg'}"]
     (env,) = [e for c, e in zip(apt.calls, apt.envs) if c == argv]
     assert env is not None

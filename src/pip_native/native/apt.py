@@ -36,7 +36,12 @@ from pip_native.native.apt_output import (
     python_distributions_in,
     unmet_dependency_lines,
 )
-from pip_native.native.apt_universe import UNIVERSE_PREFIX, Universe, UniverseBuilder
+from pip_native.native.apt_universe import (
+    LISTS_PREFIX,
+    UNIVERSE_PREFIX,
+    Universe,
+    UniverseBuilder,
+)
 from pip_native.native.base import (
     NativeStep,
     ProvidedDistribution,
@@ -102,6 +107,17 @@ _HINT = (
     "Check that apt works: `apt-get check` should succeed (run `apt-get update` "
     "if the package lists are missing)."
 )
+
+
+def _directory_entries(directory: str | None) -> list[str]:
+    """``directory`` and its entries (but ``lock`` and ``partial``), for a state key."""
+    if not directory:
+        return []
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return [directory]
+    return [directory, *(e.path for e in entries if e.name not in ("lock", "partial"))]
 
 
 def _gencaches(options: Sequence[str]) -> tuple[str, ...]:
@@ -196,34 +212,29 @@ class AptAdapter:
     def _state_files(self, config: Mapping[str, str]) -> list[str]:
         """Files whose change can change apt's candidates or dpkg's installed set."""
         files: list[str] = []
-
-        def add_dir(directory: str | None) -> None:
-            if not directory:
-                return
-            try:
-                entries = sorted(os.scandir(directory), key=lambda e: e.name)
-            except OSError:
-                files.append(directory)
-                return
-            files.append(directory)
-            files.extend(e.path for e in entries if e.name not in ("lock", "partial"))
-
         for var in ("SOURCELIST", "PREFERENCES", "MAIN", "STATUS", "EXTENDED"):
             if config.get(var):
                 files.append(config[var])
         for var in ("LISTS", "SOURCEPARTS", "PREFERENCEPARTS", "PARTS"):
-            add_dir(config.get(var))
+            files += _directory_entries(config.get(var))
         status = config.get("STATUS")
         if status:
-            add_dir(str(Path(status).parent / "updates"))
+            files += _directory_entries(str(Path(status).parent / "updates"))
         apt_config = self._env.get("APT_CONFIG", os.environ.get("APT_CONFIG"))
         if apt_config:
             files.append(apt_config)
         return files
 
     def _cache_key(self, config: Mapping[str, str]) -> str:
+        """The key of this apt state: the files of :meth:`_state_files`, apt's configuration."""
         prefix = repr((_CACHE_FORMAT, sorted(config.items())))
         return stamps_key(prefix, self._state_files(config))[0]
+
+    def _lists_key(self, config: Mapping[str, str]) -> str:
+        """The key of apt's package lists alone: what their decompressed copies and tables
+        depend on (not dpkg's status, which every install changes)."""
+        prefix = repr((_CACHE_FORMAT, "lists", config.get("LISTS")))
+        return stamps_key(prefix, _directory_entries(config.get("LISTS")))[0]
 
     def _writable_cache_dir(self) -> Path | None:
         """``cache_dir``, created if needed, when this process can write there; else None."""
@@ -299,20 +310,23 @@ class AptAdapter:
             if self._universe is None:
                 if cache_dir is not None:
                     workdir = cache_dir / f"{UNIVERSE_PREFIX}{self._cache_key(config)}"
+                    copies = cache_dir / f"{LISTS_PREFIX}{self._lists_key(config)}"
                 else:  # nothing kept for the next plan
                     self._scratch = tempfile.TemporaryDirectory(prefix="pip-native-apt-")
                     workdir = Path(self._scratch.name)
+                    copies = workdir / "lists"
 
                 def installed() -> Mapping[str, Record]:
                     return self._installed(config)
 
                 builder = UniverseBuilder(
                     lists_dir=Path(config.get("LISTS") or "/var/lib/apt/lists"),
+                    copies=copies,
                     workdir=workdir,
                     installed=installed,
                     env=self._env,
                     hint=_HINT,
-                    siblings=UNIVERSE_PREFIX if cache_dir is not None else None,
+                    keep_one=cache_dir is not None,
                 )
                 self._universe = Universe(
                     builder,

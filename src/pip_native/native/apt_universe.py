@@ -10,10 +10,11 @@ is what the adapter holds: the index of the current universe, from the builder,
 or from what an earlier plan in the same apt state stored (then no list is
 read at all).
 
-Work directory layout (``apt-universe-<apt state key>/``):
+The lists decompressed, one file each, and the tables of their scan
+(:meth:`PackageLists.save`) are in ``apt-lists-<key of the lists>/``: a plan after
+an install (a new dpkg status) reads no list again. Work directory layout
+(``apt-universe-<apt state key>/``):
 
-- ``raw/``: the lists decompressed, one file each, and the tables of their scan
-  (:meth:`PackageLists.save`);
 - ``u-<digest>/``: a universe's lists directory (its digest: the sorted names in it
   that apt knows), with ``u-<digest>.avail`` beside it, written once;
 - ``universe.json``: the names of the newest universe (every name reached, known to
@@ -61,7 +62,10 @@ __all__ = ["UNIVERSE_PREFIX", "Covered", "Universe", "UniverseBuilder", "load_st
 logger = logging.getLogger(__name__)
 
 UNIVERSE_PREFIX = "apt-universe-"
-"""Name prefix of the work directories in the adapter's cache directory."""
+"""Name prefix of the work directories in the adapter's cache directory (one per apt state)."""
+LISTS_PREFIX = "apt-lists-"
+"""Name prefix of the directories of decompressed lists and their tables (one per state of
+the package lists, shared by the apt states that differ in dpkg's status only)."""
 _FORMAT = 1
 _STORED = "universe.json"
 _LOCK = ".lock"
@@ -128,24 +132,27 @@ class UniverseBuilder:
     """Grows the universe and writes its files into ``workdir`` (see the module's text).
 
     ``installed`` gives dpkg's records (the universe starts from every
-    installed package); ``lists_dir`` is apt's lists directory. Work
-    directories named ``siblings`` + anything beside ``workdir`` are other apt
-    states': the builder removes them once an hour old. Thread-safe: one
-    universe per builder, grown under a lock.
+    installed package); ``lists_dir`` is apt's lists directory, decompressed
+    into ``copies`` with the tables of their scan. With ``keep_one``, the
+    builder removes the other work and copies directories beside them (other
+    apt states') once unused for an hour. Thread-safe: one universe per
+    builder, grown under a lock.
     """
 
     def __init__(
         self,
         *,
         lists_dir: Path,
+        copies: Path,
         workdir: Path,
         installed: Callable[[], Mapping[str, Record]],
         env: Mapping[str, str],
         hint: str,
-        siblings: str | None = None,
+        keep_one: bool = False,
     ) -> None:
         self._lists_dir = lists_dir
-        self._siblings = siblings
+        self._copies = copies
+        self._keep_one = keep_one
         self._workdir = workdir
         self._installed = installed
         self._env = env
@@ -162,12 +169,13 @@ class UniverseBuilder:
         then finds it."""
         request = {
             "lists": str(self._lists_dir),
+            "copies": str(self._copies),
             "workdir": str(self._workdir),
             "dpkg_query": list(dpkg_query),
             "arch": native_arch,
             "env": dict(self._env),
             "hint": self._hint,
-            "siblings": self._siblings,
+            "keep_one": self._keep_one,
         }
         # where this pip_native comes from, whatever put it on sys.path
         source = str(Path(__file__).resolve().parents[2])
@@ -205,12 +213,8 @@ class UniverseBuilder:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        if not self._workdir.is_dir():
-            self._workdir.mkdir(parents=True, exist_ok=True)
-            if self._siblings is not None:
-                for other in self._workdir.parent.glob(f"{self._siblings}*"):
-                    if other != self._workdir:
-                        _remove_if_stale(other)
+        self._workdir.mkdir(parents=True, exist_ok=True)
+        _touch(self._workdir)  # in use: not stale for another hour
         with open(self._workdir / _LOCK, "a") as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
@@ -234,8 +238,12 @@ class UniverseBuilder:
     def _read(self) -> PackageLists:
         if self._lists is None:
             self._lists = PackageLists.read(
-                self._lists_dir, copies=self._workdir / "raw", env=self._env, hint=self._hint
+                self._lists_dir, copies=self._copies, env=self._env, hint=self._hint
             )
+            _touch(self._copies)
+            if self._keep_one:  # other apt states' directories, unused for an hour, go
+                _remove_stale_others(self._copies, LISTS_PREFIX)
+                _remove_stale_others(self._workdir, UNIVERSE_PREFIX)
         return self._lists
 
     def _write(self, lists: PackageLists, names: set[str]) -> Covered:
@@ -297,6 +305,18 @@ def _remove_if_stale(path: Path) -> None:
     with contextlib.suppress(OSError):
         if path.lstat().st_mtime < time.time() - _STALE_SECONDS:
             _remove(path)
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def _remove_stale_others(path: Path, prefix: str) -> None:
+    """Remove the directories named ``prefix…`` beside ``path`` unused for an hour."""
+    for other in path.parent.glob(f"{prefix}*"):
+        if other != path:
+            _remove_if_stale(other)
 
 
 def _remove_old(workdir: Path, keep: str) -> None:
@@ -416,20 +436,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     # waiting for this process leaves it the CPU anyway). apt-helper and apt inherit it.
     os.nice(_NICENESS)
     env = dict(request["env"])
+    # dpkg's records are read while the lists are decompressed and scanned
+    query = subproc.start(request["dpkg_query"], what="list installed packages", env=env)
 
     def installed() -> Mapping[str, Record]:
-        result = subproc.run(
-            request["dpkg_query"], what="list installed packages", env=env, timeout=120
-        )
-        return parse_dpkg_query(result.stdout, request["arch"])
+        return parse_dpkg_query(query.wait(timeout=120, check=True).stdout, request["arch"])
 
     builder = UniverseBuilder(
         lists_dir=Path(request["lists"]),
+        copies=Path(request["copies"]),
         workdir=Path(request["workdir"]),
         installed=installed,
         env=env,
         hint=request["hint"],
-        siblings=request["siblings"],
+        keep_one=request["keep_one"],
     )
     try:
         builder.cover(())
