@@ -620,8 +620,18 @@ def test_the_universe_is_made_ahead_in_a_process_of_its_own(
     assert request["dpkg_query"][:2] == ["dpkg-query", f"--admindir={tmp / 'dpkg'}"]
     (env,) = [e for c, e in zip(apt.calls, apt.envs) if c == argv]
     assert env is not None
-    source = str(Path(apt_universe.__file__).resolve().parents[2])
+    source = str(Path(apt_universe.__file__).resolve().parents[2])  # this checkout's src
     assert env["PYTHONPATH"].split(os.pathsep)[0] == source
+
+
+def test_an_installed_pip_native_needs_no_pythonpath(monkeypatch: pytest.MonkeyPatch) -> None:
+    """site-packages on PYTHONPATH would come before the standard library in the process."""
+    source = Path(apt_universe.__file__).resolve().parents[2]
+    monkeypatch.setattr(apt_universe.sysconfig, "get_path", lambda key: str(source))
+    assert apt_universe._importable() == {}
+    monkeypatch.setattr(apt_universe.sysconfig, "get_path", lambda key: "/nowhere")
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    assert apt_universe._importable() == {"PYTHONPATH": f"{source}{os.pathsep}/somewhere"}
 
 
 def test_a_second_adapter_waits_for_the_first_ones_process(

@@ -39,6 +39,7 @@ import os
 import secrets
 import shutil
 import sys
+import sysconfig
 import threading
 import time
 from dataclasses import dataclass
@@ -177,13 +178,10 @@ class UniverseBuilder:
             "hint": self._hint,
             "keep_one": self._keep_one,
         }
-        # where this pip_native comes from, whatever put it on sys.path
-        source = str(Path(__file__).resolve().parents[2])
-        path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p)
         return subproc.start(
             [sys.executable, "-m", __name__, json.dumps(request)],
             what="make apt's universe",
-            env={**self._env, "PYTHONPATH": path},
+            env={**self._env, **_importable()},
             hint=self._hint,
             new_group=True,  # stopping it stops the apt-helper and apt-cache it runs
         )
@@ -305,6 +303,19 @@ def _remove_if_stale(path: Path) -> None:
     with contextlib.suppress(OSError):
         if path.lstat().st_mtime < time.time() - _STALE_SECONDS:
             _remove(path)
+
+
+def _importable() -> dict[str, str]:
+    """The environment that lets a new interpreter import this pip_native: none where it
+    is installed (its site-packages), else ``PYTHONPATH`` with its source directory first
+    (a checkout, tests). Never site-packages on ``PYTHONPATH``, where it would come before
+    the standard library."""
+    source = Path(__file__).resolve().parents[2]
+    installed = {Path(sysconfig.get_path(key)).resolve() for key in ("purelib", "platlib")}
+    if source in installed:
+        return {}
+    path = os.pathsep.join(p for p in (str(source), os.environ.get("PYTHONPATH")) if p)
+    return {"PYTHONPATH": path}
 
 
 def _touch(path: Path) -> None:
