@@ -550,7 +550,7 @@ def test_without_a_usable_cache_dir_nothing_is_kept(apt_state: tuple[FakeApt, Pa
     del adapter
     gc.collect()
     assert not scratch.exists()
-    assert kinds(apt).count("cat-file") == 2  # in memory: apt-helper's output streamed
+    assert kinds(apt).count("cat-file") == 2  # each adapter read the lists: nothing was kept
 
 
 def test_left_over_files_are_removed(apt_state: tuple[FakeApt, Path]) -> None:

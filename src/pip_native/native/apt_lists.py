@@ -342,23 +342,17 @@ class PackageLists:
         cls,
         lists_dir: Path,
         *,
-        copies: Path | None,
+        copies: Path,
         env: Mapping[str, str],
         hint: str,
     ) -> PackageLists:
         """The lists of ``lists_dir``, decompressed by apt-helper into the directory
         ``copies`` (all at once; kept, and used as they are when they exist, with the
-        tables of an earlier scan), or into memory.
+        tables of an earlier scan).
 
         Raises :class:`~pip_native.errors.CommandFailed` if apt-helper fails.
         """
         paths, releases = list_files(lists_dir) if lists_dir.is_dir() else ([], [])
-        if copies is None:
-            lists = [
-                _List(path, None, b"".join(subproc.stream(_cat(path), what=_what(path), env=env)))
-                for path in paths
-            ]
-            return cls.scanned(lists, releases)
         if not copies.is_dir():
             building = copies.with_name(f".{copies.name}-{os.getpid()}-{secrets.token_hex(4)}")
             building.mkdir(parents=True)
