@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from packaging.utils import NormalizedName
 
-from pip_native.mapping import load_table_file
+from pip_native.mapping import MappingTable, load_table_file
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -88,6 +89,24 @@ def test_rendered_table_loads(gen: ModuleType, body: dict[str, Any], tmp_path: P
     assert layer.matches["scikit-learn"].describe() == (  # type: ignore[index]
         "python3-sklearn (bundled table debian bookworm: ships scikit_learn-1.2.1.egg-info)"
     )
+
+
+def test_metadata_versions_are_normalized_when_asked(tmp_path: Path) -> None:
+    """The table keeps a metadata directory's version as written; the lookup shows it as
+    pip does (PEP 440 normal form), and a version that is not PEP 440 counts as unknown."""
+    path = tmp_path / "apt-debian-bookworm.json"
+    packages = {
+        "python3-kiwisolver": ["kiwisolver-0.0.0.dist-info"],
+        "python3-fancy": ["fancy-1.0.RC1.dist-info"],
+        "cmdtest": ["cmdtest-0.32_git.egg-info"],
+    }
+    path.write_text(json.dumps({"format": 1, "release": "bookworm", "packages": packages}))
+    table = MappingTable("apt", [load_table_file(path)])
+    assert table.metadata_version("python3-kiwisolver", NormalizedName("kiwisolver")) == "0.0.0"
+    assert table.metadata_version("python3-fancy", NormalizedName("fancy")) == "1.0rc1"
+    assert table.metadata_version("cmdtest", NormalizedName("cmdtest")) is None
+    assert table.metadata_version("python3-fancy", NormalizedName("kiwisolver")) is None
+    assert table.dists_for_package("python3-fancy") == ("fancy",)
 
 
 def test_main_offline(gen: ModuleType, tmp_path: Path) -> None:

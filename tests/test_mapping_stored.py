@@ -58,7 +58,9 @@ def test_a_second_load_reads_the_stored_table(
     for project in ("fancy-project", "numpy", "pyyaml"):
         match, found = again.lookup(project), first.lookup(project)
         assert match is not None and found is not None
-        assert (match.packages, match.source) == (found.packages, found.source)
+        assert match == found  # packages, source, origin, reason, alternatives
+    assert again.dists_for_package("python3-yaml") == first.dists_for_package("python3-yaml")
+    assert again.dists_for_package("python3-yaml") == ("pyyaml",)
     assert again.notes == first.notes
 
 

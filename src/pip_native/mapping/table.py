@@ -16,6 +16,7 @@ Precedence, strongest first (the first source that knows a project answers):
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from importlib import resources
@@ -23,11 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from pip_native.errors import MappingFileError, NoNativePackageError, UnsupportedBackendError
 from pip_native.hostdistro import host_distribution
 from pip_native.mapping import brew, conda, debian, fedora
-from pip_native.mapping.model import ECOSYSTEMS, MappingLayer, MappingMatch
+from pip_native.mapping.model import ECOSYSTEMS, MappingLayer, MappingMatch, MatchRow, MatchRows
 from pip_native.mapping.userfile import load_user_file
 
 if TYPE_CHECKING:
@@ -179,7 +181,8 @@ class MappingTable:
         for layer in self.layers:
             version = layer.versions.get((package, project))
             if version is not None:
-                return version
+                with contextlib.suppress(InvalidVersion):
+                    return str(Version(version))  # as pip shows it (normalized)
         return None
 
     def sources(self) -> list[str]:
@@ -235,16 +238,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _reverse(
-    matches: Mapping[NormalizedName, MappingMatch],
-) -> dict[str, tuple[NormalizedName, ...]]:
-    reverse: dict[str, list[NormalizedName]] = {}
-    for match in matches.values():
-        for package in (*match.packages, *match.alternatives):
-            reverse.setdefault(package, []).append(match.project)
-    return {package: tuple(projects) for package, projects in reverse.items()}
-
-
 def load_pydist_file(path: Path, *, label: str | None = None) -> MappingLayer:
     """A dh-python PyDist file (``cpython3_fallback``, ``/usr/share/python3/dist/*``) as a layer."""
     try:
@@ -256,21 +249,17 @@ def load_pydist_file(path: Path, *, label: str | None = None) -> MappingLayer:
             f"('dpkg -S {path}' names it).",
         ) from None
     entries, skipped = debian.parse_pydist(text)
-    matches: dict[NormalizedName, MappingMatch] = {}
+    rows: dict[NormalizedName, MatchRow] = {}
     collisions = 0
     label = label or f"dh-python {path}"
     for entry in entries:
-        if entry.project in matches:
+        if entry.project in rows:
             collisions += 1  # e.g. 'SimPy' and 'simpy': dh-python's keys differ, PEP 503's do not
             continue
-        matches[entry.project] = MappingMatch(
-            project=entry.project,
-            ecosystem="apt",
-            packages=entry.packages,
-            source="distro",
-            origin=str(path),
-            reason=f"{label} line {entry.line_number}: {entry.text}",
-        )
+        rows[entry.project] = (entry.packages, (), f"{entry.line_number}: {entry.text}")
+    matches = MatchRows(
+        rows, ecosystem="apt", source="distro", origin=str(path), reason_prefix=f"{label} line "
+    )
     notes = []
     if skipped:
         shown = ", ".join(map(str, skipped[:5])) + (", …" if len(skipped) > 5 else "")
@@ -283,7 +272,7 @@ def load_pydist_file(path: Path, *, label: str | None = None) -> MappingLayer:
         label=label,
         ecosystem="apt",
         matches=matches,
-        shipped_by=_reverse(matches),
+        shipped_by=matches.shipped_by(),
         notes=tuple(notes),
     )
 
@@ -349,31 +338,29 @@ def _table_layer(data: dict[str, Any], origin: str) -> MappingLayer:
             parsed = debian.parse_metadata_dir(str(dirname))
             if parsed is None:
                 continue
-            if parsed.version is not None:
-                versions[(str(package), parsed.project)] = str(parsed.version)
+            if parsed.raw_version is not None:
+                versions[(str(package), parsed.project)] = parsed.raw_version
             shipped.setdefault(parsed.project, {}).setdefault(str(package), parsed.dirname)
             projects = shipped_by.setdefault(str(package), [])
             if parsed.project not in projects:
                 projects.append(parsed.project)
-    matches: dict[NormalizedName, MappingMatch] = {}
+    rows: dict[NormalizedName, MatchRow] = {}
     for project, by_package in shipped.items():
         ordered = debian.preferred_package(project, by_package) if len(by_package) > 1 else ()
         first, *others = ordered or tuple(by_package)
-        matches[project] = MappingMatch(
-            project=project,
-            ecosystem=ecosystem,
-            packages=(first,),
-            source="bundled",
-            origin=origin,
-            reason=f"bundled table {where}: ships {by_package[first]}",
-            alternatives=tuple(others),
-        )
+        rows[project] = ((first,), tuple(others), by_package[first])
     return MappingLayer(
         source="bundled",
         origin=origin,
         label=f"bundled table {where} ({origin}, generated {data.get('generated', '?')})",
         ecosystem=ecosystem,
-        matches=matches,
+        matches=MatchRows(
+            rows,
+            ecosystem=ecosystem,
+            source="bundled",
+            origin=origin,
+            reason_prefix=f"bundled table {where}: ships ",
+        ),
         shipped_by={package: tuple(projects) for package, projects in shipped_by.items()},
         versions=versions,
     )
