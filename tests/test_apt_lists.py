@@ -53,21 +53,31 @@ UPDATES_TEXT = stanza("python3-markupsafe", "1.1", Depends="python3 (<< 3.12), l
 I386_TEXT = stanza("libc6", "2.36", arch="i386") + stanza("only-i386", arch="i386")
 
 
-def lists(chunk_size: int = 1 << 20) -> PackageLists:
+def lists() -> PackageLists:
     return PackageLists.in_memory(
         [(MAIN, MAIN_TEXT.encode()), (UPDATES, UPDATES_TEXT.encode()), (I386, I386_TEXT.encode())],
         [Path("/lists/deb.example.org_debian_dists_stable_InRelease")],
-        chunk_size=chunk_size,
     )
+
+
+def from_files(tmp_path: Path, texts: list[tuple[Path, str]]) -> PackageLists:
+    """Lists scanned from decompressed copies in files (memory-mapped), as a plan reads them."""
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    for number, (_, text) in enumerate(texts):
+        (copies / str(number)).write_text(text)
+    entries = [_List(path, copies / str(n), None) for n, (path, _) in enumerate(texts)]
+    return PackageLists.scanned(entries, [])
 
 
 def stanzas_of(found: PackageLists, name: str) -> list[str]:
     return [entry.read(start, end).decode() for entry, start, end in found._spans(name)]
 
 
-@pytest.mark.parametrize("chunk_size", [7, 100, 1 << 20])
-def test_scan_finds_every_stanza_of_every_list(chunk_size: int) -> None:
-    found = lists(chunk_size)
+@pytest.mark.parametrize("source", ["memory", "files"])
+def test_scan_finds_every_stanza_of_every_list(source: str, tmp_path: Path) -> None:
+    texts = [(MAIN, MAIN_TEXT), (UPDATES, UPDATES_TEXT), (I386, I386_TEXT)]
+    found = lists() if source == "memory" else from_files(tmp_path, texts)
     flask = stanzas_of(found, "python3-flask")
     assert [re.search(r"Version: (\S+)", s).group(1) for s in flask] == ["1.0", "2.0"]  # type: ignore[union-attr]
     assert all(s.startswith("Package: python3-flask\n") and s.endswith("\n\n") for s in flask)
@@ -79,8 +89,17 @@ def test_scan_finds_every_stanza_of_every_list(chunk_size: int) -> None:
     assert [len(s) for s in every] == [1, 1, 1]
 
 
-def test_provided_names() -> None:
-    found = lists()
+def test_a_stanza_at_the_very_start_and_an_empty_list(tmp_path: Path) -> None:
+    found = from_files(tmp_path, [(MAIN, stanza("first") + stanza("second")), (UPDATES, "")])
+    assert stanzas_of(found, "first") == [stanza("first")]
+    assert stanzas_of(found, "second") == [stanza("second")]
+    assert not found.knows("Package") and not found.knows("")
+
+
+@pytest.mark.parametrize("source", ["memory", "files"])
+def test_provided_names(source: str, tmp_path: Path) -> None:
+    texts = [(MAIN, MAIN_TEXT), (UPDATES, UPDATES_TEXT), (I386, I386_TEXT)]
+    found = lists() if source == "memory" else from_files(tmp_path, texts)
     assert set(found.providers("mail-transport-agent")) == {"exim4", "postfix"}
     assert found.providers("mail-reader") == ["mail-client"]
     assert found.providers("mua") == ["mail-client"]  # on a continuation line
@@ -98,7 +117,7 @@ def test_tables_saved_and_loaded_answer_alike(tmp_path: Path) -> None:
         (copies / str(number)).write_text(text)
         paths.append(path)
     lists = [_List(path, copies / str(n), None) for n, path in enumerate(paths)]
-    scanned = PackageLists.scanned(lists, [], chunk_size=64)
+    scanned = PackageLists.scanned(lists, [])
     scanned.save(copies)
     loaded = PackageLists.load(copies)
     assert loaded is not None

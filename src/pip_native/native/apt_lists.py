@@ -7,7 +7,7 @@ command first builds it (0.45 s); with it, a simulation still spends 0.2-0.3 s
 setting up the dependency state of every package. Yet apt's answer about some
 packages depends only on the packages they can reach. So pip-native reads the
 lists itself (``apt-helper cat-file``, apt's own reader, then a scan for the
-Package and Provides lines: about 0.15 s) and gives apt a lists directory with
+Package and Provides lines: about 0.1 s) and gives apt a lists directory with
 only the stanzas of a *universe*: the installed packages, the packages asked
 about, and every package their dependencies reach (every alternative, every
 provider of a virtual name). The files keep their names and sit beside the
@@ -34,9 +34,6 @@ import os
 import re
 import secrets
 import shutil
-from bisect import bisect_right
-from itertools import accumulate
-from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,12 +69,11 @@ _TABLES_FORMAT = 2
 _TABLES = "tables.json"
 _STANZAS = "stanzas"
 _PROVIDES = "provides"
-_PACKAGE_MARK = b"\nPackage:"
-_PACKAGE_LINE = re.compile(rb"\nPackage:[ \t]*(\S*)")
-#: A name in a Provides field (at its start or after a comma, up to a version or
-#: qualifier), or the NUL that ends one field of several.
-_PROVIDED_NAME = re.compile(rb"(?:^|(?<=\0)|,)\s*([^\s,(:\0]+)|(\0)")
-_PROVIDES_LINE = re.compile(rb"\nProvides:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)")
+_FIRST_PACKAGE_LINE = re.compile(rb"Package:[ \t]*(\S*)")
+#: A Package line (the name), or a Provides field (the field, continuation lines included).
+_PACKAGE_OR_PROVIDES = re.compile(
+    rb"\nP(?:ackage:[ \t]*(\S*)|rovides:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*))"
+)
 _DEPENDS_FIELD = re.compile(rb"\n(?:Pre-Depends|Depends):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)")
 
 
@@ -141,52 +137,24 @@ class _List:
         with open(self.copy, "rb") as file:
             return os.pread(file.fileno(), end - start, start)
 
-    def chunks(self, size: int) -> Iterator[bytes]:
+    def scan(self) -> None:
+        """Find each stanza and Provides field: two patterns over the whole list (in a
+        memory map of its copy), a few operations per stanza and nothing else (apt writes
+        Package first, so a stanza runs to the next Package line)."""
         if self.data is not None:
-            for start in range(0, len(self.data), size):
-                yield self.data[start : start + size]
-            return
-        assert self.copy is not None
-        with open(self.copy, "rb") as file:
-            while chunk := file.read(size):
-                yield chunk
-
-    def scan(self, chunk_size: int = 1 << 20) -> None:
-        """Find each stanza and Provides field, a megabyte at a time, with no Python code
-        per stanza (apt writes Package first, so a stanza runs to the next Package line)."""
-        pending = b""
-        base = 0
-        for chunk in self.chunks(chunk_size):
-            pending += chunk
-            cut = pending.rfind(b"\n\n")
-            if cut < 0:
-                continue
-            block, pending = pending[: cut + 2], pending[cut + 2 :]
-            self._scan_block(block, base)
-            base += len(block)
-        if pending:
-            self._scan_block(pending, base)
-            base += len(pending)
-        self.size = base
+            self.size = len(self.data)
+            self.starts, self.names, self.provides = _scan(self.data)
+        else:
+            assert self.copy is not None
+            with open(self.copy, "rb") as file:
+                self.size = os.fstat(file.fileno()).st_size
+                if self.size:
+                    view = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+                    try:
+                        self.starts, self.names, self.provides = _scan(view)
+                    finally:
+                        view.close()  # _scan keeps no match (which would hold the map)
         self._index()
-
-    def _scan_block(self, block: bytes, base: int) -> None:
-        text = b"\n" + block  # a line's newline in ``text`` is at the line's offset in ``block``
-        found = _PACKAGE_LINE.findall(text)
-        if not found:
-            return
-        names = b"\n".join(found).decode("utf-8", "replace").split("\n")
-        # Package line k starts after the k + 1 first pieces between them and k marks
-        parts = text.split(_PACKAGE_MARK)
-        mark = len(_PACKAGE_MARK)
-        ends_of_pieces = accumulate(map(len, parts[:-1]), initial=base)
-        next(ends_of_pieces)
-        starts = list(map(add, ends_of_pieces, range(0, mark * len(names), mark)))
-        self.names += names
-        self.starts += starts
-        for match in _PROVIDES_LINE.finditer(text):
-            owner = names[bisect_right(starts, base + match.start()) - 1]
-            self.provides.append((owner, match.group(1)))
 
     def _index(self) -> None:
         self.first = dict(zip(self.names, range(len(self.names))))
@@ -206,19 +174,44 @@ class _List:
         return [(self.starts[n], self.starts[n + 1] if n < last else self.size) for n in numbers]
 
 
+def _scan(data: bytes | mmap.mmap) -> tuple[list[int], list[str], list[tuple[str, bytes]]]:
+    """Where each stanza of a list starts, its package name, and ``(provider name,
+    Provides field)`` of each stanza with one: one pattern, one pass."""
+    starts: list[int] = []
+    raw: list[bytes] = []
+    owners: list[int] = []
+    fields: list[bytes] = []
+    first = _FIRST_PACKAGE_LINE.match(data)  # a list's first line has no newline before it
+    if first is not None:
+        starts.append(0)
+        raw.append(first.group(1))
+    for match in _PACKAGE_OR_PROVIDES.finditer(data):
+        name, field = match.groups()
+        if field is None:
+            starts.append(match.start() + 1)
+            raw.append(name)
+        elif raw:  # the stanza's Package line came first
+            owners.append(len(raw) - 1)
+            fields.append(field)
+    names = b"\n".join(raw).decode("utf-8", "replace").split("\n") if raw else []
+    return starts, names, [(names[n], field) for n, field in zip(owners, fields)]
+
+
 def _provider_table(provides: Sequence[tuple[str, bytes]]) -> dict[str, str]:
     """Virtual name → the names of its providers, one per line, from ``(provider, Provides
-    field)`` pairs: one pattern over all fields (``a (= 1), b:any``), a NUL between two."""
-    found = _PROVIDED_NAME.findall(b"\0".join(field for _, field in provides))
-    table: dict[str, set[str]] = {}
-    owners = iter(owner for owner, _ in provides)
-    owner = next(owners, "")
-    for name, end_of_field in found:
-        if end_of_field:
-            owner = next(owners, "")
-        else:
-            table.setdefault(name.decode("utf-8", "replace"), set()).add(owner)
-    return {virtual: "\n".join(sorted(names)) for virtual, names in table.items()}
+    field)`` pairs (a field: ``a (= 1), b:any``, maybe on continuation lines)."""
+    table: dict[bytes, set[str]] = {}
+    for owner, field in provides:
+        for part in field.split(b","):
+            words = part.split(None, 1)
+            if words:
+                name = words[0].partition(b":")[0].partition(b"(")[0]
+                if name:
+                    table.setdefault(name, set()).add(owner)
+    return {
+        virtual.decode("utf-8", "replace"): "\n".join(sorted(names))
+        for virtual, names in table.items()
+    }
 
 
 class _SortedTable:
@@ -386,21 +379,15 @@ class PackageLists:
 
     @classmethod
     def in_memory(
-        cls,
-        lists: Sequence[tuple[Path, bytes]],
-        releases: Sequence[Path] = (),
-        *,
-        chunk_size: int = 1 << 20,
+        cls, lists: Sequence[tuple[Path, bytes]], releases: Sequence[Path] = ()
     ) -> PackageLists:
         """Lists given as ``(path in apt's lists directory, decompressed content)``."""
-        return cls.scanned([_List(p, None, d) for p, d in lists], releases, chunk_size)
+        return cls.scanned([_List(p, None, d) for p, d in lists], releases)
 
     @classmethod
-    def scanned(
-        cls, lists: list[_List], releases: Sequence[Path], chunk_size: int = 1 << 20
-    ) -> PackageLists:
+    def scanned(cls, lists: list[_List], releases: Sequence[Path]) -> PackageLists:
         for entry in lists:
-            entry.scan(chunk_size)
+            entry.scan()
         return cls(lists, list(releases))
 
     def _dependency_names(self, name: str) -> Iterator[str]:
