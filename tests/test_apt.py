@@ -136,18 +136,21 @@ def test_query_installed_package_without_candidate(fake: FakeApt) -> None:
 def test_the_universe_grows_once_per_batch_of_names(fake: FakeApt) -> None:
     adapter = AptAdapter()
     adapter.prepare_ahead()  # the universe of the installed packages, in its own process
-    assert kinds(fake) == [
+    for thread in adapter._ahead_threads:  # and dpkg's records, read in a thread
+        thread.join()
+    ahead = kinds(fake)
+    assert ahead.count("dpkg-query -W") == 2  # the process's and the adapter's own
+    assert [kind for kind in ahead if kind != "dpkg-query -W"] == [
         "apt-config",
         "universe process",
-        "dpkg-query -W",  # started first, read while the lists are
         "cat-file",
         "dumpavail",
     ]
-    base = universe_of(fake.calls[-1])
+    (base,) = (universe_of(c) for c in fake.calls if c[-1] == "dumpavail")
     names = ["python3-sklearn", "python3-yaml", "python3-requests", "python3-lxml"]
     adapter.query(names)
-    # grown here, from the tables the process kept: no list read again
-    assert kinds(fake)[5:] == ["dpkg-query -W", "dumpavail"]
+    # grown here, from the tables the process kept: no list read again, no dpkg-query
+    assert kinds(fake)[6:] == ["dumpavail"]
     grown = universe_of(fake.calls[-1])
     closures = {name: adapter.closure(name) for name in names}
     adapter.query(["no-such-package", "python3-numpy"])  # unknown, and reached by sklearn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -13,6 +14,7 @@ from pip_native.environment import TargetEnvironment
 from pip_native.errors import UnsupportedBackendError
 from pip_native.native import registry
 from pip_native.native.brew import BrewAdapter
+from pip_native.native.nobackend import NoBackend
 from pip_native.native.registry import (
     ADAPTERS,
     NONE_CHOSEN,
@@ -318,6 +320,9 @@ class AheadAdapter:
     def finish_ahead(self) -> None:
         self.log.append("finish_ahead")
 
+    def use_mapping(self, dists_for_package: Any) -> None:
+        self.log.append(f"use_mapping {dists_for_package('python3-yaml')}")
+
 
 def test_start_ahead_prepares_an_adapter_in_a_thread_and_finishes_it(
     monkeypatch: pytest.MonkeyPatch,
@@ -337,3 +342,31 @@ def test_start_ahead_prepares_an_adapter_in_a_thread_and_finishes_it(
     finally:
         AheadAdapter.fail = False
     assert AheadAdapter.log == ["made in apt", "finish_ahead"]
+
+
+def test_the_plan_gets_the_adapter_made_ahead_until_it_is_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the adapter learned ahead (apt's configuration, dpkg's records, the universe in
+    progress) serves the plan: create_adapter hands out the same one, with the plan's mapping."""
+    monkeypatch.setattr(registry, "_adapter_class", lambda name: AheadAdapter)
+    AheadAdapter.log = []
+    stop = registry.start_ahead("apt")
+    deadline = time.monotonic() + 10
+    while "prepare_ahead" not in AheadAdapter.log and time.monotonic() < deadline:
+        time.sleep(0.01)
+    adapter = registry.create_adapter("apt", dists_for_package=lambda package: ["pyyaml"])
+    again = registry.create_adapter("apt", dists_for_package=lambda package: ["other"])
+    assert isinstance(adapter, AheadAdapter) and again is adapter
+    assert AheadAdapter.log == [
+        "made in apt",
+        "prepare_ahead",
+        "use_mapping ['pyyaml']",
+        "use_mapping ['other']",
+    ]
+    assert isinstance(registry.create_adapter("none", dists_for_package=list), NoBackend)
+    stop()
+    assert AheadAdapter.log[-1] == "finish_ahead"
+    after = registry.create_adapter("apt", dists_for_package=lambda package: [])
+    assert after is not adapter  # stopped: a plan after it makes its own
+    assert AheadAdapter.log[-1] == "made in apt"

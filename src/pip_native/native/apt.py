@@ -21,6 +21,7 @@ from pip_native.errors import (
     CommandFailed,
     InvalidIdentifierError,
     NoNativePackageError,
+    PipNativeError,
     ResolutionConflictError,
     TargetEnvironmentError,
 )
@@ -165,6 +166,7 @@ class AptAdapter:
         self._universe: Universe | None = None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._installed_records: dict[str, Record] | None = None
+        self._reading_installed = False
         #: simulations started by simulate_ahead (by the names they install), to come.
         self._ahead: dict[tuple[str, ...], Future[tuple[tuple[str, ...], subproc.CommandResult]]]
         self._ahead = {}
@@ -346,6 +348,24 @@ class AptAdapter:
         starts where an earlier plan stored the universe of this apt state.
         """
         self._universe_of_state().start()
+        with self._lock:
+            read_now, self._reading_installed = not self._reading_installed, True
+        if read_now:  # dpkg's records, for the plan's first question
+            reading = threading.Thread(
+                target=self._installed_ahead, name="pip-native apt installed", daemon=True
+            )
+            reading.start()
+            self._ahead_threads.append(reading)
+
+    def _installed_ahead(self) -> None:
+        try:
+            self._installed(self._apt_config())
+        except PipNativeError as exc:  # the plan's own call reports it
+            logger.debug("reading the installed packages ahead failed: %s", exc)
+
+    def use_mapping(self, dists_for_package: Callable[[str], Sequence[str]]) -> None:
+        """Take the plan's ``dists_for_package`` (this adapter was made ahead of the plan)."""
+        self._dists_for_package = dists_for_package
 
     def _installed(self, config: Mapping[str, str]) -> dict[str, Record]:
         """The installed packages (``dpkg-query -W``), read once per adapter."""

@@ -10,7 +10,7 @@ system package puts on ``sys.path`` (it knows its own file lists / metadata).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -184,6 +184,10 @@ class PreparesAhead(Protocol):
 
     def finish_ahead(self) -> None:
         """Wait for or stop the work started ahead."""
+
+    def use_mapping(self, dists_for_package: Callable[[str], Sequence[str]]) -> None:
+        """Take the plan's ``dists_for_package`` (an adapter made before the plan had a
+        mapping: :func:`~pip_native.native.registry.start_ahead`)."""
 
 
 @runtime_checkable

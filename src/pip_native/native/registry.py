@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pip_native.errors import UnsupportedBackendError
 from pip_native.hostdistro import host_distribution
@@ -242,16 +242,29 @@ def choose_backend(
     return Choice(name, f"{given_as}={name}")
 
 
+#: Adapters :func:`start_ahead` made in this process, by backend, until their work ahead is
+#: stopped: :func:`create_adapter` hands the plan the same adapter, with what it learned
+#: meanwhile (apt's configuration, the installed packages, the universe in progress).
+_AHEAD: dict[str, PreparesAhead] = {}
+_AHEAD_LOCK = threading.Lock()
+
+
 def create_adapter(
     name: str,
     *,
     dists_for_package: Callable[[str], Sequence[str]],
 ) -> NativeAdapter:
-    """Build the adapter for a backend chosen by :func:`choose_backend` (or :data:`NONE_CHOSEN`)."""
+    """Build the adapter for a backend chosen by :func:`choose_backend` (or :data:`NONE_CHOSEN`);
+    the one :func:`start_ahead` made for it, when there is one."""
     if name == NO_BACKEND:
         from pip_native.native.nobackend import NoBackend
 
         return NoBackend()
+    with _AHEAD_LOCK:
+        ahead = _AHEAD.get(name)
+    if ahead is not None:
+        ahead.use_mapping(dists_for_package)
+        return cast("NativeAdapter", ahead)
     adapter: NativeAdapter = _adapter_class(name)(
         dists_for_package=dists_for_package, cache_dir=cache_root() / name
     )
@@ -264,10 +277,10 @@ def start_ahead(name: str | None) -> Callable[[], None]:
 
     For the command line, which knows ``--native-from`` long before the planner
     makes the adapter (apt's first universe then starts 0.15 s sooner). The
-    planner's adapter finds that work in progress and waits for it instead of
-    starting its own; the function returned (which may be called more than once)
-    stops it if no plan used it. A name that is not a backend starts nothing; a
-    failure is left to the plan to report.
+    planner gets the same adapter from :func:`create_adapter` (if it was made by
+    then), with the work in progress; the function returned (which may be called
+    more than once) stops what no plan used. A name that is not a backend starts
+    nothing; a failure is left to the plan to report.
     """
     backend = (name or "").strip().lower()
     if backend not in ADAPTERS:
@@ -279,6 +292,8 @@ def start_ahead(name: str | None) -> Callable[[], None]:
             adapter = _adapter_class(backend)(cache_dir=cache_root() / backend)
             if isinstance(adapter, PreparesAhead):
                 started.append(adapter)
+                with _AHEAD_LOCK:
+                    _AHEAD[backend] = adapter
                 adapter.prepare_ahead()
         except Exception as exc:  # the plan's own adapter meets it again and says so
             logger.debug("work ahead for %s failed: %s", backend, exc)
@@ -289,7 +304,11 @@ def start_ahead(name: str | None) -> Callable[[], None]:
     def stop() -> None:
         thread.join()
         while started:  # once
-            started.pop().finish_ahead()
+            adapter = started.pop()
+            with _AHEAD_LOCK:
+                if _AHEAD.get(backend) is adapter:
+                    del _AHEAD[backend]
+            adapter.finish_ahead()
 
     return stop
 
