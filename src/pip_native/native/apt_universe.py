@@ -16,7 +16,7 @@ an install (a new dpkg status) reads no list again. Work directory layout
 (``apt-universe-<apt state key>/``):
 
 - ``u-<digest>/``: a universe's lists directory (its digest: the sorted names in it
-  that apt knows), with ``u-<digest>.avail`` beside it, written once;
+  that apt knows), with ``u-<digest>.avail`` beside it, written once, when first needed;
 - ``universe.json``: the names of the newest universe (every name reached, known to
   apt or not) and its digest, which the next plan starts from;
 - ``.lock``: held (``flock``) while a universe is made or grown, by this process or
@@ -124,7 +124,7 @@ def load_stored(workdir: Path) -> Covered | None:
         workdir / f"u-{digest}",
         workdir / f"u-{digest}.avail",
     )
-    if not (covered.directory.is_dir() and covered.avail.is_file()):
+    if not covered.directory.is_dir():  # its avail may be missing: see UniverseBuilder.avail
         return None
     return covered
 
@@ -186,8 +186,9 @@ class UniverseBuilder:
             new_group=True,  # stopping it stops the apt-helper and apt-cache it runs
         )
 
-    def cover(self, names: Iterable[str]) -> Covered:
-        """The universe grown to hold ``names`` (and what they reach), its files written.
+    def cover(self, names: Iterable[str], *, avail: bool = True) -> Covered:
+        """The universe grown to hold ``names`` (and what they reach), its files written
+        (its ``apt-cache dumpavail`` too, unless not ``avail``: see :meth:`avail`).
 
         Under the work directory's lock: another process making a universe of this apt
         state (the one :meth:`start_first` started, say) is waited for, and its work used.
@@ -207,7 +208,20 @@ class UniverseBuilder:
                     frozenset(self._names), self._covered.directory, self._covered.avail
                 )
                 self._store(self._covered)
+            if avail:
+                self._dumpavail(self._covered)
             return self._covered
+
+    def avail(self, covered: Covered) -> None:
+        """Write the ``apt-cache dumpavail`` output of ``covered`` if it is missing.
+
+        The first universe is made without it (:func:`main`): a plan that asks apt
+        about something outside it grows it first and reads that one's instead, and a
+        plan that asks apt nothing reads neither (0.02 s of apt's time each).
+        """
+        if not covered.avail.is_file():
+            with self._lock, self._locked():
+                self._dumpavail(covered)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -259,6 +273,10 @@ class UniverseBuilder:
                 _move_into_place(building, covered.directory)
             finally:
                 shutil.rmtree(building, ignore_errors=True)
+        self._store(covered)
+        return covered
+
+    def _dumpavail(self, covered: Covered) -> None:
         if not covered.avail.is_file():
             building = _temporary(covered.avail)
             try:
@@ -273,8 +291,6 @@ class UniverseBuilder:
                 _move_into_place(building, covered.avail)
             finally:
                 building.unlink(missing_ok=True)
-        self._store(covered)
-        return covered
 
     def _store(self, covered: Covered) -> None:
         entry = {
@@ -424,6 +440,7 @@ class Universe:
                     self._index = None
                 self._covered = covered
             if self._index is None:
+                self._builder.avail(self._covered)
                 self._index = index_in_memory(
                     self._covered.avail.read_bytes(), self._installed(), self._native_arch
                 )
@@ -463,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         keep_one=request["keep_one"],
     )
     try:
-        builder.cover(())
+        builder.cover((), avail=False)
     except PipNativeError as exc:
         sys.stderr.write(exc.render() + "\n")  # the parent logs it, then tries itself
         return 1
