@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pip_native.native import apt_lists
 from pip_native.native.apt_index import parse_dpkg_query
 from pip_native.native.apt_lists import (
     PackageLists,
@@ -87,6 +88,22 @@ def test_scan_finds_every_stanza_of_every_list(source: str, tmp_path: Path) -> N
     assert stanzas_of(found, "no-such-package") == []
     every = [stanzas_of(found, n) for n in ("unrelated", "only-i386", "postfix")]
     assert [len(s) for s in every] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("window", [1, 7, 64, 300])
+def test_a_list_read_in_windows_gives_what_one_window_gives(
+    window: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A memory map is scanned a window of whole stanzas at a time (its pages given
+    back after each): every stanza and Provides field is found whatever the window."""
+    whole = lists()
+    monkeypatch.setattr(apt_lists, "_WINDOW", window)
+    texts = [(MAIN, MAIN_TEXT), (UPDATES, UPDATES_TEXT), (I386, I386_TEXT)]
+    for found in (lists(), from_files(tmp_path, texts)):
+        for name in ("python3-flask", "python3-markupsafe", "libc6", "mutt", "only-i386"):
+            assert stanzas_of(found, name) == stanzas_of(whole, name)
+        for virtual in ("mail-transport-agent", "mua", "mail-reader", "default-mta"):
+            assert sorted(found.providers(virtual)) == sorted(whole.providers(virtual))
 
 
 def test_a_stanza_at_the_very_start_and_an_empty_list(tmp_path: Path) -> None:
