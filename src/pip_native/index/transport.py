@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 import os
@@ -14,6 +15,7 @@ from urllib.request import url2pathname
 
 from pip_native.errors import IndexFetchError
 from pip_native.index.config import IndexConfig, redact_url
+from pip_native.index.dns import shared_lookups
 from pip_native.index.pages import JSON_CONTENT_TYPE
 from pip_native.index.pagestore import PageStore, StoredPage
 
@@ -97,6 +99,9 @@ class Transport:
     ) -> None:
         self.config = config
         self._own_session = session is None
+        #: One lookup per host name while this transport lives (see pip_native.index.dns).
+        self._lookups = contextlib.ExitStack()
+        self._lookups.enter_context(shared_lookups())
         #: What a failed request raises: requests' errors, or those of a foreign session's
         #: own requests copy (pip's vendored one, from the pip hook).
         self._request_errors = session_errors
@@ -134,6 +139,7 @@ class Transport:
         if self._own_session:
             self.session.close()
             self._files_session.close()
+        self._lookups.close()
 
     def _with_credentials(self, url: str) -> str:
         """Reuse an index URL's ``user:password`` for other URLs on the same host (as pip does)."""
