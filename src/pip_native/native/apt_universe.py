@@ -70,7 +70,6 @@ the package lists, shared by the apt states that differ in dpkg's status only)."
 _FORMAT = 1
 _STORED = "universe.json"
 _LOCK = ".lock"
-_NICENESS = 19
 #: The processes :meth:`Universe.start` started, by work directory: a second adapter of the
 #: same process (the planner's, after the command line's) waits for the first one's.
 _STARTED: dict[Path, subproc.Started] = {}
@@ -460,9 +459,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m pip_native.native.apt_universe REQUEST``: make the first universe of a
     plan (:meth:`UniverseBuilder.start_first` writes the JSON ``REQUEST``), then exit."""
     request = json.loads((sys.argv[1:] if argv is None else argv)[0])
-    # Work ahead: the plan's own process comes first (cold django 0.43 -> 0.41 s; a plan
-    # waiting for this process leaves it the CPU anyway). apt-helper and apt inherit it.
-    os.nice(_NICENESS)
+    # At the plan's own priority. A nice value never counted: this process has a session of
+    # its own (killed with the commands it runs), so on Linux a scheduling autogroup of its
+    # own, whose share of the CPUs nice does not lower. In the plan's process group
+    # instead, nice 19 did count, and cost more than it gave on 2 CPUs (9 alternating cold
+    # runs each): django 0.381 -> 0.361 s, flask 0.538 -> 0.563 s, through the hook flask
+    # 0.621 -> 0.674 s: a plan that needs apt waits for this process.
     env = dict(request["env"])
     # dpkg's records are read while the lists are decompressed and scanned
     query = subproc.start(request["dpkg_query"], what="list installed packages", env=env)
