@@ -275,10 +275,12 @@ PANDAS = ["python3-pandas", "python3-audit", "python3-pyassimp", "python3-yaml"]
 def test_plan_install(fake: FakeApt) -> None:
     adapter = AptAdapter(env=ENV)
     step = adapter.plan_install(PANDAS)
-    assert kinds(fake) == ["apt-config", "cat-file", "dpkg-query -W", "dumpavail", "--print-uris"]
+    # the simulation needs the universe's lists, not apt's candidates in it (no dumpavail)
+    assert kinds(fake) == ["apt-config", "cat-file", "dpkg-query -W", "--print-uris"]
     assert fake.calls[-1] == simulation(fake.calls[-1], *PANDAS)
-    assert universe_of(fake.calls[-1]) == universe_of(fake.calls[-2])
-    assert fake.envs == [ENV] * 5
+    (listed,) = universe_of(fake.calls[-1]).glob("*_Packages")
+    assert "Package: python3-pandas\n" in listed.read_text()
+    assert fake.envs == [ENV] * 4
     assert step.manager == "apt"
     assert step.command == (
         "apt-get",
@@ -366,6 +368,22 @@ def test_a_simulation_started_ahead_serves_plan_install(fake: FakeApt) -> None:
     assert call == simulation(call, "libcurl4-gnutls-dev")
     assert not in_main
     assert any(p.name == "curl" for p in step.new_packages)
+
+
+def test_a_simulation_ahead_does_not_wait_for_apts_candidates(fake: FakeApt) -> None:
+    """The resolver's question (query: apt's candidates, dumpavail) and the simulation
+    started ahead (apt-get, which needs only the universe's lists) run side by side on
+    the same universe, grown once."""
+    adapter = AptAdapter(env=ENV)
+    adapter.simulate_ahead(PANDAS)
+    found = adapter.query(PANDAS)
+    adapter.finish_ahead()
+    assert found["python3-pandas"].version == "1.5.3+dfsg-2"
+    seen = kinds(fake)
+    assert seen.count("dumpavail") == 1 and seen.count("--print-uris") == 1
+    (avail,) = [c for c in fake.calls if c[-1] == "dumpavail"]
+    ((call, in_main),) = simulations_in_threads(fake)
+    assert universe_of(avail) == universe_of(call) and not in_main
 
 
 def test_a_wrong_guess_leaves_plan_install_to_run_its_own(fake: FakeApt) -> None:
@@ -722,7 +740,6 @@ def test_the_full_simulation_keeps_a_binary_cache_where_the_system_has_none(
     options = cache_options(cache)
     apt_commands = [c for c in apt.calls if c[0] in ("apt-cache", "apt-get")]
     assert [c[-1] if c[0] == "apt-cache" else c[1] for c in apt_commands] == [
-        "dumpavail",
         "--print-uris",
         "gencaches",
         "-s",
@@ -730,9 +747,9 @@ def test_the_full_simulation_keeps_a_binary_cache_where_the_system_has_none(
         "-s",
     ]
     # without dpkg's lock, like the other read-only commands of a plan
-    assert apt_commands[2] == ("apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches")
-    assert apt_commands[3] == full_simulation(options, "ntpsec")
-    assert all("Dir::Cache::pkgcache=" in c for c in apt_commands[:2])
+    assert apt_commands[1] == ("apt-cache", "-o", "Debug::NoLocking=1", *options, "gencaches")
+    assert apt_commands[2] == full_simulation(options, "ntpsec")
+    assert "Dir::Cache::pkgcache=" in apt_commands[0]
     step = AptAdapter(cache_dir=cache).plan_install(PANDAS)
     # never in the real install command
     assert not any(arg.startswith("Dir::") for arg in step.command)

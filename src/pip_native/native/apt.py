@@ -27,6 +27,7 @@ from pip_native.errors import (
 )
 from pip_native.native import apt_store
 from pip_native.native.apt_index import DPKG_QUERY_FORMAT, AptIndex, Record, parse_dpkg_query
+from pip_native.native.apt_lists import reduced_options
 from pip_native.native.apt_output import (
     Simulation,
     apt_messages,
@@ -639,7 +640,7 @@ class AptAdapter:
         nothing there and takes no lock (``Debug::NoLocking``).
         """
         universe = self._universe_of_state()
-        universe.cover(requested)
+        covered = universe.grow(requested)  # apt's candidates are read meanwhile, if asked
         empty = universe.workdir / "empty-archives"
         empty.mkdir(exist_ok=True)
         argv = (
@@ -649,7 +650,7 @@ class AptAdapter:
             "-V",
             "-o",
             "Debug::NoLocking=1",
-            *universe.options(),
+            *reduced_options(covered.directory),
             "-o",
             f"Dir::Cache::Archives={empty}",
             "install",

@@ -380,6 +380,8 @@ class Universe:
         self._lock = threading.Lock()
         self._covered: Covered | None = None
         self._index: AptIndex | None = None
+        self._index_of: Path | None = None
+        """The lists directory of the universe whose candidates ``_index`` holds."""
         self._child: subproc.Started | None = None
         self._used = False
 
@@ -425,8 +427,9 @@ class Universe:
             if not result.ok:  # this process tries again, and reports what fails
                 logger.debug("making the first apt universe failed: %s", result.stderr.strip())
 
-    def cover(self, names: Collection[str]) -> AptIndex:
-        """The index of a universe holding ``names``."""
+    def grow(self, names: Collection[str]) -> Covered:
+        """A universe holding ``names``, its lists directory written: what a simulation
+        needs (:meth:`cover` reads apt's candidates in it too)."""
         with self._lock:
             self._used = True
             self._wait_for_child()
@@ -434,25 +437,28 @@ class Universe:
                 self._covered = load_stored(self._workdir)
             wanted = {_bare(name) for name in names}
             if self._covered is None or not wanted <= self._covered.names:
-                covered = self._builder.cover(wanted)
-                if self._covered is None or covered.directory != self._covered.directory:
-                    self._index = None
-                self._covered = covered
-            if self._index is None:
-                self._builder.avail(self._covered)
-                self._index = index_in_memory(
-                    self._covered.avail.read_bytes(), self._installed(), self._native_arch
-                )
-            return self._index
+                self._covered = self._builder.cover(wanted, avail=False)
+            return self._covered
+
+    def cover(self, names: Collection[str]) -> AptIndex:
+        """The index of a universe holding ``names``.
+
+        apt's candidates are read (``dumpavail``) outside this object's lock, so that
+        a simulation on the same universe (:meth:`grow`) runs meanwhile.
+        """
+        covered = self.grow(names)
+        with self._lock:
+            if self._index is not None and self._index_of == covered.directory:
+                return self._index
+        self._builder.avail(covered)
+        index = index_in_memory(covered.avail.read_bytes(), self._installed(), self._native_arch)
+        with self._lock:
+            self._index, self._index_of = index, covered.directory
+        return index
 
     @property
     def workdir(self) -> Path:
         return self._workdir
-
-    def options(self) -> tuple[str, ...]:
-        """apt options for the current universe (after :meth:`cover`)."""
-        assert self._covered is not None
-        return reduced_options(self._covered.directory)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
