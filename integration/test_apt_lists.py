@@ -85,7 +85,7 @@ def test_reduced_universe_gives_apt_full_answer(
     universe: set[str] = set()
     found.reach([*dependencies, *names], dependencies, universe)
     reduced = tmp_path / "lists"
-    found.write(reduced, universe)
+    found.write(reduced, found.locate(universe))
     empty = tmp_path / "archives"
     empty.mkdir()
     assert 0 < len(universe) < 20_000  # of some 63,000 packages

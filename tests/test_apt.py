@@ -133,7 +133,7 @@ def test_query_installed_package_without_candidate(fake: FakeApt) -> None:
     assert (pkg.version, pkg.installed_version) == ("3.134", "3.134")
 
 
-def test_the_universe_grows_once_per_batch_of_names(fake: FakeApt) -> None:
+def test_the_universe_grows_once_per_batch_of_names(fake: FakeApt, mocker: MockerFixture) -> None:
     adapter = AptAdapter()
     adapter.prepare_ahead()  # the universe of the installed packages, in its own process
     for thread in adapter._ahead_threads:  # and dpkg's records, read in a thread
@@ -150,9 +150,13 @@ def test_the_universe_grows_once_per_batch_of_names(fake: FakeApt) -> None:
     assert stored is not None and not stored.avail.exists()
     base = stored.directory
     names = ["python3-sklearn", "python3-yaml", "python3-requests", "python3-lxml"]
+    walked = mocker.spy(apt_universe, "installed_dependencies")
     adapter.query(names)
-    # grown here, from the tables the process kept: no list read again, no dpkg-query
+    # grown here, from the tables the process kept: no list read again, no dpkg-query,
+    # and dpkg's records not walked again (the process's universe holds every installed
+    # package, so nothing reached from now on is installed)
     assert kinds(fake)[5:] == ["dumpavail"]
+    assert walked.call_count == 0
     grown = universe_of(fake.calls[-1])
     closures = {name: adapter.closure(name) for name in names}
     adapter.query(["no-such-package", "python3-numpy"])  # unknown, and reached by sklearn

@@ -218,7 +218,7 @@ def test_write_keeps_each_list_and_its_release_files(tmp_path: Path) -> None:
     universe: set[str] = set()
     found.reach(["python3-markupsafe"], {}, universe)
     out = tmp_path / "reduced"
-    found.write(out, universe)
+    found.write(out, found.locate(universe))
     assert sorted(p.name for p in out.iterdir()) == [
         "deb.example.org_debian_dists_stable-updates_main_binary-amd64_Packages",
         release.name,
@@ -236,7 +236,10 @@ def test_write_keeps_each_list_and_its_release_files(tmp_path: Path) -> None:
     i386 = out / "deb.example.org_debian_dists_stable_main_binary-i386_Packages"
     assert i386.read_text() == stanza("libc6", "2.36", arch="i386")
     with pytest.raises(FileExistsError):  # a universe's directory is written once
-        found.write(out, universe)
+        found.write(out, found.locate(universe))
+    # what the lists know of the universe: not the names no list has (python3 here)
+    assert sorted(found.locate(universe)) == sorted(n for n in universe if found.knows(n))
+    assert "python3" in universe and "python3" not in found.locate(universe)
 
 
 def test_list_files(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ set of installs is asked again of apt's full lists (see ``AptAdapter``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import mmap
@@ -42,7 +43,7 @@ from pip_native.native.apt_index import parse_dependency_field
 from pip_native.paths import write_atomically
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
     from pip_native.native.apt_index import Record
 
@@ -134,11 +135,20 @@ class _List:
         """``(provider name, Provides field)`` of each stanza with one (when scanned)."""
 
     def read(self, start: int, end: int) -> bytes:
+        with self.reader() as read:
+            return read(start, end)
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Callable[[int, int], bytes]]:
+        """A function reading ``[start, end)`` of the list, its copy open until the end."""
         if self.data is not None:
-            return self.data[start:end]
+            data = self.data
+            yield lambda start, end: data[start:end]
+            return
         assert self.copy is not None
         with open(self.copy, "rb") as file:
-            return os.pread(file.fileno(), end - start, start)
+            fd = file.fileno()
+            yield lambda start, end: os.pread(fd, end - start, start)
 
     def scan(self) -> None:
         """Find each stanza and Provides field: two patterns over the whole list (in a
@@ -451,20 +461,31 @@ class PackageLists:
         bare = _bare(name)
         return bool(self._spans(bare) or self.providers(bare))
 
-    def write(self, directory: Path, universe: Collection[str]) -> None:
-        """Write the stanzas of ``universe`` into the new directory ``directory`` as apt's
-        lists: a list of each name (uncompressed) and a link to each Release file."""
+    def locate(self, names: Iterable[str]) -> dict[str, list[tuple[_List, int, int]]]:
+        """The stanzas of each of ``names`` that a list knows (:meth:`knows`): one lookup
+        per name, for :meth:`write`."""
+        found: dict[str, list[tuple[_List, int, int]]] = {}
+        for name in names:
+            spans = self._spans(_bare(name))
+            if spans or self.providers(_bare(name)):
+                found[name] = spans
+        return found
+
+    def write(self, directory: Path, located: Mapping[str, list[tuple[_List, int, int]]]) -> None:
+        """Write the stanzas ``located`` (:meth:`locate`) into the new directory ``directory``
+        as apt's lists: a list of each name (uncompressed), its stanzas in the list's
+        order, and a link to each Release file."""
         directory.mkdir(parents=True)
         spans: dict[int, list[tuple[int, int]]] = {id(entry): [] for entry in self._lists}
-        for name in universe:
-            for entry, start, end in self._spans(name):
+        for found in located.values():
+            for entry, start, end in found:
                 spans[id(entry)].append((start, end))
         for entry in self._lists:
             match = _PACKAGES_LIST.match(entry.path.name)
             assert match is not None
-            with open(directory / match.group("base"), "wb") as out:
+            with open(directory / match.group("base"), "wb") as out, entry.reader() as read:
                 for start, end in sorted(spans[id(entry)]):
-                    out.write(entry.read(start, end))
+                    out.write(read(start, end))
         for release in self._releases:
             (directory / release.name).symlink_to(release)
 

@@ -196,9 +196,15 @@ class UniverseBuilder:
             lists = self._read()
             if self._names is None:
                 stored = load_stored(self._workdir)
-                self._names = set(stored.names) if stored is not None else set()
-                self._dependencies = installed_dependencies(self._installed())
-                lists.reach(self._dependencies, self._dependencies, self._names)
+                installed = self._installed()
+                if stored is not None and all(_bare(key) in stored.names for key in installed):
+                    # made from every installed package: their records lead nowhere new,
+                    # and a name reached from now on is not installed
+                    self._names = set(stored.names)
+                else:
+                    self._names = set(stored.names) if stored is not None else set()
+                    self._dependencies = installed_dependencies(installed)
+                    lists.reach(self._dependencies, self._dependencies, self._names)
             added = lists.reach(names, self._dependencies, self._names)
             if self._covered is None or any(lists.knows(name) for name in added):
                 self._covered = self._write(lists, self._names)
@@ -258,7 +264,8 @@ class UniverseBuilder:
         return self._lists
 
     def _write(self, lists: PackageLists, names: set[str]) -> Covered:
-        known = sorted(name for name in names if lists.knows(name))
+        located = lists.locate(names)
+        known = sorted(located)
         digest = hashlib.sha256("\n".join(known).encode()).hexdigest()[:24]
         covered = Covered(
             frozenset(names),
@@ -268,7 +275,7 @@ class UniverseBuilder:
         if not covered.directory.is_dir():
             building = _temporary(covered.directory)
             try:
-                lists.write(building, known)
+                lists.write(building, located)
                 _move_into_place(building, covered.directory)
             finally:
                 shutil.rmtree(building, ignore_errors=True)
