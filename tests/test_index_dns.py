@@ -97,6 +97,29 @@ def test_nested_uses_share_and_the_last_one_out_restores(resolver: Resolver) -> 
     assert socket.getaddrinfo is resolver
 
 
+def test_a_patch_put_back_by_someone_else_is_not_its_own_original(
+    resolver: Resolver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test's monkeypatch made while active, undone after: the function it puts back
+    is the shared one, which must not then call itself."""
+    with shared_lookups():
+        shared = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [])
+    assert socket.getaddrinfo is not shared  # left as the other patch made it
+    monkeypatch.setattr(socket, "getaddrinfo", shared)  # put back, as an undo does
+    found: list[Any] = []
+    with shared_lookups():
+        # in a thread of its own: calling itself, the lookup would wait for itself forever
+        lookup = threading.Thread(
+            target=lambda: found.extend(socket.getaddrinfo("pypi.org", 443)), daemon=True
+        )
+        lookup.start()
+        lookup.join(timeout=10)
+    assert not lookup.is_alive()
+    assert found[0][4] == ("192.0.2.7", 443)
+    assert len(resolver.calls) == 1
+
+
 def test_the_index_looks_a_host_up_once_for_parallel_fetches(
     local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

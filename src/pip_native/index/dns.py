@@ -77,7 +77,9 @@ class _SharedLookups:
     def enter(self) -> None:
         with self._lock:
             if self._users == 0:
-                self._original = socket.getaddrinfo
+                # (still ours only if someone put back what they found while it was)
+                if socket.getaddrinfo is not self.patched:
+                    self._original = socket.getaddrinfo
                 socket.getaddrinfo = self.patched
             self._users += 1
 
