@@ -151,9 +151,9 @@ class _List:
             yield lambda start, end: os.pread(fd, end - start, start)
 
     def scan(self) -> None:
-        """Find each stanza and Provides field: two patterns over the whole list (in a
-        memory map of its copy), a few operations per stanza and nothing else (apt writes
-        Package first, so a stanza runs to the next Package line)."""
+        """Find each stanza and Provides field: one pattern over the whole list (in a
+        memory map of its copy; see :func:`_scan`), a few operations per stanza and nothing
+        else (apt writes Package first, so a stanza runs to the next Package line)."""
         if self.data is not None:
             self.size = len(self.data)
             self.starts, self.names, self.provides = _scan(self.data)

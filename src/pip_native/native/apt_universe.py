@@ -185,9 +185,9 @@ class UniverseBuilder:
             new_group=True,  # stopping it stops the apt-helper and apt-cache it runs
         )
 
-    def cover(self, names: Iterable[str], *, avail: bool = True) -> Covered:
-        """The universe grown to hold ``names`` (and what they reach), its files written
-        (its ``apt-cache dumpavail`` too, unless not ``avail``: see :meth:`avail`).
+    def cover(self, names: Iterable[str]) -> Covered:
+        """The universe grown to hold ``names`` (and what they reach), its lists directory
+        written (apt's candidates in it are read when asked: :meth:`avail`).
 
         Under the work directory's lock: another process making a universe of this apt
         state (the one :meth:`start_first` started, say) is waited for, and its work used.
@@ -213,20 +213,34 @@ class UniverseBuilder:
                     frozenset(self._names), self._covered.directory, self._covered.avail
                 )
                 self._store(self._covered)
-            if avail:
-                self._dumpavail(self._covered)
             return self._covered
 
     def avail(self, covered: Covered) -> None:
         """Write the ``apt-cache dumpavail`` output of ``covered`` if it is missing.
 
-        The first universe is made without it (:func:`main`): a plan that asks apt
-        about something outside it grows it first and reads that one's instead, and a
-        plan that asks apt nothing reads neither (0.02 s of apt's time each).
+        :meth:`cover` writes none: a plan that asks apt about something outside the
+        first universe (made by :func:`main`) grows it first and reads that one's, a
+        simulation needs only the lists, and a plan that asks apt nothing reads none
+        (0.02 s of apt's time each).
         """
-        if not covered.avail.is_file():
-            with self._lock, self._locked():
-                self._dumpavail(covered)
+        if covered.avail.is_file():
+            return
+        with self._lock, self._locked():
+            if covered.avail.is_file():  # another thread or process wrote it meanwhile
+                return
+            building = _temporary(covered.avail)
+            try:
+                command = subproc.start(
+                    ["apt-cache", *reduced_options(covered.directory), "dumpavail"],
+                    what="read apt's candidates",
+                    env=self._env,
+                    hint=self._hint,
+                    stdout=building,
+                )
+                command.wait(timeout=600, check=True)
+                _move_into_place(building, covered.avail)
+            finally:
+                building.unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -281,22 +295,6 @@ class UniverseBuilder:
                 shutil.rmtree(building, ignore_errors=True)
         self._store(covered)
         return covered
-
-    def _dumpavail(self, covered: Covered) -> None:
-        if not covered.avail.is_file():
-            building = _temporary(covered.avail)
-            try:
-                command = subproc.start(
-                    ["apt-cache", *reduced_options(covered.directory), "dumpavail"],
-                    what="read apt's candidates",
-                    env=self._env,
-                    hint=self._hint,
-                    stdout=building,
-                )
-                command.wait(timeout=600, check=True)
-                _move_into_place(building, covered.avail)
-            finally:
-                building.unlink(missing_ok=True)
 
     def _store(self, covered: Covered) -> None:
         entry = {
@@ -444,7 +442,7 @@ class Universe:
                 self._covered = load_stored(self._workdir)
             wanted = {_bare(name) for name in names}
             if self._covered is None or not wanted <= self._covered.names:
-                self._covered = self._builder.cover(wanted, avail=False)
+                self._covered = self._builder.cover(wanted)
             return self._covered
 
     def cover(self, names: Collection[str]) -> AptIndex:
@@ -495,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         keep_one=request["keep_one"],
     )
     try:
-        builder.cover((), avail=False)
+        builder.cover(())
     except PipNativeError as exc:
         sys.stderr.write(exc.render() + "\n")  # the parent logs it, then tries itself
         return 1
