@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from packaging import tags
 
-from pip_native.environment import TargetEnvironment, probe
+from pip_native import _probe
+from pip_native.environment import TargetEnvironment, probe, probe_this_process, start_probe
 from pip_native.errors import TargetEnvironmentError
 
 
@@ -127,3 +130,53 @@ def test_wheel_tags_tell_pure_installs_from_native_ones() -> None:
     assert [env.installed[n].pure for n in ("six", "numpy", "distro")] == [True, False, None]
     real = probe(sys.executable)
     assert real.installed["pytest"].pure is True  # pytest is a py3-none-any wheel
+
+
+def test_this_process_is_described_as_the_probe_describes_its_interpreter(tmp_path: Path) -> None:
+    """pip's hook describes its own interpreter without a process: in a fresh interpreter
+    (``-c``, so ``sys.path`` starts with ``""``, as the hook's after pip removed its first
+    entry), the answer equals the probe's, distributions, paths, tags and markers."""
+    site = tmp_path / "site"
+    dist = site / "demo-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n")
+    src = Path(__file__).resolve().parents[1] / "src"
+    code = (
+        "import json, sys\n"
+        "from pip_native.environment import probe, probe_this_process\n"
+        "here, there = probe_this_process(), probe(sys.executable)\n"
+        "print(json.dumps([here == there, sorted(here.installed), list(here.sys_path)]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(site)])}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    equal, names, paths = json.loads(out.stdout)
+    assert "demo" in names
+    assert paths[:2] == [str(src), str(site)]
+    assert equal
+
+
+def test_this_process_is_the_only_interpreter_described_in_it() -> None:
+    with pytest.raises(ValueError, match="not this process's interpreter"):
+        start_probe("/usr/bin/some-other-python", this_process=True)
+
+
+def test_this_process_keeps_its_answer_apart_from_the_probes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored under a key of its own (its paths and flags), read back while nothing changed."""
+    cache = tmp_path / "cache"
+    here = probe_this_process(cache_dir=cache)
+    there = probe(sys.executable, cache_dir=cache)
+    assert len(list(cache.glob("probe-*.json"))) == 2
+
+    def fail(*_args: object) -> object:
+        raise AssertionError("described again")
+
+    monkeypatch.setattr(_probe, "describe", fail)
+    assert probe_this_process(cache_dir=cache) == here
+    assert probe(sys.executable, cache_dir=cache) == there
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+    with pytest.raises(AssertionError, match="described again"):
+        probe_this_process(cache_dir=cache)  # another path: another answer

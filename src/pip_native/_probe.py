@@ -6,6 +6,9 @@ borrows the ``packaging`` library of the running pip-native (its parent
 directory is the one argument) for tags and markers, added to ``sys.path``
 only *after* the installed distributions were listed, so pip-native's own
 environment never leaks into the answer.
+
+pip's hook, whose target is the interpreter running pip, calls :func:`describe`
+in its own process instead (see :func:`pip_native.environment.start_probe`).
 """
 
 from __future__ import annotations
@@ -67,10 +70,12 @@ def _distributions(paths: list[str]) -> list[dict[str, object]]:
     return found
 
 
-def main() -> None:
-    paths = [p for p in sys.path[1:] if p]  # [0] is this script's directory
-    dists = _distributions(paths)
-    sys.path.insert(0, sys.argv[1])
+def describe(paths: list[str], dists: list[dict[str, object]] | None = None) -> dict[str, Any]:
+    """The description of the running interpreter, with the distributions ``dists``
+    (default: those found on ``paths``, its ``sys.path`` without the entry of the program
+    it runs). ``packaging`` must be importable by now."""
+    if dists is None:
+        dists = _distributions(paths)
     from packaging import markers, tags
 
     marker_env = markers.default_environment()
@@ -87,28 +92,31 @@ def main() -> None:
                 key, _, value = line.partition("=")
                 if key.strip().lower() == "include-system-site-packages":
                     system_site = value.strip().lower() == "true"
-    print(
-        json.dumps(
-            {
-                "executable": sys.executable,
-                "base_executable": getattr(sys, "_base_executable", sys.executable),
-                "version": ".".join(str(v) for v in sys.version_info[:3]),
-                "implementation": sys.implementation.name,
-                "prefix": sys.prefix,
-                "base_prefix": sys.base_prefix,
-                "is_venv": sys.prefix != sys.base_prefix,
-                "system_site_packages": system_site,
-                "purelib": sysconfig.get_path("purelib"),
-                "platlib": sysconfig.get_path("platlib"),
-                "sys_path": paths,
-                "user_site": user_site,
-                "externally_managed": marker_file if os.path.isfile(marker_file) else None,
-                "markers": marker_env,
-                "tags": [str(t) for t in tags.sys_tags()],
-                "distributions": dists,
-            }
-        )
-    )
+    return {
+        "executable": sys.executable,
+        "base_executable": getattr(sys, "_base_executable", sys.executable),
+        "version": ".".join(str(v) for v in sys.version_info[:3]),
+        "implementation": sys.implementation.name,
+        "prefix": sys.prefix,
+        "base_prefix": sys.base_prefix,
+        "is_venv": sys.prefix != sys.base_prefix,
+        "system_site_packages": system_site,
+        "purelib": sysconfig.get_path("purelib"),
+        "platlib": sysconfig.get_path("platlib"),
+        "sys_path": paths,
+        "user_site": user_site,
+        "externally_managed": marker_file if os.path.isfile(marker_file) else None,
+        "markers": marker_env,
+        "tags": [str(t) for t in tags.sys_tags()],
+        "distributions": dists,
+    }
+
+
+def main() -> None:
+    paths = [p for p in sys.path[1:] if p]  # [0] is this script's directory
+    found = _distributions(paths)  # before pip-native's packaging joins sys.path
+    sys.path.insert(0, sys.argv[1])
+    print(json.dumps(describe(paths, found)))
 
 
 if __name__ == "__main__":

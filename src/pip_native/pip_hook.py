@@ -234,9 +234,9 @@ def _split_install_unlocked(
     # refuses new imports once installation has started (the report is dumped after it).
     from pip_native.environment import start_probe
 
-    # The target is this interpreter: its probe (a process) runs while the rest is imported,
-    # and so does the backend's work ahead (apt's universe).
-    probing = start_probe(sys.executable)
+    # The target is this interpreter, seen as pip sees it: described here, in a thread,
+    # while the rest is imported; the backend's work ahead (apt's universe) starts too.
+    probing = start_probe(sys.executable, this_process=True)
     from pip_native.native.registry import start_ahead
 
     stop_ahead = start_ahead(options.native_from)

@@ -57,7 +57,7 @@ def _stamp(path: str) -> Stamp:
     return None if stamp is None else list(stamp)
 
 
-def _key(python: str, script: Path) -> str | None:
+def _key(python: str, script: Path, variant: object) -> str | None:
     found = shutil.which(python)
     if found is None:
         return None
@@ -75,6 +75,7 @@ def _key(python: str, script: Path) -> str | None:
         _stamp(str(script)),
         sorted(env.items()),
         where,
+        variant,
     ]
     return hashlib.sha256(json.dumps(material).encode()).hexdigest()[:32]
 
@@ -142,10 +143,18 @@ def default_dir() -> Path:
     return cache_root() / "probe"
 
 
-def load_or_probe(python: str, cache_dir: Path, script: Path, run: Callable[[str], str]) -> str:
+def load_or_probe(
+    python: str,
+    cache_dir: Path,
+    script: Path,
+    run: Callable[[str], str],
+    *,
+    variant: object = None,
+) -> str:
     """The probe's JSON answer for ``python``: stored in ``cache_dir`` and still valid, or
-    ``run(python)`` (then stored)."""
-    key = _key(python, script)
+    ``run(python)`` (then stored). ``variant`` (JSON data) is a further part of the key:
+    how the answer is made, when not by running ``script`` with ``python``."""
+    key = _key(python, script, variant)
     if key is None:
         return run(python)
     path = cache_dir / f"{_PREFIX}{key}.json"
