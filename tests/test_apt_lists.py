@@ -163,14 +163,15 @@ def test_tables_saved_and_loaded_answer_alike(tmp_path: Path) -> None:
 )
 def test_sorted_table_finds_every_key_and_no_other(tmp_path: Path, keys: list[str]) -> None:
     rows = [(key, str(n), "x") for n, key in enumerate(keys)] + [(k, "again") for k in keys[::3]]
-    _SortedTable.write(tmp_path / "table", ["\t".join(row) for row in rows])
-    table = _SortedTable(tmp_path / "table")
-    for key in keys:
-        expected = sorted([r[1:] for r in rows if r[0] == key])
-        assert sorted(tuple(r) for r in table.rows(key)) == [tuple(e) for e in expected]
-    for missing in ("", "0", "a-", "libc", "libc6-", "python", "zzz", "name00001", "~"):
-        if missing not in keys:
-            assert table.rows(missing) == []
+    in_memory = _SortedTable.of_lines(["\t".join(row) for row in reversed(rows)])
+    in_memory.write(tmp_path / "table")
+    for table in (in_memory, _SortedTable.open(tmp_path / "table")):
+        for key in keys:
+            expected = sorted([r[1:] for r in rows if r[0] == key])
+            assert sorted(tuple(r) for r in table.rows(key)) == [tuple(e) for e in expected]
+        for missing in ("", "0", "a-", "libc", "libc6-", "python", "zzz", "name00001", "~"):
+            if missing not in keys:
+                assert table.rows(missing) == []
 
 
 def test_reach_follows_every_alternative_provider_and_version() -> None:

@@ -226,40 +226,47 @@ def _scan(data: bytes | mmap.mmap) -> tuple[list[int], list[str], list[tuple[str
     return starts, names, [(names[n], field) for n, field in zip(owners, fields)]
 
 
-def _provider_table(provides: Sequence[tuple[str, bytes]]) -> dict[str, str]:
-    """Virtual name → the names of its providers, one per line, from ``(provider, Provides
+def _provider_lines(provides: Sequence[tuple[str, bytes]]) -> list[str]:
+    """``virtual<TAB>provider`` lines, sorted and each once, from ``(provider, Provides
     field)`` pairs (a field: ``a (= 1), b:any``, maybe on continuation lines)."""
-    table: dict[bytes, set[str]] = {}
+    lines: set[str] = set()
+    add = lines.add
     for owner, field in provides:
+        tail = "\t" + owner
         for part in field.split(b","):
             words = part.split(None, 1)
             if words:
                 name = words[0].partition(b":")[0].partition(b"(")[0]
                 if name:
-                    table.setdefault(name, set()).add(owner)
-    return {
-        virtual.decode("utf-8", "replace"): "\n".join(sorted(names))
-        for virtual, names in table.items()
-    }
+                    add(name.decode("utf-8", "replace") + tail)
+    return sorted(lines)
 
 
 class _SortedTable:
-    """A file of ``key<TAB>value…`` lines sorted by key (as bytes), looked up by binary
-    search in a memory map: a plan that grows its universe reads a few pages of it
-    instead of loading 63,000 names (17 MB as Python objects)."""
+    """``key<TAB>value…`` lines sorted by key (as bytes), looked up by binary search: in a
+    memory map of the file :meth:`write` wrote (a plan that grows its universe reads a
+    few pages of it instead of loading 63,000 names, 17 MB as Python objects), or in
+    memory, as made from the lines (:meth:`of_lines`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, data: bytes | mmap.mmap) -> None:
+        self._data = data
+
+    @classmethod
+    def open(cls, path: Path) -> _SortedTable:
         with open(path, "rb") as file:
             size = os.fstat(file.fileno()).st_size
-            self._data: bytes | mmap.mmap = (
-                mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-            )
+            return cls(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else b"")
 
-    @staticmethod
-    def write(path: Path, lines: list[str]) -> None:
-        """Write ``key<TAB>value…`` ``lines`` (no newline), sorted (str order is UTF-8's)."""
+    @classmethod
+    def of_lines(cls, lines: list[str]) -> _SortedTable:
+        """The table of ``key<TAB>value…`` ``lines`` (no newline), sorted here (str order is
+        UTF-8's): a list already in order costs a pass."""
         lines.sort()
-        write_atomically(path, ("\n".join(lines) + "\n" if lines else "").encode())
+        return cls(("\n".join(lines) + "\n" if lines else "").encode())
+
+    def write(self, path: Path) -> None:
+        """Keep the table in ``path`` (for :meth:`open`)."""
+        write_atomically(path, bytes(self._data))
 
     def rows(self, key: str) -> list[list[str]]:
         """The fields after the key of every line with key ``key``."""
@@ -302,16 +309,15 @@ class PackageLists:
         self._tables = tables
         """Where every stanza is and who provides what, kept by :meth:`save`; else the
         scanned lists and :attr:`_provided` answer."""
-        self._provided: dict[str, str] = {}
-        if tables is None:
-            self._provided = _provider_table([p for entry in lists for p in entry.provides])
+        self._provided = (
+            tables[1]
+            if tables is not None
+            else _SortedTable.of_lines(_provider_lines([p for e in lists for p in e.provides]))
+        )
 
     def providers(self, virtual: str) -> list[str]:
-        """The names of the packages providing ``virtual`` (bare)."""
-        if self._tables is not None:
-            return [row[0] for row in self._tables[1].rows(virtual)]
-        found = self._provided.get(virtual)
-        return found.split("\n") if found else []
+        """The names of the packages providing ``virtual`` (bare), sorted."""
+        return [row[0] for row in self._provided.rows(virtual)]
 
     def _spans(self, name: str) -> list[tuple[_List, int, int]]:
         if self._tables is not None:
@@ -329,13 +335,8 @@ class PackageLists:
             ends = [*entry.starts[1:], entry.size]
             row = f"{{}}\t{number}\t{{}}\t{{}}".format
             stanzas += map(row, entry.names, entry.starts, ends)
-        _SortedTable.write(directory / _STANZAS, stanzas)
-        provides = [
-            f"{virtual}\t{provider}"
-            for virtual, names in self._provided.items()
-            for provider in names.split("\n")
-        ]
-        _SortedTable.write(directory / _PROVIDES, provides)
+        _SortedTable.of_lines(stanzas).write(directory / _STANZAS)
+        self._provided.write(directory / _PROVIDES)
         lists = {
             "format": _TABLES_FORMAT,
             "lists": [[str(e.path), str(e.copy)] for e in self._lists],
@@ -353,7 +354,10 @@ class PackageLists:
                 return None
             lists = [_List(Path(path), Path(copy), None) for path, copy in header["lists"]]
             releases = [Path(p) for p in header["releases"]]
-            tables = (_SortedTable(directory / _STANZAS), _SortedTable(directory / _PROVIDES))
+            tables = (
+                _SortedTable.open(directory / _STANZAS),
+                _SortedTable.open(directory / _PROVIDES),
+            )
         except (OSError, ValueError, TypeError, KeyError) as exc:
             logger.debug("ignoring the apt list tables in %s: %s", directory, exc)
             return None
