@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shlex
 import threading
@@ -107,6 +108,10 @@ class FakeStarted:
     pid = 4242
     """Named in the temporaries of a universe's process."""
 
+    def ask(self, line: str, *, timeout: float) -> str | None:
+        """No answer: the command has ended (as ``FakeApt`` runs it, before it is asked)."""
+        return None
+
     def kill(self) -> None:
         self.killed.set()
 
@@ -189,7 +194,7 @@ class FakeApt:
             result = dataclasses.replace(self.results[key], argv=args)  # as run, like subproc.run
         elif args[1:3] == ("-m", apt_universe.__name__):  # the universe's own process
             # here, with this fake answering its apt (not while held: it runs until killed)
-            returncode = 0 if self.hold.is_set() else apt_universe.main(args[3:])
+            returncode = 0 if self.hold.is_set() else self._universe_process(args[3:])
             result = CommandResult(args, returncode, "", "")
         elif args[:2] == (APT_HELPER, "cat-file"):
             result = CommandResult(args, 0, Path(args[2]).read_text(), "")
@@ -203,6 +208,13 @@ class FakeApt:
                 f"Could not {what}", command=args, returncode=result.returncode, output=""
             )
         return result
+
+    @staticmethod
+    def _universe_process(argv: tuple[str, ...]) -> int:
+        """Its first universe, asked nothing (it has ended when the plan asks: the plan
+        grows the universe itself)."""
+        with open(os.devnull, "rb") as nothing:
+            return apt_universe.main(argv, questions=nothing.fileno())
 
     def stream(
         self,

@@ -193,3 +193,41 @@ def test_started_command_timeout_kills_it() -> None:
 def test_start_missing_program() -> None:
     with pytest.raises(CommandFailed, match="was not found"):
         subproc.start(["pip-native-no-such-program"], what="run it")
+
+
+ECHO = (
+    "import sys\n"
+    "for line in sys.stdin:\n"
+    "    if line.strip() == 'quit':\n"
+    "        sys.exit(4)\n"
+    "    print(line.strip().upper(), flush=True)\n"
+    "print('input ended', file=sys.stderr)\n"
+)
+
+
+def test_a_started_command_answers_questions_until_its_input_ends() -> None:
+    started = subproc.start([sys.executable, "-c", ECHO], what="answer", talk=True)
+    assert started.ask("numpy", timeout=60) == "NUMPY"
+    assert started.ask("scipy", timeout=60) == "SCIPY"
+    result = started.wait(timeout=60)  # the end of its input: it ends
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "input ended\n")
+    assert started.ask("more", timeout=60) is None  # ended: no answer
+
+
+def test_a_command_that_ends_instead_of_answering_gives_none() -> None:
+    started = subproc.start([sys.executable, "-c", ECHO], what="answer", talk=True)
+    assert started.ask("quit", timeout=60) is None
+    assert started.wait(timeout=60).returncode == 4
+    silent = subproc.start([sys.executable, "-c", "pass"], what="answer", talk=True)
+    assert silent.wait(timeout=60).ok
+    assert silent.ask("anyone?", timeout=60) is None  # its input is closed
+
+
+def test_a_question_not_answered_in_time_stops_the_command() -> None:
+    code = "import sys, time\nsys.stdin.readline()\ntime.sleep(30)\n"
+    started = subproc.start([sys.executable, "-c", code], what="think", talk=True)
+    begin = time.monotonic()
+    with pytest.raises(CommandFailed, match=r"Could not think: the command did not finish"):
+        started.ask("why", timeout=0.5)
+    assert started.wait(timeout=60).returncode < 0
+    assert time.monotonic() - begin < 10

@@ -9,11 +9,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,17 +100,18 @@ def _popen(
     text: bool,
     stdout: int | IO[bytes] = subprocess.PIPE,
     new_group: bool = False,
+    stdin: int = subprocess.DEVNULL,
 ) -> subprocess.Popen[Any]:
-    """Start ``args`` with stdout piped (or to ``stdout``) and no stdin (in a session and
-    process group of its own with ``new_group``); a missing executable raises
-    :class:`CommandFailed` (see :func:`stream` and :func:`start`)."""
+    """Start ``args`` with stdout piped (or to ``stdout``) and no stdin unless piped
+    (in a session and process group of its own with ``new_group``); a missing
+    executable raises :class:`CommandFailed` (see :func:`stream` and :func:`start`)."""
     try:
         return subprocess.Popen(
             args,
             env=env,
             stdout=stdout,
             stderr=stderr,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             text=text,
             start_new_session=new_group,
         )
@@ -239,9 +242,41 @@ class Started:
         self._hint = hint
         self._lock = threading.Lock()
         self._result: CommandResult | None = None
+        self._unread = b""
+
+    def ask(self, line: str, *, timeout: float) -> str | None:
+        """Send ``line`` to a command started with ``talk`` and return the line it answers
+        (both without the newline); None if it ends, or stops reading or writing, first.
+        A timeout kills it and raises :class:`CommandFailed`. One question at a time;
+        not while another thread waits for it."""
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        with self._lock:
+            if stdin is None or stdout is None or self._result is not None:
+                return None
+            try:
+                stdin.write(line + "\n")
+                stdin.flush()
+            except (BrokenPipeError, ValueError):  # it ended, or its input was closed
+                return None
+            deadline = time.monotonic() + timeout
+            # from its descriptor: the text wrapper stays empty for wait()'s communicate
+            while b"\n" not in self._unread:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self.kill()
+                    raise _timed_out(self._args, self._what, timeout, self._hint)
+                if not select.select([stdout.fileno()], [], [], remaining)[0]:
+                    continue
+                chunk = os.read(stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                self._unread += chunk
+            answer, _, self._unread = self._unread.partition(b"\n")
+            return answer.decode("utf-8", "replace")
 
     def wait(self, timeout: float | None = None, *, check: bool = False) -> CommandResult:
-        """Its result, once it ends (any thread may wait); a timeout kills it and raises
+        """Its result, once it ends (any thread may wait; a command started with ``talk``
+        first sees the end of its input); a timeout kills it and raises
         :class:`CommandFailed`, and so does (with ``check``) a non-zero exit."""
         with self._lock:
             if self._result is None:
@@ -283,9 +318,11 @@ def start(
     hint: str | None = None,
     stdout: Path | None = None,
     new_group: bool = False,
+    talk: bool = False,
 ) -> Started:
     """Start ``argv`` in the background, its output captured (or written to the file
-    ``stdout``); :meth:`Started.wait` ends it.
+    ``stdout``); :meth:`Started.wait` ends it. With ``talk``, its input is a pipe, and
+    :meth:`Started.ask` sends it lines and reads its answers.
 
     For work a plan may turn out not to need (apt's universe made ahead):
     :meth:`Started.kill` stops it, with the commands it started if ``new_group``
@@ -307,5 +344,6 @@ def start(
             text=True,
             stdout=sink if sink is not None else subprocess.PIPE,
             new_group=new_group,
+            stdin=subprocess.PIPE if talk else subprocess.DEVNULL,
         )
     return Started(proc, args, what, hint, group=new_group)

@@ -309,6 +309,8 @@ class PackageLists:
         self._tables = tables
         """Where every stanza is and who provides what, kept by :meth:`save`; else the
         scanned lists and :attr:`_provided` answer."""
+        self._copies: Path | None = None
+        """Where :meth:`keep` saves the tables (lists :meth:`read` scanned, until kept)."""
         self._provided = (
             tables[1]
             if tables is not None
@@ -371,10 +373,12 @@ class PackageLists:
         copies: Path,
         env: Mapping[str, str],
         hint: str,
+        keep: bool = True,
     ) -> PackageLists:
         """The lists of ``lists_dir``, decompressed by apt-helper into the directory
         ``copies`` (all at once; kept, and used as they are when they exist, with the
-        tables of an earlier scan).
+        tables of an earlier scan). The tables of a new scan are kept there too, now,
+        or (without ``keep``) when :meth:`keep` is called.
 
         Raises :class:`~pip_native.errors.CommandFailed` if apt-helper fails.
         """
@@ -404,11 +408,20 @@ class PackageLists:
                 return stored
         lists = [_List(path, copies / str(n), None) for n, path in enumerate(paths)]
         scanned = cls.scanned(lists, releases)
-        try:
-            scanned.save(copies)
-        except OSError as exc:
-            logger.debug("could not keep the apt list tables: %s", exc)
+        scanned._copies = copies
+        if keep:
+            scanned.keep()
         return scanned
+
+    def keep(self) -> None:
+        """Save the tables of lists :meth:`read` scanned into their copies' directory, once
+        (nothing for lists read from tables or in memory); a failure is only logged."""
+        copies, self._copies = self._copies, None
+        if copies is not None:
+            try:
+                self.save(copies)
+            except OSError as exc:
+                logger.debug("could not keep the apt list tables: %s", exc)
 
     @classmethod
     def in_memory(

@@ -37,6 +37,7 @@ import json
 import logging
 import os
 import secrets
+import select
 import shutil
 import sys
 import sysconfig
@@ -44,7 +45,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from pip_native import subproc
 from pip_native.errors import PipNativeError
@@ -110,8 +111,23 @@ def _move_into_place(built: Path, path: Path) -> None:
 def load_stored(workdir: Path) -> Covered | None:
     """The universe an earlier plan stored in ``workdir``, if whole; else None."""
     try:
-        entry = json.loads((workdir / _STORED).read_bytes())
-    except (OSError, ValueError):
+        return _covered_of(workdir, (workdir / _STORED).read_bytes())
+    except OSError:
+        return None
+
+
+def _entry(covered: Covered) -> bytes:
+    """What :func:`load_stored` and :func:`_covered_of` read back (one line of JSON)."""
+    digest = covered.directory.name[2:]
+    entry = {"format": _FORMAT, "digest": digest, "names": sorted(covered.names)}
+    return json.dumps(entry).encode()
+
+
+def _covered_of(workdir: Path, data: bytes | str) -> Covered | None:
+    """The universe of ``workdir`` an :func:`_entry` describes, if whole; else None."""
+    try:
+        entry = json.loads(data)
+    except ValueError:
         return None
     if not isinstance(entry, dict) or entry.get("format") != _FORMAT:
         return None
@@ -135,8 +151,9 @@ class UniverseBuilder:
     installed package); ``lists_dir`` is apt's lists directory, decompressed
     into ``copies`` with the tables of their scan. With ``keep_one``, the
     builder removes the other work and copies directories beside them (other
-    apt states') once unused for an hour. Thread-safe: one universe per
-    builder, grown under a lock.
+    apt states') once unused for an hour. With ``tables_later``, the tables of
+    lists it scans are kept when :meth:`keep_tables` says, not at once.
+    Thread-safe: one universe per builder, grown under a lock.
     """
 
     def __init__(
@@ -149,8 +166,10 @@ class UniverseBuilder:
         env: Mapping[str, str],
         hint: str,
         keep_one: bool = False,
+        tables_later: bool = False,
     ) -> None:
         self._lists_dir = lists_dir
+        self._tables_later = tables_later
         self._copies = copies
         self._keep_one = keep_one
         self._workdir = workdir
@@ -183,6 +202,7 @@ class UniverseBuilder:
             env={**self._env, **_importable()},
             hint=self._hint,
             new_group=True,  # stopping it stops the apt-helper and apt-cache it runs
+            talk=True,  # then it grows the universe as the plan asks (see main)
         )
 
     def cover(self, names: Iterable[str]) -> Covered:
@@ -266,10 +286,20 @@ class UniverseBuilder:
             return False
         return False
 
+    def keep_tables(self) -> None:
+        """Keep the tables of the lists this builder scanned (see ``tables_later``)."""
+        with self._lock:
+            if self._lists is not None:
+                self._lists.keep()
+
     def _read(self) -> PackageLists:
         if self._lists is None:
             self._lists = PackageLists.read(
-                self._lists_dir, copies=self._copies, env=self._env, hint=self._hint
+                self._lists_dir,
+                copies=self._copies,
+                env=self._env,
+                hint=self._hint,
+                keep=not self._tables_later,
             )
             _touch(self._copies)
             if self._keep_one:  # other apt states' directories, unused for an hour, go
@@ -297,13 +327,8 @@ class UniverseBuilder:
         return covered
 
     def _store(self, covered: Covered) -> None:
-        entry = {
-            "format": _FORMAT,
-            "digest": covered.directory.name[2:],
-            "names": sorted(covered.names),
-        }
         try:
-            write_atomically(self._workdir / _STORED, json.dumps(entry).encode())
+            write_atomically(self._workdir / _STORED, _entry(covered))
         except OSError as exc:
             logger.debug("could not store the apt universe: %s", exc)
         _remove_old(self._workdir, keep=covered.directory.name)
@@ -363,9 +388,9 @@ class Universe:
     :meth:`start` loads a stored universe, else starts making the first one in
     a process of its own (:func:`main`): reading the lists is 0.2 s of Python
     work, which in a thread would hold the interpreter lock the resolver needs.
-    :meth:`cover` waits for it, then grows the universe in this process when a
-    plan asks about a name outside it (from the tables the process kept: a few
-    hundredths of a second).
+    While that process runs, it grows the universe as :meth:`grow` asks (from
+    the lists it has read); once it has ended, this process grows it (from the
+    tables it kept: a few hundredths of a second).
     """
 
     def __init__(
@@ -409,15 +434,24 @@ class Universe:
             self._child = child
 
     def finish(self) -> None:
-        """Stop the background work if no question used it (its finished files stay)."""
+        """End the background work: stop it if no question used it (its finished files
+        stay); else end its questions, and let it keep the lists' tables if it has not
+        yet (0.02-0.03 s, which the plan does not wait for) and end."""
         with self._lock:
             child, self._child = self._child, None
-        if child is not None:
+            used = self._used
+        if child is None:
+            return
+        if used:
+            threading.Thread(
+                target=_end, args=(child,), name="pip-native apt universe end", daemon=True
+            ).start()
+        else:
             child.kill()
             if not child.wait(timeout=60).ok:  # killed while writing: its temporaries go
                 for path in self._workdir.glob(f".*-{child.pid}-*"):
                     _remove(path)
-            self._forget(child)
+        self._forget(child)
 
     def _forget(self, child: subproc.Started) -> None:
         with _STARTED_LOCK:
@@ -437,13 +471,33 @@ class Universe:
         needs (:meth:`cover` reads apt's candidates in it too)."""
         with self._lock:
             self._used = True
+            wanted = {_bare(name) for name in names}
+            if self._covered is not None and wanted <= self._covered.names:
+                return self._covered
+            if self._child is not None:
+                answered = self._ask_child(self._child, wanted)
+                if answered is not None:
+                    self._covered = answered
+                    return answered
             self._wait_for_child()
             if self._covered is None:
                 self._covered = load_stored(self._workdir)
-            wanted = {_bare(name) for name in names}
             if self._covered is None or not wanted <= self._covered.names:
                 self._covered = self._builder.cover(wanted)
             return self._covered
+
+    def _ask_child(self, child: subproc.Started, wanted: set[str]) -> Covered | None:
+        """The universe the first universe's process grew to hold ``wanted``; None if it
+        could not say (it failed, or ended: then this process grows it)."""
+        try:
+            answer = child.ask(json.dumps(sorted(wanted)), timeout=600)
+        except PipNativeError as exc:  # no answer in time: it was stopped
+            logger.debug("the apt universe's process did not answer: %s", exc)
+            return None
+        covered = _covered_of(self._workdir, answer) if answer is not None else None
+        if covered is None or not wanted <= covered.names:
+            return None
+        return covered
 
     def cover(self, names: Collection[str]) -> AptIndex:
         """The index of a universe holding ``names``.
@@ -466,9 +520,18 @@ class Universe:
         return self._workdir
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _end(child: subproc.Started) -> None:
+    """End the questions of the first universe's process and wait for it to end."""
+    try:
+        child.wait(timeout=60)
+    except PipNativeError as exc:  # stopped: a later plan scans the lists again
+        logger.debug("the apt universe's process did not end: %s", exc)
+
+
+def main(argv: Sequence[str] | None = None, *, questions: int | None = None) -> int:
     """``python -m pip_native.native.apt_universe REQUEST``: make the first universe of a
-    plan (:meth:`UniverseBuilder.start_first` writes the JSON ``REQUEST``), then exit."""
+    plan (:meth:`UniverseBuilder.start_first` writes the JSON ``REQUEST``), then grow it
+    as the plan asks on stdin (or the descriptor ``questions``; see :func:`_serve`)."""
     request = json.loads((sys.argv[1:] if argv is None else argv)[0])
     # At the plan's own priority. A nice value never counted: this process has a session of
     # its own (killed with the commands it runs), so on Linux a scheduling autogroup of its
@@ -491,13 +554,75 @@ def main(argv: Sequence[str] | None = None) -> int:
         env=env,
         hint=request["hint"],
         keep_one=request["keep_one"],
+        tables_later=True,
     )
     try:
         builder.cover(())
+        asked = _Lines(sys.stdin.fileno() if questions is None else questions)
+        return _serve(builder, asked, sys.stdout)
     except PipNativeError as exc:
         sys.stderr.write(exc.render() + "\n")  # the parent logs it, then tries itself
         return 1
+
+
+def _serve(builder: UniverseBuilder, questions: _Lines, answers: IO[str]) -> int:
+    """Grow the universe as the plan asks, until its questions end.
+
+    Each question is a line of JSON, the names the universe must hold; each answer a
+    line, the universe grown to hold them (what :func:`load_stored` reads). The
+    lists are in this process's memory, so growing takes it a few milliseconds,
+    where the plan's process would first wait for this one to keep the lists'
+    tables (0.02-0.03 s) and end, then read them. The tables are kept as soon as
+    no question waits (for later plans, and for the plan's process should this
+    one fail), and at the end of the questions at the latest.
+    """
+    kept = False
+    while True:
+        if not kept and not questions.waiting():
+            builder.keep_tables()
+            kept = True
+        line = questions.next()
+        if line is None:
+            break
+        try:
+            names = json.loads(line)
+        except ValueError:
+            names = None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            sys.stderr.write(f"not a list of package names: {line[:200]!r}\n")
+            return 1
+        covered = builder.cover(names)
+        answers.write(_entry(covered).decode() + "\n")
+        answers.flush()
+    if not kept:
+        builder.keep_tables()
     return 0
+
+
+class _Lines:
+    """Lines read from the file descriptor ``fd`` as they come."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._buffer = b""
+        self._ended = False
+
+    def waiting(self) -> bool:
+        """Whether a line (or the end) can be read now without waiting."""
+        if b"\n" in self._buffer or self._ended:
+            return True
+        return bool(select.select([self._fd], [], [], 0)[0])
+
+    def next(self) -> str | None:
+        """The next line (without its newline); None at the end."""
+        while b"\n" not in self._buffer:
+            chunk = b"" if self._ended else os.read(self._fd, 65536)
+            if not chunk:
+                self._ended = True
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode("utf-8", "replace")
 
 
 if __name__ == "__main__":
