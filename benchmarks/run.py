@@ -131,22 +131,51 @@ def index_args(cfg: dict[str, object], *, cert: bool) -> list[str]:
     return args
 
 
+#: How long each run's processes outlived it (seconds), see :func:`measure`.
+LINGERED: list[float] = []
+
+
+def become_subreaper() -> bool:
+    """Make this process the parent of its descendants' orphans (Linux
+    ``PR_SET_CHILD_SUBREAPER``), so that :func:`measure` can wait for them."""
+    try:
+        import ctypes
+
+        return bool(ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
 def measure(
     cmd: list[str], env: dict[str, str], stdin: str | None = None
 ) -> tuple[float, float, str, str]:
-    """(wall seconds, peak RSS MB, stdout, stderr) of one run; raises on failure."""
+    """(wall seconds, peak RSS MB, stdout, stderr) of one run; raises on failure.
+
+    The time is until the command returns. A process of it still running then
+    (pip-native's apt universe process keeps the tables of the lists it read
+    after answering the plan) is this process's child by then (see
+    :func:`become_subreaper`): it is waited for before the next run starts, so
+    that it never shares the CPUs with another tool's run, and its memory counts."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
+        peak = usage.ru_maxrss
+        while True:
+            try:
+                _, _, orphan = os.wait4(-1, 0)
+            except ChildProcessError:
+                break
+            peak = max(peak, orphan.ru_maxrss)
+        LINGERED.append(time.perf_counter() - start - elapsed)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:4]}... exit {proc.returncode}: {stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, stdout, stderr
+    return elapsed, peak / 1024, stdout, stderr
 
 
 class Bench:
@@ -431,6 +460,7 @@ def write_markdown(data: dict) -> str:
         "cold = no cache, warm = primed cache",
         f"- index options (every tool): `{' '.join(data['index_args'])}`",
         "- peak MB: largest single process's max RSS (ru_maxrss from wait4), max over the cold runs / the warm runs",
+        f"- each run ends when the command returns; a process of it still running then (pip-native's apt universe process, keeping the tables of the lists it read) is waited for before the next run (this benchmark is its reaper: {data.get('subreaper', False)}); the longest wait: {data.get('lingered_ms', 0):.0f} ms",
         "",
         "| workload | tool | cold s | warm s | peak MB cold / warm | cold ratio pn/pip | warm ratio pn/pip "
         "| cold ratio pn/uv | warm ratio pn/uv | correctness (pip-native vs pip set) |",
@@ -574,6 +604,7 @@ def main() -> int:
         tmp = tempfile.TemporaryDirectory(prefix="pip-native-bench-")
         work = Path(tmp.name)
     shutil.rmtree(work / "caches", ignore_errors=True)
+    subreaper = become_subreaper()
     try:
         pn_python, tools_python = setup(work)
         bench = Bench(work, pn_python, tools_python, args.runs)
@@ -581,6 +612,7 @@ def main() -> int:
             "machine": versions(bench),
             "runs": args.runs,
             "index_args": index_args(bench.cfg, cert=True),
+            "subreaper": subreaper,
             "workloads": {},
         }
         for name in names:
@@ -617,6 +649,7 @@ def main() -> int:
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             print(f"  profile failed: {exc}", file=sys.stderr)
         data["importtime"] = importtime(bench)
+        data["lingered_ms"] = 1000 * max(LINGERED, default=0.0)
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "results.json").write_text(json.dumps(data, indent=1) + "\n")
         text = write_markdown(data)
