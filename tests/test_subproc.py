@@ -231,3 +231,19 @@ def test_a_question_not_answered_in_time_stops_the_command() -> None:
         started.ask("why", timeout=0.5)
     assert started.wait(timeout=60).returncode < 0
     assert time.monotonic() - begin < 10
+
+
+def test_a_command_that_writes_much_to_stderr_before_answering_is_not_stuck() -> None:
+    """Its stderr is read while a question waits (a full pipe would block it), and kept."""
+    code = (
+        "import sys\n"
+        "line = sys.stdin.readline()\n"
+        "sys.stderr.write('x' * 200_000 + '\\n'); sys.stderr.flush()\n"
+        "print(line.strip()[::-1], flush=True)\n"
+        "sys.stdin.readline()\n"
+        "sys.stderr.write('bye\\n')\n"
+    )
+    started = subproc.start([sys.executable, "-c", code], what="answer", talk=True)
+    assert started.ask("abc", timeout=60) == "cba"
+    result = started.wait(timeout=60)
+    assert result.ok and result.stderr == "x" * 200_000 + "\nbye\n"

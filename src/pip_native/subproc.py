@@ -243,16 +243,19 @@ class Started:
         self._lock = threading.Lock()
         self._result: CommandResult | None = None
         self._unread = b""
+        self._errors = b""
+        """What it wrote to stderr while :meth:`ask` waited (read so that it never blocks)."""
 
     def ask(self, line: str, *, timeout: float) -> str | None:
         """Send ``line`` to a command started with ``talk`` and return the line it answers
         (both without the newline); None if it ends, or stops reading or writing, first.
         A timeout kills it and raises :class:`CommandFailed`. One question at a time;
         not while another thread waits for it."""
-        stdin, stdout = self._proc.stdin, self._proc.stdout
+        stdin, stdout, stderr = self._proc.stdin, self._proc.stdout, self._proc.stderr
         with self._lock:
             if stdin is None or stdout is None or self._result is not None:
                 return None
+            watched = [stdout.fileno(), *([stderr.fileno()] if stderr is not None else [])]
             try:
                 stdin.write(line + "\n")
                 stdin.flush()
@@ -265,7 +268,13 @@ class Started:
                 if remaining <= 0:
                     self.kill()
                     raise _timed_out(self._args, self._what, timeout, self._hint)
-                if not select.select([stdout.fileno()], [], [], remaining)[0]:
+                ready = select.select(watched, [], [], remaining)[0]
+                if stderr is not None and stderr.fileno() in ready:
+                    error = os.read(stderr.fileno(), 65536)
+                    self._errors += error
+                    if not error:  # closed: not watched again
+                        watched.remove(stderr.fileno())
+                if stdout.fileno() not in ready:
                     continue
                 chunk = os.read(stdout.fileno(), 65536)
                 if not chunk:
@@ -287,7 +296,8 @@ class Started:
                     self._proc.communicate()
                     raise _timed_out(self._args, self._what, timeout, self._hint) from exc
                 returncode = self._proc.returncode
-                self._result = CommandResult(self._args, returncode, stdout or "", stderr or "")
+                stderr = self._errors.decode(errors="replace") + (stderr or "")
+                self._result = CommandResult(self._args, returncode, stdout or "", stderr)
             result = self._result
         if check and not result.ok:
             output = result.stderr or result.stdout
