@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from packaging.version import Version
 
+from pip_native import subproc
 from pip_native.environment import TargetEnvironment
 from pip_native.errors import (
     CommandFailed,
@@ -648,17 +649,17 @@ def test_the_universe_is_made_ahead_in_a_process_of_its_own(
     (env,) = [e for c, e in zip(apt.calls, apt.envs) if c == argv]
     assert env is not None
     # a checkout's src first (PYTHONPATH=src); none where installed (tox)
-    assert env.get("PYTHONPATH") == apt_universe._importable().get("PYTHONPATH")
+    assert env.get("PYTHONPATH") == subproc.own_module_env().get("PYTHONPATH")
 
 
 def test_an_installed_pip_native_needs_no_pythonpath(monkeypatch: pytest.MonkeyPatch) -> None:
     """site-packages on PYTHONPATH would come before the standard library in the process."""
     source = Path(apt_universe.__file__).resolve().parents[2]
-    monkeypatch.setattr(apt_universe.sysconfig, "get_path", lambda key: str(source))
-    assert apt_universe._importable() == {}
-    monkeypatch.setattr(apt_universe.sysconfig, "get_path", lambda key: "/nowhere")
+    monkeypatch.setattr(subproc.sysconfig, "get_path", lambda key: str(source))
+    assert subproc.own_module_env() == {}
+    monkeypatch.setattr(subproc.sysconfig, "get_path", lambda key: "/nowhere")
     monkeypatch.setenv("PYTHONPATH", "/somewhere")
-    assert apt_universe._importable() == {"PYTHONPATH": f"{source}{os.pathsep}/somewhere"}
+    assert subproc.own_module_env() == {"PYTHONPATH": f"{source}{os.pathsep}/somewhere"}
 
 
 def test_a_second_adapter_waits_for_the_first_ones_process(

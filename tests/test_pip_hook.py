@@ -211,10 +211,19 @@ def test_the_backends_work_ahead_starts_with_the_probe_and_always_stops(mocker: 
     mocker.patch("pip_native.environment.start_probe", return_value=None)
     inner = mocker.patch.object(pip_hook, "_plan_and_install", return_value=0)
     options = optparse.Values({"native_from": "apt"})
-    assert pip_hook._split_install_unlocked(object(), lambda *a: 0, options, ["flask"]) == 0
+    session = object()
+
+    class Command:
+        def get_default_session(self, given: optparse.Values) -> object:
+            assert given is options
+            return session
+
+    command = Command()
+    assert pip_hook._split_install_unlocked(command, lambda *a: 0, options, ["flask"]) == 0
     assert log == ["start apt", "stop"]
     assert inner.call_args.args[3] == ["flask"]
+    assert inner.call_args.args[6].result(timeout=10) is session  # pip's, made in a thread
     inner.side_effect = KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
-        pip_hook._split_install_unlocked(object(), lambda *a: 0, options, [])
+        pip_hook._split_install_unlocked(command, lambda *a: 0, options, [])
     assert log == ["start apt", "stop", "start apt", "stop"]

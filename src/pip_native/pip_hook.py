@@ -230,6 +230,9 @@ def _split_install(
 def _split_install_unlocked(
     command: Any, original_run: Callable[..., int], options: optparse.Values, args: list[str]
 ) -> int:
+    # pip's session first, in a thread: pip's user agent alone runs lsb_release, uname and
+    # rustc (0.05 s), while the target is described and the work ahead starts.
+    making_session = _start_session(command, options)
     # Everything needed is imported here, before pip's own run starts: pip >= 26.3
     # refuses new imports once installation has started (the report is dumped after it).
     from pip_native.environment import start_probe
@@ -241,9 +244,22 @@ def _split_install_unlocked(
 
     stop_ahead = start_ahead(options.native_from)
     try:
-        return _plan_and_install(command, original_run, options, args, probing, stop_ahead)
+        return _plan_and_install(
+            command, original_run, options, args, probing, stop_ahead, making_session
+        )
     finally:
         stop_ahead()
+
+
+def _start_session(command: Any, options: optparse.Values) -> Future[Any]:
+    """pip's own session of ``command`` (``get_default_session``), made in a thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pip-native-session")
+    try:
+        return pool.submit(command.get_default_session, options)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _plan_and_install(
@@ -253,6 +269,7 @@ def _plan_and_install(
     args: list[str],
     probing: Future[TargetEnvironment],
     stop_ahead: Callable[[], None],
+    making_session: Future[Any],
 ) -> int:
     from pathlib import Path
 
@@ -304,7 +321,7 @@ def _plan_and_install(
                 "Nothing to install: no requirements were given.",
                 hint="pip install --native-from=apt NAME ..., or -r FILE.",
             )
-        session = command.get_default_session(options)
+        session = making_session.result()
         _share_tls_contexts(session)
         request = InstallRequest(
             requirements=reqs,

@@ -13,6 +13,7 @@ import select
 import signal
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -23,7 +24,7 @@ from typing import IO, Any
 
 from pip_native.errors import CommandFailed, shown_command
 
-__all__ = ["CommandResult", "Started", "run", "start", "stream"]
+__all__ = ["CommandResult", "Started", "own_module_env", "run", "start", "stream"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,19 @@ class CommandResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+
+def own_module_env() -> dict[str, str]:
+    """The environment that lets a new interpreter import this pip_native (``python -m
+    pip_native...``): none where it is installed (its site-packages), else ``PYTHONPATH``
+    with its source directory first (a checkout, tests). Never site-packages on
+    ``PYTHONPATH``, where it would come before the standard library."""
+    source = Path(__file__).resolve().parents[1]
+    installed = {Path(sysconfig.get_path(key)).resolve() for key in ("purelib", "platlib")}
+    if source in installed:
+        return {}
+    path = os.pathsep.join(p for p in (str(source), os.environ.get("PYTHONPATH")) if p)
+    return {"PYTHONPATH": path}
 
 
 def _environment(env: Mapping[str, str | None] | None, parse_output: bool) -> dict[str, str]:
@@ -251,37 +265,51 @@ class Started:
         (both without the newline); None if it ends, or stops reading or writing, first.
         A timeout kills it and raises :class:`CommandFailed`. One question at a time;
         not while another thread waits for it."""
-        stdin, stdout, stderr = self._proc.stdin, self._proc.stdout, self._proc.stderr
+        stdin = self._proc.stdin
         with self._lock:
-            if stdin is None or stdout is None or self._result is not None:
+            if stdin is None or self._result is not None:
                 return None
-            watched = [stdout.fileno(), *([stderr.fileno()] if stderr is not None else [])]
             try:
                 stdin.write(line + "\n")
                 stdin.flush()
             except (BrokenPipeError, ValueError):  # it ended, or its input was closed
                 return None
-            deadline = time.monotonic() + timeout
-            # from its descriptor: the text wrapper stays empty for wait()'s communicate
-            while b"\n" not in self._unread:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self.kill()
-                    raise _timed_out(self._args, self._what, timeout, self._hint)
-                ready = select.select(watched, [], [], remaining)[0]
-                if stderr is not None and stderr.fileno() in ready:
-                    error = os.read(stderr.fileno(), 65536)
-                    self._errors += error
-                    if not error:  # closed: not watched again
-                        watched.remove(stderr.fileno())
-                if stdout.fileno() not in ready:
-                    continue
-                chunk = os.read(stdout.fileno(), 65536)
-                if not chunk:
-                    return None
-                self._unread += chunk
-            answer, _, self._unread = self._unread.partition(b"\n")
-            return answer.decode("utf-8", "replace")
+            return self._read_line(timeout)
+
+    def read_line(self, *, timeout: float) -> str | None:
+        """The next line the command writes (without the newline); None if it ends
+        first. A timeout kills it and raises :class:`CommandFailed`."""
+        with self._lock:
+            if self._result is not None:
+                return None
+            return self._read_line(timeout)
+
+    def _read_line(self, timeout: float) -> str | None:
+        stdout, stderr = self._proc.stdout, self._proc.stderr
+        if stdout is None:
+            return None
+        watched = [stdout.fileno(), *([stderr.fileno()] if stderr is not None else [])]
+        deadline = time.monotonic() + timeout
+        # from its descriptor: the text wrapper stays empty for wait()'s communicate
+        while b"\n" not in self._unread:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise _timed_out(self._args, self._what, timeout, self._hint)
+            ready = select.select(watched, [], [], remaining)[0]
+            if stderr is not None and stderr.fileno() in ready:
+                error = os.read(stderr.fileno(), 65536)
+                self._errors += error
+                if not error:  # closed: not watched again
+                    watched.remove(stderr.fileno())
+            if stdout.fileno() not in ready:
+                continue
+            chunk = os.read(stdout.fileno(), 65536)
+            if not chunk:
+                return None
+            self._unread += chunk
+        answer, _, self._unread = self._unread.partition(b"\n")
+        return answer.decode("utf-8", "replace")
 
     def wait(self, timeout: float | None = None, *, check: bool = False) -> CommandResult:
         """Its result, once it ends (any thread may wait; a command started with ``talk``

@@ -40,7 +40,6 @@ import secrets
 import select
 import shutil
 import sys
-import sysconfig
 import threading
 import time
 from dataclasses import dataclass
@@ -199,7 +198,7 @@ class UniverseBuilder:
         return subproc.start(
             [sys.executable, "-m", __name__, json.dumps(request)],
             what="make apt's universe",
-            env={**self._env, **_importable()},
+            env={**self._env, **subproc.own_module_env()},
             hint=self._hint,
             new_group=True,  # stopping it stops the apt-helper and apt-cache it runs
             talk=True,  # then it grows the universe as the plan asks (see main)
@@ -348,19 +347,6 @@ def _remove_if_stale(path: Path) -> None:
     with contextlib.suppress(OSError):
         if path.lstat().st_mtime < time.time() - _STALE_SECONDS:
             _remove(path)
-
-
-def _importable() -> dict[str, str]:
-    """The environment that lets a new interpreter import this pip_native: none where it
-    is installed (its site-packages), else ``PYTHONPATH`` with its source directory first
-    (a checkout, tests). Never site-packages on ``PYTHONPATH``, where it would come before
-    the standard library."""
-    source = Path(__file__).resolve().parents[2]
-    installed = {Path(sysconfig.get_path(key)).resolve() for key in ("purelib", "platlib")}
-    if source in installed:
-        return {}
-    path = os.pathsep.join(p for p in (str(source), os.environ.get("PYTHONPATH")) if p)
-    return {"PYTHONPATH": path}
 
 
 def _touch(path: Path) -> None:
