@@ -1072,3 +1072,30 @@ def test_system_python_version(mocker: MockerFixture) -> None:
     assert run.call_args.args[0][0] == "/usr/bin/python3"
     mocker.patch("pip_native.native.apt.Path.exists", return_value=False)
     assert AptAdapter()._system_python() is None
+
+
+def test_the_early_process_makes_the_universe_the_plan_would(
+    apt_state: tuple[FakeApt, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--ahead`` (started when pip starts): the request is the plan's adapter's own, its
+    work directory said first; with the universe stored, nothing is made."""
+    apt, tmp = apt_state
+    cache = tmp / "cache"
+    monkeypatch.setenv("PIP_NATIVE_CACHE_DIR", str(cache))
+    with open(os.devnull, "rb") as nothing:
+        assert apt_universe.main(["--ahead"], questions=nothing.fileno()) == 0
+    said = json.loads(capsys.readouterr().out.splitlines()[0])
+    (workdir,) = workdirs(cache / "apt")
+    assert said == {"workdir": str(workdir)}
+    adapter = AptAdapter(cache_dir=cache / "apt")
+    assert adapter._universe_of_state().workdir == workdir
+    stored = load_stored(workdir)
+    assert stored is not None and "libc6" in stored.names
+    assert (next((cache / "apt").glob("apt-lists-*")) / "tables.json").is_file()
+    apt.calls.clear()
+    with open(os.devnull, "rb") as nothing:
+        assert apt_universe.main(["--ahead"], questions=nothing.fileno()) == 0
+    assert json.loads(capsys.readouterr().out) == {"workdir": None}
+    assert kinds(apt) == ["apt-config"]  # nothing read, nothing made

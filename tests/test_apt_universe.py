@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pip_native.native import apt_universe
+from pip_native.native import apt_early, apt_universe
 from pip_native.native.apt_lists import APT_HELPER
 from pip_native.native.apt_universe import Covered, Universe, UniverseBuilder, _Lines, _serve
 from test_apt_recordings import load_recording, write_lists
@@ -132,3 +132,90 @@ def test_the_process_grows_the_universe_the_plan_asks_for(
     assert child.wait(timeout=60).ok
     assert {"tables.json", "stanzas", "provides"} <= {p.name for p in copies.iterdir()}
     assert apt_universe.load_stored(workdir) == covered
+
+
+class Early:
+    """Stands in for the process apt_early started: says a work directory, then waits."""
+
+    def __init__(self, said: str | None) -> None:
+        self.said = said
+        self.ended = threading.Event()
+
+    def read_line(self, *, timeout: float) -> str | None:
+        return self.said
+
+    def wait(self, timeout: float | None = None) -> None:
+        self.ended.set()
+
+
+def test_the_early_process_is_taken_for_its_own_work_directory_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert apt_early.take(tmp_path / "work") is None  # none started
+    mine = Early(json.dumps({"workdir": str(tmp_path / "work")}))
+    monkeypatch.setattr(apt_early, "_STARTED", [mine])
+    assert apt_early.take(tmp_path / "work") is mine
+    assert apt_early.take(tmp_path / "work") is None  # once
+    for said in (
+        json.dumps({"workdir": str(tmp_path / "other")}),
+        json.dumps({"workdir": None}),
+        "",
+        None,
+    ):
+        other = Early(said)
+        monkeypatch.setattr(apt_early, "_STARTED", [other])
+        assert apt_early.take(tmp_path / "work") is None
+        if said is not None:  # told its questions are over (it keeps what it made), waited for
+            assert other.ended.wait(timeout=10)
+
+
+def test_the_early_process_starts_once_unless_a_universe_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mocker: MockerFixture
+) -> None:
+    monkeypatch.setenv("PIP_NATIVE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(apt_early, "_STARTED", [])
+    start = mocker.patch.object(apt_early.subproc, "start")
+    apt_early.start()
+    apt_early.start()
+    ((argv,), options) = start.call_args
+    assert start.call_count == 1
+    assert argv[1:] == ["-m", apt_universe.__name__, "--ahead"] and options["talk"]
+    monkeypatch.setattr(apt_early, "_STARTED", [])
+    stored = tmp_path / "apt" / f"{apt_universe.UNIVERSE_PREFIX}key" / apt_universe._STORED
+    stored.parent.mkdir(parents=True)
+    stored.write_text("{}")
+    apt_early.start()
+    assert start.call_count == 1  # most likely this apt state's: nothing to make
+
+
+def test_the_plan_takes_over_the_early_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mocker: MockerFixture
+) -> None:
+    """The plan's universe asks the process started when pip started, not one of its own."""
+    workdir = tmp_path / "work"
+    (workdir / "u-abc").mkdir(parents=True)
+
+    class Talking(Early):
+        def ask(self, line: str, *, timeout: float) -> str:
+            names = sorted(json.loads(line))
+            return json.dumps({"format": 1, "digest": "abc", "names": names})
+
+    early = Talking(json.dumps({"workdir": str(workdir)}))
+    monkeypatch.setattr(apt_early, "_STARTED", [early])
+    builder = UniverseBuilder(
+        lists_dir=tmp_path / "lists",
+        copies=tmp_path / "copies",
+        workdir=workdir,
+        installed=dict,
+        env={},
+        hint="h",
+    )
+    own = mocker.spy(builder, "start_first")
+    universe = Universe(
+        builder, workdir=workdir, installed=dict, native_arch="amd64", dpkg_query=("dpkg-query",)
+    )
+    universe.start()
+    assert universe.grow(["python3-markupsafe"]).names == {"python3-markupsafe"}
+    assert own.call_count == 0
+    universe.finish()  # it answered: its questions end, and it is waited for
+    assert early.ended.wait(timeout=10)

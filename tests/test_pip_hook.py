@@ -227,3 +227,49 @@ def test_the_backends_work_ahead_starts_with_the_probe_and_always_stops(mocker: 
     with pytest.raises(KeyboardInterrupt):
         pip_hook._split_install_unlocked(command, lambda *a: 0, options, [])
     assert log == ["start apt", "stop", "start apt", "stop"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "expected"),
+    [
+        (["install", "--native-from=apt", "flask"], {}, "apt"),
+        (["install", "flask", "--native-from", "APT"], {}, "apt"),
+        (["install", "--native-f=apt", "flask"], {}, "apt"),  # optparse takes abbreviations
+        (["-q", "--cache-dir", "/tmp/c", "install", "--native-from=apt", "x"], {}, "apt"),
+        (["install", "flask"], {"PIP_NATIVE_FROM": "apt"}, "apt"),
+        (["install", "--native-from=none", "x"], {"PIP_NATIVE_FROM": "apt"}, None),
+        (["install", "--native-from=conda", "x"], {}, None),
+        (["install", "flask"], {}, None),  # maybe pip.conf: not read here
+        (["download", "--native-from=apt", "x"], {}, None),
+        (["--cache-dir", "install", "install", "--native-from=apt"], {}, "apt"),
+        (["--python", "/other/python", "install", "--native-from=apt", "x"], {}, None),
+        (["install", "--native-from=apt", "--target", "dir", "x"], {}, None),
+        (["install", "--native-from=apt", "-tdir", "x"], {}, None),
+        (["install", "--native-from=apt", "--prefix=/p", "x"], {}, None),
+        (["install", "--native-from=apt", "--root", "/r", "x"], {}, None),
+        (["install", "--native-from=apt", "--user", "x"], {}, None),
+        (["install", "--", "--native-from=apt"], {}, None),
+        (["install", "--native-from=apt", "x"], {"PIP_BUILD_TRACKER": "/tmp/t"}, None),
+        ([], {"PIP_NATIVE_FROM": "apt"}, None),
+    ],
+)
+def test_the_work_ahead_that_can_start_when_pip_starts(
+    argv: list[str], environ: dict[str, str], expected: str | None
+) -> None:
+    """Read from pip's arguments before pip has parsed them: a command that may not be
+    a split install with apt starts nothing."""
+    assert pip_hook.early_backend(argv, environ) == expected
+
+
+def test_pip_starting_starts_the_work_ahead_once(mocker: Any) -> None:
+    import _pip_native_hook
+
+    started = mocker.patch.object(pip_hook, "start_early")
+    mocker.patch.object(_pip_native_hook, "_STARTED", [])
+    mocker.patch.object(sys, "argv", ["pip", "install", "--native-from=apt", "flask"])
+    for _ in range(2):
+        assert _pip_native_hook._Finder.find_spec("pip._internal.cli.main") is None
+    started.assert_called_once_with(["install", "--native-from=apt", "flask"], os.environ)
+    started.side_effect = RuntimeError("broken")  # never reaches pip
+    mocker.patch.object(_pip_native_hook, "_STARTED", [])
+    assert _pip_native_hook._Finder.find_spec("pip._internal.cli.main") is None

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from pip_native.environment import TargetEnvironment
 
-__all__ = ["patch_install_module", "wrapped_spec"]
+__all__ = ["early_backend", "patch_install_module", "start_early", "wrapped_spec"]
 
 _PATCHED = "_pip_native_patched"
 _WARNED: set[str] = set()
@@ -208,6 +208,80 @@ def native_from_source(argv: list[str], environ: Mapping[str, str]) -> str:
     if environ.get("PIP_NATIVE_FROM", "").strip():
         return "PIP_NATIVE_FROM"
     return "pip configuration: native-from"
+
+
+#: pip's general options that take a value as the next argument (pip 23.2 to 26.3).
+_GENERAL_WITH_VALUE = frozenset(
+    {
+        "--log",
+        "--log-file",
+        "--local-log",
+        "--keyring-provider",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--exists-action",
+        "--trusted-host",
+        "--cert",
+        "--client-cert",
+        "--cache-dir",
+        "--use-feature",
+        "--use-deprecated",
+        "--resume-retries",
+    }
+)
+
+
+def early_backend(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The backend whose work ahead can start when pip starts, before pip has read its
+    options, from pip's arguments ``argv`` and ``environ``: ``apt`` for ``pip install``
+    with ``--native-from=apt`` (or ``PIP_NATIVE_FROM=apt``), else None.
+
+    A guess: a wrong one only starts work the plan then ends. It is None whenever the
+    command may not be a split install: another command, ``--python`` (another pip
+    runs), ``--target``, ``--prefix``, ``--root`` or ``--user``, pip's build
+    subprocesses, ``native-from`` only in pip's configuration (not read here).
+    """
+    if environ.get("PIP_BUILD_TRACKER"):
+        return None
+    args = list(argv)
+    command: int | None = None
+    skip = False
+    for number, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--python" or arg.startswith("--python="):
+            return None
+        elif arg in _GENERAL_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            command = number
+            break
+    if command is None or args[command] != "install":
+        return None
+    value = environ.get("PIP_NATIVE_FROM", "")
+    rest = args[command + 1 :]
+    for number, arg in enumerate(rest):
+        if arg == "--":
+            break
+        flag, given, inline = arg.partition("=")
+        if flag in ("-t", "--user") or (arg.startswith("-t") and not arg.startswith("--")):
+            return None
+        if len(flag) >= len("--ta") and any(
+            o.startswith(flag) for o in ("--target", "--prefix", "--root")
+        ):
+            return None
+        if len(flag) >= len("--native-f") and "--native-from".startswith(flag):
+            value = inline if given else (rest[number + 1] if number + 1 < len(rest) else "")
+    return "apt" if value.strip().lower() == "apt" else None
+
+
+def start_early(argv: Sequence[str], environ: Mapping[str, str]) -> None:
+    """Start the work ahead that :func:`early_backend` says can start (when pip starts)."""
+    if early_backend(argv, environ) == "apt":
+        from pip_native.native import apt_early
+
+        apt_early.start()
 
 
 def _split_install(

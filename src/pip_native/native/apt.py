@@ -340,6 +340,12 @@ class AptAdapter:
                 )
             return self._universe
 
+    def first_universe_request(self) -> dict[str, object] | None:
+        """What the process making this apt state's first universe is given (see
+        :func:`~pip_native.native.apt_universe.main`); None when one is stored, or when
+        nothing is kept between plans (no usable cache directory)."""
+        return self._universe_of_state().first_request()
+
     def prepare_ahead(self) -> None:
         """Start making the universe of a cold plan in the background: reading apt's lists
         (0.2 s), the universe of the installed packages and apt's candidates in it.

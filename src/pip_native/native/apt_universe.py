@@ -44,10 +44,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from pip_native import subproc
 from pip_native.errors import PipNativeError
+from pip_native.native import apt_early
 from pip_native.native.apt_index import parse_dpkg_query
 from pip_native.native.apt_lists import PackageLists, installed_dependencies, reduced_options
 from pip_native.native.apt_stanzas import index_in_memory
@@ -181,11 +182,27 @@ class UniverseBuilder:
         self._names: set[str] | None = None
         self._covered: Covered | None = None
 
+    @property
+    def kept(self) -> bool:
+        """Whether its universes are kept for later plans (a shared work directory)."""
+        return self._keep_one
+
     def start_first(self, dpkg_query: Sequence[str], native_arch: str) -> subproc.Started:
         """Start :func:`main` in a new interpreter: it makes the first universe into the
         work directory (the same as :meth:`cover` of nothing), where :func:`load_stored`
         then finds it."""
-        request = {
+        return subproc.start(
+            [sys.executable, "-m", __name__, json.dumps(self.request(dpkg_query, native_arch))],
+            what="make apt's universe",
+            env={**self._env, **subproc.own_module_env()},
+            hint=self._hint,
+            new_group=True,  # stopping it stops the apt-helper and apt-cache it runs
+            talk=True,  # then it grows the universe as the plan asks (see main)
+        )
+
+    def request(self, dpkg_query: Sequence[str], native_arch: str) -> dict[str, object]:
+        """What :func:`main` is given to make this builder's first universe."""
+        return {
             "lists": str(self._lists_dir),
             "copies": str(self._copies),
             "workdir": str(self._workdir),
@@ -195,14 +212,6 @@ class UniverseBuilder:
             "hint": self._hint,
             "keep_one": self._keep_one,
         }
-        return subproc.start(
-            [sys.executable, "-m", __name__, json.dumps(request)],
-            what="make apt's universe",
-            env={**self._env, **subproc.own_module_env()},
-            hint=self._hint,
-            new_group=True,  # stopping it stops the apt-helper and apt-cache it runs
-            talk=True,  # then it grows the universe as the plan asks (see main)
-        )
 
     def cover(self, names: Iterable[str]) -> Covered:
         """The universe grown to hold ``names`` (and what they reach), its lists directory
@@ -403,9 +412,17 @@ class Universe:
 
     def start(self) -> None:
         """Begin making the first universe in the background (unless one is stored, or
-        this process started it already: see :func:`~pip_native.native.registry.start_ahead`)."""
+        this process started it already: see :func:`~pip_native.native.registry.start_ahead`
+        and :mod:`~pip_native.native.apt_early`)."""
         with self._lock:
             if self._covered is not None or self._child is not None or self._used:
+                return
+            with _STARTED_LOCK:
+                child = _STARTED.get(self._workdir) or apt_early.take(self._workdir)
+                if child is not None:
+                    _STARTED[self._workdir] = child
+            if child is not None:  # it answers the plan's questions, stored universe or not
+                self._child = child
                 return
             self._covered = load_stored(self._workdir)
             if self._covered is not None:
@@ -505,6 +522,13 @@ class Universe:
     def workdir(self) -> Path:
         return self._workdir
 
+    def first_request(self) -> dict[str, object] | None:
+        """What the process making this universe's first state is given (see :func:`main`);
+        None when one is stored, or when nothing is kept for later plans."""
+        if not self._builder.kept or load_stored(self._workdir) is not None:
+            return None
+        return self._builder.request(self._dpkg_query, self._native_arch)
+
 
 def _end(child: subproc.Started) -> None:
     """End the questions of the first universe's process and wait for it to end."""
@@ -517,8 +541,20 @@ def _end(child: subproc.Started) -> None:
 def main(argv: Sequence[str] | None = None, *, questions: int | None = None) -> int:
     """``python -m pip_native.native.apt_universe REQUEST``: make the first universe of a
     plan (:meth:`UniverseBuilder.start_first` writes the JSON ``REQUEST``), then grow it
-    as the plan asks on stdin (or the descriptor ``questions``; see :func:`_serve`)."""
-    request = json.loads((sys.argv[1:] if argv is None else argv)[0])
+    as the plan asks on stdin (or the descriptor ``questions``; see :func:`_serve`).
+
+    With ``--ahead`` instead of a request (:mod:`~pip_native.native.apt_early`), the
+    request is made here, as the plan's apt adapter would, and its work directory
+    written to stdout first (``null``, and nothing made, when there is nothing to make).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--ahead"]:
+        ahead = _request_ahead()
+        if ahead is None:
+            return 0
+        request = ahead
+    else:
+        request = json.loads(args[0])
     # At the plan's own priority. A nice value never counted: this process has a session of
     # its own (killed with the commands it runs), so on Linux a scheduling autogroup of its
     # own, whose share of the CPUs nice does not lower. In the plan's process group
@@ -549,6 +585,22 @@ def main(argv: Sequence[str] | None = None, *, questions: int | None = None) -> 
     except PipNativeError as exc:
         sys.stderr.write(exc.render() + "\n")  # the parent logs it, then tries itself
         return 1
+
+
+def _request_ahead() -> dict[str, Any] | None:
+    """The request the plan's apt adapter would give :func:`main`, said on stdout."""
+    from pip_native.native.apt import AptAdapter  # apt imports this module
+    from pip_native.paths import cache_root
+
+    try:
+        request = AptAdapter(cache_dir=cache_root() / "apt").first_universe_request()
+    except PipNativeError as exc:  # the plan's adapter meets it again and says so
+        sys.stderr.write(exc.render() + "\n")
+        request = None
+    workdir = request["workdir"] if request is not None else None
+    sys.stdout.write(json.dumps({"workdir": workdir}) + "\n")
+    sys.stdout.flush()
+    return request
 
 
 def _serve(builder: UniverseBuilder, questions: _Lines, answers: IO[str]) -> int:
