@@ -232,6 +232,11 @@ _GENERAL_WITH_VALUE = frozenset(
 )
 
 
+#: ``pip install`` options that install elsewhere (pass-through), each with its shortest
+#: unambiguous abbreviation (``--pre`` and ``--root-user-action`` are other options).
+_ELSEWHERE = {"--target": "--ta", "--prefix": "--pref", "--root": "--root"}
+
+
 def early_backend(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
     """The backend whose work ahead can start when pip starts, before pip has read its
     options, from pip's arguments ``argv`` and ``environ``: ``apt`` for ``pip install``
@@ -265,11 +270,11 @@ def early_backend(argv: Sequence[str], environ: Mapping[str, str]) -> str | None
         if arg == "--":
             break
         flag, given, inline = arg.partition("=")
+        if flag == "--python":  # pip's general options come after the command too
+            return None
         if flag in ("-t", "--user") or (arg.startswith("-t") and not arg.startswith("--")):
             return None
-        if len(flag) >= len("--ta") and any(
-            o.startswith(flag) for o in ("--target", "--prefix", "--root")
-        ):
+        if any(o.startswith(flag) and flag.startswith(p) for o, p in _ELSEWHERE.items()):
             return None
         if len(flag) >= len("--native-f") and "--native-from".startswith(flag):
             value = inline if given else (rest[number + 1] if number + 1 < len(rest) else "")

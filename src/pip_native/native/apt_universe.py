@@ -523,8 +523,8 @@ class Universe:
         return self._workdir
 
     def first_request(self) -> dict[str, object] | None:
-        """What the process making this universe's first state is given (see :func:`main`);
-        None when one is stored, or when nothing is kept for later plans."""
+        """What the process that makes the first universe of this apt state is given (see
+        :func:`main`); None when one is stored, or when nothing is kept for later plans."""
         if not self._builder.kept or load_stored(self._workdir) is not None:
             return None
         return self._builder.request(self._dpkg_query, self._native_arch)
