@@ -307,6 +307,7 @@ def test_concurrent_adapters_share_the_caches(apt_sandbox: AptSandbox, tmp_path:
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(plan, range(6)))
     assert all(result == results[0] for result in results)
+    _until_none_names(apt_universe.__name__)  # the universe's process ends after the plans
     (workdir,) = universes(tmp_path)
     dotted = [p.name for d in (tmp_path, workdir) for p in d.iterdir() if p.name.startswith(".")]
     assert dotted == [".lock"]  # the work directory's lock: no temporaries left
@@ -327,12 +328,22 @@ def _processes_naming(text: str) -> list[str]:
     return found
 
 
+def _until_none_names(text: str, timeout: float = 60) -> None:
+    """Wait until no process names ``text`` (a universe's process that answered a plan
+    ends after it, unwaited for: it keeps the lists' tables first)."""
+    deadline = time.monotonic() + timeout
+    while _processes_naming(text):
+        assert time.monotonic() < deadline, f"still running: {_processes_naming(text)}"
+        time.sleep(0.02)
+
+
 @pytest.mark.usefixtures("require_apt")
 def test_the_universe_of_the_system_lists_is_made_ahead(tmp_path: Path) -> None:
     adapter = AptAdapter(cache_dir=tmp_path)
     adapter.prepare_ahead()
     found = adapter.query(["dpkg", "python3-markupsafe"])
-    adapter.finish_ahead()
+    adapter.finish_ahead()  # the process answered: it ends on its own, after the plan
+    _until_none_names(apt_universe.__name__)
     assert found["dpkg"].installed_version is not None
     (workdir,) = universes(tmp_path)
     lists, _ = list_files(Path("/var/lib/apt/lists"))
