@@ -678,15 +678,26 @@ def test_a_second_adapter_waits_for_the_first_ones_process(
     assert second._universe._child is first._universe._child
     workdir = first._universe.workdir
     workdir.mkdir()
+    copies = first._universe._builder._copies
+    copies.mkdir(parents=True)
     left = [workdir / ".raw-4242-abcd", workdir / ".u-0123-4242-ef01"]  # its temporaries
     for path in left:
         path.mkdir()
-    other = workdir / ".raw-999-abcd"  # another process's, maybe writing right now
-    other.mkdir()
+    files = [  # and its files written atomically, in the work and copies directories
+        workdir / ".universe.json.4242.1399.tmp",
+        copies / ".stanzas.4242.1399.tmp",
+        copies.parent / f".{copies.name}-4242-abcd",
+    ]
+    for path in files:
+        path.write_text("half")
+    others = [workdir / ".raw-999-abcd", copies / ".stanzas.999.1399.tmp"]  # other processes'
+    for path in others:
+        path.write_text("maybe being written right now")
     second.finish_ahead()  # unused: stopped, its temporaries removed
     assert apt.started[0].killed.is_set()
-    assert not any(path.exists() for path in left)
-    assert other.exists()
+    assert not any(path.exists() for path in [*left, *files])
+    assert all(path.exists() for path in others)
+    shutil.rmtree(copies)  # made up here: no lists in it
     apt.hold.clear()
     third = AptAdapter(cache_dir=tmp / "cache")
     third.prepare_ahead()  # the killed one is forgotten: a new one starts

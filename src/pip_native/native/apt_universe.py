@@ -294,6 +294,14 @@ class UniverseBuilder:
             return False
         return False
 
+    def remove_temporaries(self, pid: int) -> None:
+        """Remove what process ``pid`` (killed) was writing here: a universe or the lists'
+        copies (``_temporary``'s names) or a file (``write_atomically``'s)."""
+        for directory in (self._workdir, self._copies, self._copies.parent):
+            for pattern in (f".*-{pid}-*", f".*.{pid}.*.tmp"):
+                for path in directory.glob(pattern):
+                    _remove(path)
+
     def keep_tables(self) -> None:
         """Keep the tables of the lists this builder scanned (see ``tables_later``)."""
         with self._lock:
@@ -452,8 +460,7 @@ class Universe:
         else:
             child.kill()
             if not child.wait(timeout=60).ok:  # killed while writing: its temporaries go
-                for path in self._workdir.glob(f".*-{child.pid}-*"):
-                    _remove(path)
+                self._builder.remove_temporaries(child.pid)
         self._forget(child)
 
     def _forget(self, child: subproc.Started) -> None:
