@@ -40,10 +40,13 @@ class _Finder:
 def _start_early() -> None:
     """pip starts: work ahead that its command line asks for starts now (see
     :func:`pip_native.pip_hook.start_early`)."""
+    args = sys.argv[1:]
+    if not os.environ.get("PIP_NATIVE_FROM") and not any("--native" in a for a in args):
+        return  # nothing asked of pip-native: other pip commands import nothing more
     try:
         from pip_native.pip_hook import start_early
 
-        start_early(sys.argv[1:], os.environ)
+        start_early(args, os.environ)
     except Exception:  # pip must keep working whatever happens here
         return
 

@@ -276,3 +276,10 @@ def test_pip_starting_starts_the_work_ahead_once(mocker: Any) -> None:
     started.side_effect = RuntimeError("broken")  # never reaches pip
     mocker.patch.object(_pip_native_hook, "_STARTED", [])
     assert _pip_native_hook._Finder.find_spec("pip._internal.cli.main") is None
+    assert started.call_count == 2
+    # a pip command that asks nothing of pip-native does not even import the hook's module
+    mocker.patch.object(_pip_native_hook, "_STARTED", [])
+    mocker.patch.object(sys, "argv", ["pip", "list"])
+    mocker.patch.dict(os.environ, {"PIP_NATIVE_FROM": ""})
+    assert _pip_native_hook._Finder.find_spec("pip._internal.cli.main") is None
+    assert started.call_count == 2
