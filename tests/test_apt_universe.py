@@ -144,7 +144,7 @@ class Early:
     def read_line(self, *, timeout: float) -> str | None:
         return self.said
 
-    def wait(self, timeout: float | None = None) -> None:
+    def end_unwaited(self, *, timeout: float, name: str) -> None:
         self.ended.set()
 
 
@@ -165,7 +165,7 @@ def test_the_early_process_is_taken_for_its_own_work_directory_only(
         other = Early(said)
         monkeypatch.setattr(apt_early, "_STARTED", [other])
         assert apt_early.take(tmp_path / "work") is None
-        if said is not None:  # told its questions are over (it keeps what it made), waited for
+        if said is not None:  # told its questions are over (it keeps what it made)
             assert other.ended.wait(timeout=10)
 
 

@@ -247,3 +247,16 @@ def test_a_command_that_writes_much_to_stderr_before_answering_is_not_stuck() ->
     assert started.ask("abc", timeout=60) == "cba"
     result = started.wait(timeout=60)
     assert result.ok and result.stderr == "x" * 200_000 + "\nbye\n"
+
+
+def test_a_command_ended_unwaited_sees_its_input_end_and_is_reaped(tmp_path: Path) -> None:
+    """Its input ends now, and a thread of its own waits for it while the caller goes on."""
+    marker = tmp_path / "ended"
+    code = f"import sys, pathlib; sys.stdin.read(); pathlib.Path({str(marker)!r}).write_text('x')"
+    started = subproc.start([sys.executable, "-c", code], what="wait", talk=True)
+    started.end_unwaited(timeout=60, name="test end")
+    deadline = time.monotonic() + 30
+    while started._result is None:  # waited for by that thread
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert started.wait(timeout=1).ok and marker.read_text() == "x"

@@ -195,6 +195,11 @@ def _wants_split_install(options: optparse.Values) -> bool:
     return not any(getattr(options, o, None) for o in ("target_dir", "prefix_path", "root_path"))
 
 
+def _names_native_from(flag: str) -> bool:
+    """Whether ``flag`` is ``--native-from`` or an abbreviation optparse takes for it."""
+    return len(flag) >= len("--native-f") and "--native-from".startswith(flag)
+
+
 def native_from_source(argv: list[str], environ: Mapping[str, str]) -> str:
     """Where pip's option parser took --native-from from, in pip's precedence order:
     the command line (optparse accepts unambiguous abbreviations such as ``--native-f``),
@@ -202,8 +207,7 @@ def native_from_source(argv: list[str], environ: Mapping[str, str]) -> str:
     for arg in argv:
         if arg == "--":
             break
-        flag = arg.split("=", 1)[0]
-        if len(flag) >= len("--native-f") and "--native-from".startswith(flag):
+        if _names_native_from(arg.split("=", 1)[0]):
             return "--native-from"
     if environ.get("PIP_NATIVE_FROM", "").strip():
         return "PIP_NATIVE_FROM"
@@ -276,7 +280,7 @@ def early_backend(argv: Sequence[str], environ: Mapping[str, str]) -> str | None
             return None
         if any(o.startswith(flag) and flag.startswith(p) for o, p in _ELSEWHERE.items()):
             return None
-        if len(flag) >= len("--native-f") and "--native-from".startswith(flag):
+        if _names_native_from(flag):
             value = inline if given else (rest[number + 1] if number + 1 < len(rest) else "")
     return "apt" if value.strip().lower() == "apt" else None
 

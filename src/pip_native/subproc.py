@@ -332,6 +332,17 @@ class Started:
             raise _exited(self._args, self._what, result.returncode, output, self._hint)
         return result
 
+    def end_unwaited(self, *, timeout: float, name: str) -> None:
+        """End its input (a command started with ``talk``) and let a daemon thread ``name``
+        wait for it to end, up to ``timeout`` (then it is killed); the caller goes on."""
+        threading.Thread(target=self._end, args=(timeout,), name=name, daemon=True).start()
+
+    def _end(self, timeout: float) -> None:
+        try:
+            self.wait(timeout=timeout)
+        except CommandFailed as exc:
+            logger.debug("%s", exc)
+
     @property
     def pid(self) -> int:
         return self._proc.pid

@@ -81,14 +81,5 @@ def take(workdir: Path) -> subproc.Started | None:
         said = None
     if isinstance(said, dict) and said.get("workdir") == str(workdir):
         return early
-    threading.Thread(
-        target=_end, args=(early,), name="pip-native apt early end", daemon=True
-    ).start()
+    early.end_unwaited(timeout=600, name="pip-native apt early end")
     return None
-
-
-def _end(early: subproc.Started) -> None:
-    try:
-        early.wait(timeout=600)
-    except PipNativeError as exc:
-        logger.debug("apt's early universe process did not end: %s", exc)

@@ -426,22 +426,17 @@ class Universe:
             if self._covered is not None or self._child is not None or self._used:
                 return
             with _STARTED_LOCK:
+                # a process already started answers the plan's questions, stored universe
+                # or not; otherwise one starts unless a universe is stored
                 child = _STARTED.get(self._workdir) or apt_early.take(self._workdir)
-                if child is not None:
-                    _STARTED[self._workdir] = child
-            if child is not None:  # it answers the plan's questions, stored universe or not
-                self._child = child
-                return
-            self._covered = load_stored(self._workdir)
-            if self._covered is not None:
-                return
-            with _STARTED_LOCK:
-                child = _STARTED.get(self._workdir)
                 if child is None:
+                    self._covered = load_stored(self._workdir)
+                    if self._covered is not None:
+                        return
                     if self._builder.busy():
                         return  # another process is making it: cover() waits for its lock
                     child = self._builder.start_first(self._dpkg_query, self._native_arch)
-                    _STARTED[self._workdir] = child
+                _STARTED[self._workdir] = child
             self._child = child
 
     def finish(self) -> None:
@@ -454,9 +449,7 @@ class Universe:
         if child is None:
             return
         if used:
-            threading.Thread(
-                target=_end, args=(child,), name="pip-native apt universe end", daemon=True
-            ).start()
+            child.end_unwaited(timeout=60, name="pip-native apt universe end")
         else:
             child.kill()
             if not child.wait(timeout=60).ok:  # killed while writing: its temporaries go
@@ -535,14 +528,6 @@ class Universe:
         if not self._builder.kept or load_stored(self._workdir) is not None:
             return None
         return self._builder.request(self._dpkg_query, self._native_arch)
-
-
-def _end(child: subproc.Started) -> None:
-    """End the questions of the first universe's process and wait for it to end."""
-    try:
-        child.wait(timeout=60)
-    except PipNativeError as exc:  # stopped: a later plan scans the lists again
-        logger.debug("the apt universe's process did not end: %s", exc)
 
 
 def main(argv: Sequence[str] | None = None, *, questions: int | None = None) -> int:
