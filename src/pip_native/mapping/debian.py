@@ -39,7 +39,9 @@ __all__ = [
     "parse_contents_line",
     "parse_metadata_dir",
     "parse_pydist",
+    "parse_pydist_line",
     "preferred_package",
+    "pydist_dist",
 ]
 
 #: dh-python's list of dist names -> Debian packages (package ``dh-python``).
@@ -192,6 +194,34 @@ def _dependency_packages(dependency: str) -> tuple[str, ...] | None:
     return tuple(packages)
 
 
+def pydist_dist(raw: str) -> str | None:
+    """The distribution name a PyDist line starts with, as written; None for blank and
+    ``#`` lines. (:func:`parse_pydist_line` reads the rest.)"""
+    line = raw.strip()
+    if not line or line.startswith("#"):
+        return None
+    return line.partition(";")[0].strip().partition(" ")[0]
+
+
+def parse_pydist_line(number: int, raw: str) -> PyDistEntry | None:
+    """Line ``number`` of a PyDist file parsed; None when it has no usable entry (see
+    :func:`parse_pydist`)."""
+    line = raw.strip()
+    if not line or line.startswith("#"):
+        return None
+    head = line.partition(";")[0].strip()
+    dist, _, rest = head.partition(" ")
+    rest = _PYDIST_VRANGE_RE.sub("", rest.strip(), count=1).strip()
+    packages = _dependency_packages(rest) if rest else None
+    if not packages:
+        return None
+    try:
+        project = canonicalize_name(dist, validate=True)
+    except InvalidName:
+        return None
+    return PyDistEntry(dist=dist, project=project, packages=packages, line_number=number, text=line)
+
+
 def parse_pydist(text: str) -> tuple[list[PyDistEntry], list[int]]:
     """Parse a PyDist file; return its usable entries and the line numbers skipped.
 
@@ -202,26 +232,13 @@ def parse_pydist(text: str) -> tuple[list[PyDistEntry], list[int]]:
     entries: list[PyDistEntry] = []
     skipped: list[int] = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
+        if pydist_dist(raw) is None:
             continue
-        head = line.partition(";")[0].strip()
-        dist, _, rest = head.partition(" ")
-        rest = _PYDIST_VRANGE_RE.sub("", rest.strip(), count=1).strip()
-        packages = _dependency_packages(rest) if rest else None
-        if not packages:
+        entry = parse_pydist_line(number, raw)
+        if entry is None:
             skipped.append(number)
-            continue
-        try:
-            project = canonicalize_name(dist, validate=True)
-        except InvalidName:
-            skipped.append(number)
-            continue
-        entries.append(
-            PyDistEntry(
-                dist=dist, project=project, packages=packages, line_number=number, text=line
-            )
-        )
+        else:
+            entries.append(entry)
     return entries, skipped
 
 

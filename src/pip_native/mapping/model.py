@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from packaging.utils import NormalizedName
@@ -66,14 +66,13 @@ class MatchRows(Mapping[NormalizedName, MappingMatch]):
     looked up.
 
     The apt mapping has about 10,000 entries (the bundled table and dh-python's files)
-    and a plan looks up a few dozen: making every match an object cost a cold plan
-    0.03 s, and storing them (:mod:`~pip_native.mapping.stored`) as objects 0.02 s more
-    to write and 0.01 s to read back on every warm plan.
+    and a plan looks up a few dozen: the rows themselves are found as lookups reach
+    them (:mod:`~pip_native.mapping.indexed`).
     """
 
     def __init__(
         self,
-        rows: dict[NormalizedName, MatchRow],
+        rows: Mapping[NormalizedName, MatchRow],
         *,
         ecosystem: str,
         source: str,
@@ -107,14 +106,6 @@ class MatchRows(Mapping[NormalizedName, MappingMatch]):
     def __len__(self) -> int:
         return len(self._rows)
 
-    def shipped_by(self) -> dict[str, tuple[NormalizedName, ...]]:
-        """The reverse index: package -> the projects whose row names it (in row order)."""
-        reverse: dict[str, list[NormalizedName]] = {}
-        for project, (packages, alternatives, _) in self._rows.items():
-            for package in (*packages, *alternatives):
-                reverse.setdefault(package, []).append(project)
-        return {package: tuple(projects) for package, projects in reverse.items()}
-
 
 @dataclass(frozen=True, eq=False)
 class MappingLayer:
@@ -130,7 +121,7 @@ class MappingLayer:
     matches: Mapping[NormalizedName, MappingMatch]
     shipped_by: Mapping[str, tuple[NormalizedName, ...]] = field(default_factory=dict)
     """Reverse index: package -> the PyPI projects this source says it provides."""
-    notes: tuple[str, ...] = ()
+    notes: Sequence[str] = ()
     """Anything worth reporting about the load (e.g. skipped lines)."""
     versions: Mapping[tuple[str, NormalizedName], str] = field(default_factory=dict)
     """(package, project) -> the version its metadata directory names, as written, where

@@ -1,8 +1,11 @@
-"""The loaded name mapping kept on disk, so a plan does not parse its sources again.
+"""The loaded name mapping kept on disk, so a plan does not read its sources again.
 
-Loading the apt mapping parses the bundled table (270 kB of JSON) and
-dh-python's pydist files into about 10,000 entries: 0.07 s of CPU at the
-start of every plan. :func:`load_mapping_stored` keeps the loaded
+Loading the apt mapping reads the bundled table (270 kB of JSON) and
+dh-python's pydist files and indexes their 10,000 entries (0.009 s; entries
+are parsed as lookups reach them, see :mod:`~pip_native.mapping.indexed`);
+reading it back from here takes 0.004 s (a warm plan through the pip hook,
+11 alternating runs: 0.381 s without it, 0.369 s with it).
+:func:`load_mapping_stored` keeps the loaded
 :class:`~pip_native.mapping.table.MappingTable` in the cache directory,
 under a key made of everything the load reads: the user's mapping files,
 dh-python's files, the bundled data, os-release (which bundled table
@@ -37,7 +40,7 @@ __all__ = ["load_mapping_stored"]
 
 logger = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 2  # 2: the large sources indexed, not parsed (mapping.indexed)
 _PREFIX = "mapping-"
 
 

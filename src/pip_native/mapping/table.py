@@ -29,7 +29,8 @@ from packaging.version import InvalidVersion, Version
 from pip_native.errors import MappingFileError, NoNativePackageError, UnsupportedBackendError
 from pip_native.hostdistro import host_distribution
 from pip_native.mapping import brew, conda, debian, fedora
-from pip_native.mapping.model import ECOSYSTEMS, MappingLayer, MappingMatch, MatchRow, MatchRows
+from pip_native.mapping.indexed import BundledPackages, Looked, PyDistLines, WhenAsked
+from pip_native.mapping.model import ECOSYSTEMS, MappingLayer, MappingMatch, MatchRows
 from pip_native.mapping.userfile import load_user_file
 
 if TYPE_CHECKING:
@@ -234,12 +235,9 @@ class MappingTable:
         )
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def load_pydist_file(path: Path, *, label: str | None = None) -> MappingLayer:
-    """A dh-python PyDist file (``cpython3_fallback``, ``/usr/share/python3/dist/*``) as a layer."""
+    """A dh-python PyDist file (``cpython3_fallback``, ``/usr/share/python3/dist/*``) as a layer,
+    its lines parsed as lookups reach them (:class:`~pip_native.mapping.indexed.PyDistLines`)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -248,32 +246,22 @@ def load_pydist_file(path: Path, *, label: str | None = None) -> MappingLayer:
             hint=f"Fix its permissions, or reinstall the package that ships it "
             f"('dpkg -S {path}' names it).",
         ) from None
-    entries, skipped = debian.parse_pydist(text)
-    rows: dict[NormalizedName, MatchRow] = {}
-    collisions = 0
+    lines = PyDistLines(text)
     label = label or f"dh-python {path}"
-    for entry in entries:
-        if entry.project in rows:
-            collisions += 1  # e.g. 'SimPy' and 'simpy': dh-python's keys differ, PEP 503's do not
-            continue
-        rows[entry.project] = (entry.packages, (), f"{entry.line_number}: {entry.text}")
-    matches = MatchRows(
-        rows, ecosystem="apt", source="distro", origin=str(path), reason_prefix=f"{label} line "
-    )
-    notes = []
-    if skipped:
-        shown = ", ".join(map(str, skipped[:5])) + (", …" if len(skipped) > 5 else "")
-        notes.append(f"{_count(len(skipped), 'line')} skipped: {shown}")
-    if collisions:
-        notes.append(f"{_count(collisions, 'name')} duplicated under PEP 503, first kept")
     return MappingLayer(
         source="distro",
         origin=str(path),
         label=label,
         ecosystem="apt",
-        matches=matches,
-        shipped_by=matches.shipped_by(),
-        notes=tuple(notes),
+        matches=MatchRows(
+            Looked(lines.row, lines.rows),
+            ecosystem="apt",
+            source="distro",
+            origin=str(path),
+            reason_prefix=f"{label} line ",
+        ),
+        shipped_by=Looked(lines.projects_of, lines.shipped_by),
+        notes=WhenAsked(lines.notes),
     )
 
 
@@ -328,41 +316,25 @@ def load_table_file(path: Path) -> MappingLayer:
 
 
 def _table_layer(data: dict[str, Any], origin: str) -> MappingLayer:
+    """A bundled table's layer, its entries parsed as lookups reach them
+    (:class:`~pip_native.mapping.indexed.BundledPackages`)."""
     ecosystem = str(data.get("ecosystem", "apt"))
     where = f"{data.get('distro', '?')} {data.get('release', '?')}"
-    shipped: dict[NormalizedName, dict[str, str]] = {}
-    shipped_by: dict[str, list[NormalizedName]] = {}
-    versions: dict[tuple[str, NormalizedName], str] = {}
-    for package, dirnames in data["packages"].items():
-        for dirname in dirnames:
-            parsed = debian.parse_metadata_dir(str(dirname))
-            if parsed is None:
-                continue
-            if parsed.raw_version is not None:
-                versions[(str(package), parsed.project)] = parsed.raw_version
-            shipped.setdefault(parsed.project, {}).setdefault(str(package), parsed.dirname)
-            projects = shipped_by.setdefault(str(package), [])
-            if parsed.project not in projects:
-                projects.append(parsed.project)
-    rows: dict[NormalizedName, MatchRow] = {}
-    for project, by_package in shipped.items():
-        ordered = debian.preferred_package(project, by_package) if len(by_package) > 1 else ()
-        first, *others = ordered or tuple(by_package)
-        rows[project] = ((first,), tuple(others), by_package[first])
+    packages = BundledPackages(data["packages"])
     return MappingLayer(
         source="bundled",
         origin=origin,
         label=f"bundled table {where} ({origin}, generated {data.get('generated', '?')})",
         ecosystem=ecosystem,
         matches=MatchRows(
-            rows,
+            Looked(packages.row, packages.rows),
             ecosystem=ecosystem,
             source="bundled",
             origin=origin,
             reason_prefix=f"bundled table {where}: ships ",
         ),
-        shipped_by={package: tuple(projects) for package, projects in shipped_by.items()},
-        versions=versions,
+        shipped_by=Looked(packages.projects_of, packages.shipped_by),
+        versions=Looked(packages.version, packages.versions),
     )
 
 
