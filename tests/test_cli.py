@@ -497,3 +497,29 @@ def test_refresh_without_root_is_refused_before_anything_runs(
     code, _, err = run(capsys, "plan", "--native-from=apt", "--refresh", "requests")
     assert code == 2 and "--refresh runs apt-get update, which needs root" in err
     assert calls.call_args_list == [] and planned == []
+
+
+def test_the_program_leaves_its_objects_to_exit(mocker: MockerFixture) -> None:
+    """``pip-native`` (cli.run) runs main, then freezes the collector's objects, even when
+    main fails; main alone (called here, by tests and by other code) does not."""
+    mocker.patch.object(sys, "argv", ["pip-native", "--version"])
+    leave = mocker.patch.object(cli, "leave_to_exit")
+    with pytest.raises(SystemExit):
+        cli.run()  # argparse's --version exits
+    assert leave.call_count == 1
+    mocker.patch.object(cli, "main", return_value=3)
+    assert cli.run() == 3
+    assert leave.call_count == 2
+
+
+def test_leaving_to_exit_freezes_what_the_collector_tracks() -> None:
+    import gc
+
+    before = gc.get_freeze_count()
+    try:
+        from pip_native.exiting import leave_to_exit
+
+        leave_to_exit()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()  # this test process goes on

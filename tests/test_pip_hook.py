@@ -138,12 +138,14 @@ def test_when_the_split_install_runs(
         monkeypatch.setenv(key, value)
     module = patched_module()
     splitter = mocker.patch.object(pip_hook, "_split_install", return_value=0)
+    leave = mocker.patch("pip_native.exiting.leave_to_exit")
     cmd = module.InstallCommand()
     cmd.add_options()
     options, args = cmd.parser.parse_args(argv)
     cmd.run(options, args)
     assert splitter.called is split
     assert bool(cmd.ran) is not split
+    assert leave.called is split  # pip-native's work done, pip exits next
 
 
 def test_build_isolation_subprocess_passes_through(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from pip_native.cli import main
+from pip_native.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

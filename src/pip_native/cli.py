@@ -17,6 +17,7 @@ from typing import Any
 from pip_native import __version__
 from pip_native.environment import start_probe
 from pip_native.errors import EXIT_INTERRUPTED, PipNativeError, UsageError
+from pip_native.exiting import leave_to_exit
 from pip_native.native.base import NO_BACKEND
 from pip_native.native.registry import CHOICES, start_ahead
 
@@ -193,6 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="a PEP 804 mapping file, above the bundled table (repeatable)",
     )
     return parser
+
+
+def run() -> int:
+    """The ``pip-native`` program: :func:`main`, then the process is left to exit."""
+    try:
+        return main()
+    finally:
+        leave_to_exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

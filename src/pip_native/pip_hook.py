@@ -134,7 +134,12 @@ def patch_install_module(module: ModuleType) -> None:
     def run(self: Any, options: optparse.Values, args: list[str]) -> int:
         if not _wants_split_install(options):
             return int(original_run(self, options, args))
-        return _split_install(self, original_run, options, args)
+        try:
+            return _split_install(self, original_run, options, args)
+        finally:
+            from pip_native.exiting import leave_to_exit
+
+            leave_to_exit()  # pip exits next
 
     add_options.__wrapped__ = original_add_options  # type: ignore[attr-defined]
     run.__wrapped__ = original_run  # type: ignore[attr-defined]
