@@ -158,9 +158,12 @@ def test_native_source_answers_pypi_names_with_real_packages(
         installroot=RECORDED_ROOT, options=RECORDED_OPTIONS, dists_for_package=dists_for_package
     )
     native = NativeSource(adapter, load_mapping("dnf", user_files=[mapping_file]))
+    # Listing the sources parses the large ones whole: only an explanation does it.
+    sources = mocker.spy(native.mapping, "sources")
     projects = [canonicalize_name(p) for p in SOURCE_PROJECTS]
     native.prefetch(projects)
     candidates = {p: native.candidate(p) for p in projects}
+    assert sources.call_count == 0
     assert fake.calls == [
         load_recording("batch-1-rpm").argv,
         *(load_recording(f"source-{i}-repoquery").argv for i in (1, 2, 3, 4)),
@@ -187,5 +190,6 @@ def test_native_source_answers_pypi_names_with_real_packages(
     assert "never comes from dnf" in native.reason(N("pntest-never"))
     assert candidates[N("pntest-absent")] is None
     reason = native.reason(N("pntest-absent"))
-    assert reason.startswith("no dnf package is known for pntest-absent")
+    assert sources.call_count == 1
+    assert reason.startswith("no dnf package is known for pntest-absent (consulted: ")
     assert "RPM python3dist() provides" in reason

@@ -192,12 +192,16 @@ class BundledPackages:
                 if not listed or listed[-1] != package:
                     listed.append(package)
         self._rows: dict[NormalizedName, MatchRow] | None = None
+        self._parsed: dict[str, tuple[debian.MetadataDir, ...]] = {}
 
-    def _dirs(self, package: str) -> Iterator[debian.MetadataDir]:
-        for dirname in self._packages.get(package, ()):
-            parsed = debian.parse_metadata_dir(str(dirname))
-            if parsed is not None:
-                yield parsed
+    def _dirs(self, package: str) -> tuple[debian.MetadataDir, ...]:
+        """``package``'s directories parsed (once: python3-azure ships 200 of them, and
+        each of its projects' rows reads them all)."""
+        found = self._parsed.get(package)
+        if found is None:
+            parsed = (debian.parse_metadata_dir(str(d)) for d in self._packages.get(package, ()))
+            found = self._parsed[package] = tuple(d for d in parsed if d is not None)
+        return found
 
     def row(self, project: NormalizedName) -> MatchRow | None:
         """The packages shipping ``project``, the one to install first, and its directory."""

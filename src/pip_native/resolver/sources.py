@@ -116,6 +116,10 @@ class PyPISource:
 class _NativeInfo:
     candidate: Candidate | None
     reason: str
+    unknown_after: str | None = None
+    """For a project no mapping source knows: what follows the list of the sources
+    consulted, which :meth:`NativeSource.reason` adds when asked (an error explains it).
+    Listing them counts each source's projects, which parses the large ones whole."""
 
 
 class NativeSource:
@@ -183,7 +187,10 @@ class NativeSource:
         return self._lookup(name).candidate
 
     def reason(self, name: NormalizedName) -> str:
-        return self._lookup(name).reason
+        info = self._lookup(name)
+        if info.unknown_after is None:
+            return info.reason
+        return f"{info.reason} ({self._consulted()}{info.unknown_after})"
 
     def _lookup(self, name: NormalizedName) -> _NativeInfo:
         with self._lock:
@@ -199,9 +206,7 @@ class NativeSource:
         if match is None:
             rejected = self.mapping.rejected_guess(name)
             also = f"; the guess {rejected}" if rejected else ""
-            return _NativeInfo(
-                None, f"no {manager} package is known for {name} ({self._consulted()}{also})"
-            )
+            return _NativeInfo(None, f"no {manager} package is known for {name}", also)
         if not match.packages:
             return _NativeInfo(
                 None, f"{name} never comes from {manager} ({match.reason or match.origin})"
