@@ -42,6 +42,9 @@ def system_universe() -> dict[str, FakePackage]:
         FakePackage("libblas3", "3.11.0-2"),
         FakePackage("libyaml-0-2", "0.2.5-1"),
         FakePackage("python3-requests", "2.28.1+dfsg-1", [("requests", "2.28.1")]),
+        # argon2-cffi's shape: older releases held the C code; PyPI's pure ones need a
+        # bindings project the system lacks
+        FakePackage("python3-argonish", "1.0-2", [("argonish", "1.0")], ["libblas3"]),
     ]
     return {p.name: p for p in pkgs}
 
@@ -100,6 +103,10 @@ def build_index(tmp_path: Path) -> LocalIndex:
     idx.add_wheel("pre-top", "1.0")
     idx.add_wheel("pre-top", "2.0", requires=["compiledonly"])
     idx.add_wheel("pre-top", "3.0a1")
+    for v in ("2.0", "3.0"):
+        idx.add_wheel("argonish", v, requires=["compiledonly"])
+    idx.add_wheel("argonish", "1.0", tag=PLATFORM_TAG)
+    idx.add_wheel("argonish-server", "2.0", requires=["argonish>=1.0"])
     idx.add_wheel("future-only", "1.0", requires_python=">=3.99")
     idx.add_wheel("future-only", "0.9")
     idx.build()
@@ -116,7 +123,8 @@ def write_mapping(tmp_path: Path) -> Path:
         'joblib = ["python3-joblib"]\n'
         'threadpoolctl = ["python3-threadpoolctl"]\n'
         'pyyaml = ["python3-yaml"]\n'
-        'requests = ["python3-requests"]\n',
+        'requests = ["python3-requests"]\n'
+        'argonish = ["python3-argonish"]\n',
         encoding="utf-8",
     )
     return path

@@ -66,6 +66,21 @@ def test_items_say_where_each_project_comes_from_and_why(world: World) -> None:
     assert items["urllib3"].why.startswith("required by requests 2.32.3")
 
 
+def test_a_pure_project_no_pure_release_fits_comes_from_the_system(world: World) -> None:
+    """argonish's pure releases all need compiledonly (no pure wheel, no system package);
+    its system package (1.0, an older release that held the C code) stands in, and the
+    plan says why (not "the apt packages bring it": none does)."""
+    plan = make_plan(world, "argonish-server")
+    items = {i.name: i for i in plan.items}
+    assert (items["argonish"].source, str(items["argonish"].version)) == ("apt", "1.0")
+    assert items["argonish"].why == (
+        "required by argonish-server 2.0; no pure release fits; user mapping"
+    )
+    assert items["argonish-server"].source == "pypi"
+    assert plan.native_step is not None
+    assert "python3-argonish" in plan.native_step.command
+
+
 def test_nothing_to_do_when_everything_is_installed(world: World) -> None:
     world.adapter.packages["python3-yaml"].installed = True
     plan = make_plan(world, "pyyaml")

@@ -139,6 +139,36 @@ def test_candidates_that_can_be_in_no_solution_are_not_retried(world: World) -> 
     assert tried["mid"] <= 5  # each mid at most once, not once per top release (20)
 
 
+def test_the_system_package_stands_in_when_no_pure_release_fits(
+    world: World, mocker: MockerFixture
+) -> None:
+    """A pure project's system package is a candidate once none of its PyPI releases is
+    left (jupyterlab with apt: argon2-cffi's pure releases need argon2-cffi-bindings,
+    which Debian lacks; python3-argon2 21.1.0 holds the C code itself). Before that, and
+    in a plan whose pure projects resolve, the system is not asked about them."""
+    asked = mocker.spy(NativeSource, "candidate")
+    res = world.resolve("argonish-server", "requests")
+    assert sources(res)["argonish"] == ("1.0", "native")
+    assert sources(res)["argonish-server"] == ("2.0", "pypi")
+    assert sources(res)["requests"] == ("2.32.3", "pypi")
+    names = {call.args[1] for call in asked.call_args_list}
+    assert "argonish" in names and not names & {"requests", "urllib3", "idna"}
+    # a requirement the system package does not meet still fails, naming the missing project
+    with pytest.raises(ResolutionConflictError) as err:
+        world.resolve("argonish>=2")
+    assert "compiledonly" in err.value.message
+
+
+def test_a_pure_copy_in_the_target_keeps_the_system_package_out(world: World) -> None:
+    """A pip-installed argonish 0.5 in the venv would shadow the system's 1.0 on sys.path:
+    the system package is no stand-in then, and argonish>=1.0 has no candidate."""
+    world.env = make_env(installed("argonish", "0.5"))
+    with pytest.raises(ResolutionConflictError) as err:
+        world.resolve("argonish>=1.0")
+    assert "compiledonly" in err.value.message
+    assert sources(world.resolve("argonish"))["argonish"] == ("0.5", "installed")
+
+
 def test_a_dead_final_release_still_keeps_pre_releases_out(world: World) -> None:
     """As in pip: pre-top 2.0 fits '>1.0' (and fails), so 3.0a1 is no candidate without --pre."""
     with pytest.raises(ResolutionConflictError) as err:
@@ -259,12 +289,21 @@ def test_unreadable_metadata_skips_the_candidate_not_the_run(
     res = world.resolve("requests")
     assert sources(res)["requests"] == ("2.31.0", "pypi")
     assert list(res.skipped) == ["requests 2.32.3 (pure wheel from PyPI)"]  # said, not silent
-    for meta in index.root.rglob("requests-*.whl.metadata"):
-        meta.write_text("garbage")
+    for meta in index.root.rglob("*.whl.metadata"):
+        if meta.name.startswith(("requests-", "urllib3-")):
+            meta.write_text("garbage")
+    # no PyPI release of requests is usable: the system's python3-requests stands in
+    res = World(index, world_mapping(index), index.root).resolve("requests")
+    assert sources(res)["requests"] == ("2.28.1", "native")
+    assert sorted(res.skipped) == [
+        "requests 2.31.0 (pure wheel from PyPI)",
+        "requests 2.32.3 (pure wheel from PyPI)",
+    ]
+    # urllib3 has no system package: nothing is left, and the error says what was skipped
     with pytest.raises(ResolutionConflictError) as err:
-        World(index, world_mapping(index), index.root).resolve("requests")
+        World(index, world_mapping(index), index.root).resolve("urllib3")
     text = err.value.render()
-    assert text.startswith("No usable candidate was left") and "Skipped requests 2.31.0" in text
+    assert text.startswith("No usable candidate was left") and "Skipped urllib3 1.26.20" in text
 
 
 def test_upgrade_never_reinstalls_the_installed_version(

@@ -191,15 +191,26 @@ def _why(name: NormalizedName, cand: Candidate, resolution: Resolution, manager:
     if cand.source is Source.PYPI:
         parts.append("pure wheel")
     elif cand.source is Source.NATIVE and cand.native is not None:
-        if resolution.kinds.get(name) is Kind.NATIVE:
+        if resolution.kinds.get(name) is not Kind.PURE:
             parts.append(f"no pure wheel on PyPI; {cand.native.mapping_source} mapping")
-        else:
+        elif _brought(name, cand, resolution):
             parts.append(
                 f"pure, but the {manager} packages bring it (a PyPI copy would duplicate it)"
             )
+        else:  # none of its pure releases fits: the system package stands in
+            parts.append(f"no pure release fits; {cand.native.mapping_source} mapping")
     else:
         parts.append("already satisfied")
     return "; ".join(parts)
+
+
+def _brought(name: NormalizedName, cand: Candidate, resolution: Resolution) -> bool:
+    """Whether another chosen system package's closure brings ``name``."""
+    return any(
+        other.native is not None and any(d.name == name for d in other.native.closure)
+        for other_name, other in resolution.candidates.items()
+        if other_name != name and other.source is Source.NATIVE
+    )
 
 
 def _minimal_requests(natives: Sequence[Candidate]) -> list[str]:

@@ -219,10 +219,27 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             if not any_final:
                 yield from (c for c in held_back if c.key not in bad and not self._is_dead(c))
 
+        def fallback() -> Iterator[Candidate]:
+            # A pure project none of whose PyPI releases can be used here (each needs a
+            # native project the system lacks): its system package comes after them, as a
+            # native project's would. Outside the look-ahead, so the system is asked about
+            # a pure project only once the resolver has gone past all its releases.
+            cand = self._native_fallback(name, reqs)
+            if cand is None:
+                return
+            cand = cand.with_extras(extras) if extras else cand
+            if (
+                all(r.is_satisfied_by(cand) for r in reqs)
+                and (constraint is None or constraint.allows(cand.version))
+                and cand.key not in bad
+                and not self._is_dead(cand)
+            ):
+                yield cand
+
         # A project whose candidates the resolver has already rejected is being walked
         # down release by release, each time from a new iterator: look far ahead at once.
         depth = METADATA_LOOKAHEAD if bad else FIRST_LOOKAHEAD
-        return lambda: self._metadata_ahead(matches(), depth)
+        return lambda: itertools.chain(self._metadata_ahead(matches(), depth), fallback())
 
     def is_satisfied_by(self, requirement: ResolverRequirement, candidate: Candidate) -> bool:
         return requirement.is_satisfied_by(candidate)
@@ -271,13 +288,9 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         installed = self._installed(name)
         kind = self.kind(name)
         others: list[Candidate] = []
+        in_target = _in_target(installed)
         # A copy in the venv itself would shadow a system one: the system copy is then no
         # candidate (only a pure venv copy may stand in for a system pin; see NativePin).
-        in_target = (
-            installed is not None
-            and installed.installed is not None
-            and installed.installed.in_target
-        )
         shadowed = in_target and not installed.is_system_provided  # type: ignore[union-attr]
         if (pinned or kind is not Kind.PURE) and not shadowed:
             native = self.native.candidate(name)
@@ -301,6 +314,21 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             yield from (c for c in others if c.version > installed.version)
             yield installed
             yield from (c for c in others if c.version < installed.version)
+
+    def _native_fallback(
+        self, name: NormalizedName, reqs: Sequence[ResolverRequirement]
+    ) -> Candidate | None:
+        """The system package's candidate of a pure project, which :meth:`_base_candidates`
+        offers only when a system package pins the project: none here, and no copy in the
+        target that would shadow it."""
+        if any(isinstance(r, (SameCandidate, NativePin)) for r in reqs):
+            return None
+        if self.kind(name) is not Kind.PURE:
+            return None
+        installed = self._installed(name)
+        if _in_target(installed) and not installed.is_system_provided:  # type: ignore[union-attr]
+            return None
+        return self.native.candidate(name)
 
     def _is_dead(self, cand: Candidate) -> bool:
         """True when one of the candidate's unconditional dependencies has no candidate, from
@@ -442,3 +470,10 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         todo = [n for n in names if n not in self._kinds]
         if todo:
             self.pypi.prefetch(todo)
+
+
+def _in_target(installed: Candidate | None) -> bool:
+    """Whether an installed copy lives in the target's own site-packages."""
+    return (
+        installed is not None and installed.installed is not None and installed.installed.in_target
+    )
