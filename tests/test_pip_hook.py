@@ -138,7 +138,7 @@ def test_when_the_split_install_runs(
         monkeypatch.setenv(key, value)
     module = patched_module()
     splitter = mocker.patch.object(pip_hook, "_split_install", return_value=0)
-    leave = mocker.patch("pip_native.exiting.leave_to_exit")
+    leave = mocker.patch.object(pip_hook, "leave_to_exit")
     cmd = module.InstallCommand()
     cmd.add_options()
     options, args = cmd.parser.parse_args(argv)

@@ -29,6 +29,10 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+# Imported now: pip >= 26.3 refuses imports once its installation has started, and this
+# runs at the end of pip's install command.
+from pip_native.exiting import leave_to_exit
+
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
@@ -137,8 +141,6 @@ def patch_install_module(module: ModuleType) -> None:
         try:
             return _split_install(self, original_run, options, args)
         finally:
-            from pip_native.exiting import leave_to_exit
-
             leave_to_exit()  # pip exits next
 
     add_options.__wrapped__ = original_add_options  # type: ignore[attr-defined]
