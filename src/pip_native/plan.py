@@ -193,7 +193,7 @@ def _why(name: NormalizedName, cand: Candidate, resolution: Resolution, manager:
     elif cand.source is Source.NATIVE and cand.native is not None:
         if resolution.kinds.get(name) is not Kind.PURE:
             parts.append(f"no pure wheel on PyPI; {cand.native.mapping_source} mapping")
-        elif _brought(name, cand, resolution):
+        elif _brought(name, resolution):
             parts.append(
                 f"pure, but the {manager} packages bring it (a PyPI copy would duplicate it)"
             )
@@ -204,7 +204,7 @@ def _why(name: NormalizedName, cand: Candidate, resolution: Resolution, manager:
     return "; ".join(parts)
 
 
-def _brought(name: NormalizedName, cand: Candidate, resolution: Resolution) -> bool:
+def _brought(name: NormalizedName, resolution: Resolution) -> bool:
     """Whether another chosen system package's closure brings ``name``."""
     return any(
         other.native is not None and any(d.name == name for d in other.native.closure)
