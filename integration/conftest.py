@@ -75,6 +75,15 @@ def pntest_packages() -> list[FakeDeb]:
         ),
         # egg-info directory without a version: the deb version is used
         FakeDeb("python3-pntest-nover", "0.3-1", dist="pntest-nover", unversioned_egg_info=True),
+        # argon2-cffi's shape: an older release holding the C code, where PyPI's pure
+        # releases need a bindings project nothing here packages
+        FakeDeb(
+            "python3-pntest-argon",
+            "21.1.0-2",
+            arch=native,
+            depends=("libpntest0",),
+            dist="pntest-argon",
+        ),
     ]
 
 

@@ -98,6 +98,21 @@ def test_plan_takes_what_the_native_package_brings_from_apt(cli: Cli, tmp_path: 
     assert dpkg_state() == before  # planning changes nothing
 
 
+def test_a_pure_project_no_pure_release_fits_comes_from_apt(cli: Cli, tmp_path: Path) -> None:
+    """pntest-argon's pure releases need pntest-bindings, which has no pure wheel and no
+    package: apt's python3-pntest-argon (21.1.0, an older release) stands in, and the plan
+    says why; pntest-server, pure, comes from the index."""
+    code, out, err = cli("plan", "pntest-server", "--report", str(tmp_path / "r.json"))
+    assert code == 0, err
+    rows = {row["name"]: row for row in read_report(tmp_path / "r.json")["pip_native"]["plan"]}
+    argon = rows["pntest-argon"]
+    assert (argon["version"], argon["source"]) == ("21.1.0", "apt")
+    assert argon["why"].endswith("no pure release fits; user mapping")
+    assert (rows["pntest-server"]["version"], rows["pntest-server"]["source"]) == ("2.0", "pypi")
+    assert "pntest-bindings" not in rows
+    assert "python3-pntest-argon" in out
+
+
 def test_conflict_with_the_system_version_is_clear_and_changes_nothing(
     cli: Cli, venv: Venv
 ) -> None:
