@@ -159,6 +159,21 @@ def test_the_system_package_stands_in_when_no_pure_release_fits(
     assert "compiledonly" in err.value.message
 
 
+def test_a_pre_release_system_package_stands_in_only_when_pre_releases_are_wanted(
+    world: World,
+) -> None:
+    """argonish's pure finals fit 'argonish' (and fail later): as with PyPI's own
+    pre-releases, a system package at 1.1b1 is then no candidate unless asked for."""
+    world.adapter.packages = {
+        **world.adapter.packages,
+        "python3-argonish": FakePackage("python3-argonish", "1.1~b1-1", [("argonish", "1.1b1")]),
+    }
+    with pytest.raises(ResolutionConflictError):
+        world.resolve("argonish-server")
+    res = world.resolve("argonish-server", "argonish>=1.1b1")
+    assert sources(res)["argonish"] == ("1.1b1", "native")
+
+
 def test_a_pure_copy_in_the_target_keeps_the_system_package_out(world: World) -> None:
     """A pip-installed argonish 0.5 in the venv would shadow the system's 1.0 on sys.path:
     the system package is no stand-in then, and argonish>=1.0 has no candidate."""

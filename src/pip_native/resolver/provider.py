@@ -231,6 +231,7 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             if (
                 all(r.is_satisfied_by(cand) for r in reqs)
                 and (constraint is None or constraint.allows(cand.version))
+                and (allow_pre or not cand.version.is_prerelease)  # finals fit, as above
                 and cand.key not in bad
                 and not self._is_dead(cand)
             ):
