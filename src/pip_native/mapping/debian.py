@@ -36,6 +36,7 @@ __all__ = [
     "apt_candidates",
     "dh_safe_name",
     "iter_contents",
+    "metadata_dir_name",
     "parse_contents_line",
     "parse_metadata_dir",
     "parse_pydist",
@@ -95,14 +96,8 @@ class MetadataDir:
             return None
 
 
-def parse_metadata_dir(dirname: str) -> MetadataDir | None:
-    """Parse a metadata directory name; None when it does not name a valid distribution.
-
-    Handles ``Foo-1.0.dist-info``, ``Foo-1.0-py3.11.egg-info`` (the Python tag
-    and any platform tag are dropped) and ``foo.egg-info`` (no version). Names
-    and versions are validated with packaging; a valid name with a version that
-    is not PEP 440 is kept with ``version=None``.
-    """
+def _metadata_dir_parts(dirname: str) -> tuple[str, str, str | None] | None:
+    """A metadata directory name's kind, distribution name and version, as written."""
     for kind in _METADATA_KINDS:
         if dirname.endswith("." + kind):
             stem = dirname[: -len(kind) - 1]
@@ -112,12 +107,34 @@ def parse_metadata_dir(dirname: str) -> MetadataDir | None:
     # Writers escape '-' in both name and version ('_'), so the first '-' ends the name.
     name, sep, rest = stem.partition("-")
     raw_version = rest.partition("-")[0] if sep else None
+    return kind, name, raw_version or None
+
+
+def metadata_dir_name(dirname: str) -> str | None:
+    """The distribution name of a metadata directory, as written and not validated (what
+    :func:`parse_metadata_dir` validates); None when the name is no metadata directory."""
+    parts = _metadata_dir_parts(dirname)
+    return None if parts is None else parts[1]
+
+
+def parse_metadata_dir(dirname: str) -> MetadataDir | None:
+    """Parse a metadata directory name; None when it does not name a valid distribution.
+
+    Handles ``Foo-1.0.dist-info``, ``Foo-1.0-py3.11.egg-info`` (the Python tag
+    and any platform tag are dropped) and ``foo.egg-info`` (no version). Names
+    and versions are validated with packaging; a valid name with a version that
+    is not PEP 440 is kept with ``version=None``.
+    """
+    parts = _metadata_dir_parts(dirname)
+    if parts is None:
+        return None
+    kind, name, raw_version = parts
     try:
         project = canonicalize_name(name, validate=True)
     except InvalidName:
         return None
     return MetadataDir(
-        dirname=dirname, name=name, project=project, raw_version=raw_version or None, kind=kind
+        dirname=dirname, name=name, project=project, raw_version=raw_version, kind=kind
     )
 
 
@@ -194,23 +211,30 @@ def _dependency_packages(dependency: str) -> tuple[str, ...] | None:
     return tuple(packages)
 
 
-def pydist_dist(raw: str) -> str | None:
-    """The distribution name a PyDist line starts with, as written; None for blank and
-    ``#`` lines. (:func:`parse_pydist_line` reads the rest.)"""
+def _pydist_fields(raw: str) -> tuple[str, str, str] | None:
+    """A PyDist line stripped, its distribution name and the rest of its head (before
+    ``;``); None for blank and ``#`` lines."""
     line = raw.strip()
     if not line or line.startswith("#"):
         return None
-    return line.partition(";")[0].strip().partition(" ")[0]
+    dist, _, rest = line.partition(";")[0].strip().partition(" ")
+    return line, dist, rest
+
+
+def pydist_dist(raw: str) -> str | None:
+    """The distribution name a PyDist line starts with, as written; None for blank and
+    ``#`` lines. (:func:`parse_pydist_line` reads the rest.)"""
+    fields = _pydist_fields(raw)
+    return None if fields is None else fields[1]
 
 
 def parse_pydist_line(number: int, raw: str) -> PyDistEntry | None:
     """Line ``number`` of a PyDist file parsed; None when it has no usable entry (see
     :func:`parse_pydist`)."""
-    line = raw.strip()
-    if not line or line.startswith("#"):
+    fields = _pydist_fields(raw)
+    if fields is None:
         return None
-    head = line.partition(";")[0].strip()
-    dist, _, rest = head.partition(" ")
+    line, dist, rest = fields
     rest = _PYDIST_VRANGE_RE.sub("", rest.strip(), count=1).strip()
     packages = _dependency_packages(rest) if rest else None
     if not packages:

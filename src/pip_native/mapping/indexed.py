@@ -142,7 +142,7 @@ class PyDistLines:
 
     def _parsed(self) -> tuple[dict[NormalizedName, MatchRow], list[int], int]:
         if self._whole is None:
-            entries, skipped = debian.parse_pydist("\n".join(self._lines))
+            entries, skipped = debian.parse_pydist(self._text)
             rows: dict[NormalizedName, MatchRow] = {}
             for entry in entries:
                 rows.setdefault(entry.project, _pydist_row(entry))
@@ -186,8 +186,10 @@ class BundledPackages:
         self._by_project: dict[str, list[str]] = {}
         for package, dirnames in packages.items():
             for dirname in dirnames:
-                # parse_metadata_dir's name: before the first '-' of the name without its kind
-                name = str(dirname).rpartition(".")[0].partition("-")[0]
+                name = debian.metadata_dir_name(str(dirname))
+                if name is None:  # parse_metadata_dir finds nothing there either
+                    continue
+                # without validation: the same form for every valid name (checked on parsing)
                 listed = self._by_project.setdefault(canonicalize_name(name), [])
                 if not listed or listed[-1] != package:
                     listed.append(package)

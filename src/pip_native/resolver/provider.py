@@ -191,18 +191,29 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         if constraint is not None and constraint.specifier.prereleases:
             allow_pre = True
 
+        def fitting(cand: Candidate) -> Candidate | None:
+            """``cand`` with the requested extras, if every requirement and the
+            constraint admit it."""
+            cand = cand.with_extras(extras) if extras else cand
+            if not all(r.is_satisfied_by(cand) for r in reqs):
+                return None
+            if constraint is not None and not constraint.allows(cand.version):
+                return None
+            return cand
+
+        def usable(cand: Candidate) -> bool:
+            return cand.key not in bad and not self._is_dead(cand)
+
         def matches() -> Iterator[Candidate]:
             seen: set[CandidateKey] = set()
             held_back: list[Candidate] = []
             any_final = False
-            for cand in self._base_candidates(name, reqs):
-                if cand.key in seen:
+            for base in self._base_candidates(name, reqs):
+                if base.key in seen:
                     continue
-                seen.add(cand.key)
-                cand = cand.with_extras(extras) if extras else cand
-                if not all(r.is_satisfied_by(cand) for r in reqs):
-                    continue
-                if constraint is not None and not constraint.allows(cand.version):
+                seen.add(base.key)
+                cand = fitting(base)
+                if cand is None:
                     continue
                 if (
                     cand.version.is_prerelease
@@ -214,27 +225,20 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
                 # As in pip, a final release that fits rules pre-releases out even when it
                 # fails later (incompatible, or dead): so those are skipped only now.
                 any_final = True
-                if cand.key not in bad and not self._is_dead(cand):
+                if usable(cand):
                     yield cand
             if not any_final:
-                yield from (c for c in held_back if c.key not in bad and not self._is_dead(c))
+                yield from (c for c in held_back if usable(c))
 
         def fallback() -> Iterator[Candidate]:
             # A pure project none of whose PyPI releases can be used here (each needs a
             # native project the system lacks): its system package comes after them, as a
             # native project's would. Outside the look-ahead, so the system is asked about
             # a pure project only once the resolver has gone past all its releases.
-            cand = self._native_fallback(name, reqs)
-            if cand is None:
-                return
-            cand = cand.with_extras(extras) if extras else cand
-            if (
-                all(r.is_satisfied_by(cand) for r in reqs)
-                and (constraint is None or constraint.allows(cand.version))
-                and (allow_pre or not cand.version.is_prerelease)  # finals fit, as above
-                and cand.key not in bad
-                and not self._is_dead(cand)
-            ):
+            native = self._native_fallback(name, reqs)
+            cand = fitting(native) if native is not None else None
+            # its pure finals fit, so as above a pre-release needs asking for
+            if cand is not None and (allow_pre or not cand.version.is_prerelease) and usable(cand):
                 yield cand
 
         # A project whose candidates the resolver has already rejected is being walked
