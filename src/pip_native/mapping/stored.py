@@ -1,7 +1,7 @@
 """The loaded name mapping kept on disk, so a plan does not read its sources again.
 
 Loading the apt mapping reads the bundled table (270 kB of JSON) and
-dh-python's pydist files and indexes their 10,000 entries (0.009 s; entries
+dh-python's pydist files and indexes their 10,000 entries (0.011 s; entries
 are parsed as lookups reach them, see :mod:`~pip_native.mapping.indexed`);
 reading it back from here takes 0.004 s (a warm plan through the pip hook,
 11 alternating runs: 0.381 s without it, 0.369 s with it).
