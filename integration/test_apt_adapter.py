@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -316,24 +317,28 @@ def test_concurrent_adapters_share_the_caches(apt_sandbox: AptSandbox, tmp_path:
 # -- the universe of the system's full lists -------------------------------------------
 
 
-def _processes_naming(text: str) -> list[str]:
+def _processes_running(module: str) -> list[str]:
+    """Command lines of processes running ``python -m module`` (their arguments may name
+    pytest's temporary directories, so the test's own process is told apart by its pid)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        if cmdline.parent.name == str(os.getpid()):
+            continue
         try:
-            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if text in args and "pytest" not in args:
-            found.append(args)
+        if any(a == b"-m" and b == module.encode() for a, b in zip(args, args[1:])):
+            found.append(b" ".join(args).decode(errors="replace"))
     return found
 
 
-def _until_none_names(text: str, timeout: float = 60) -> None:
-    """Wait until no process names ``text`` (a universe's process that answered a plan
+def _until_none_names(module: str, timeout: float = 60) -> None:
+    """Wait until no process runs ``module`` (a universe's process that answered a plan
     ends after it, unwaited for: it keeps the lists' tables first)."""
     deadline = time.monotonic() + timeout
-    while _processes_naming(text):
-        assert time.monotonic() < deadline, f"still running: {_processes_naming(text)}"
+    while _processes_running(module):
+        assert time.monotonic() < deadline, f"still running: {_processes_running(module)}"
         time.sleep(0.02)
 
 
@@ -360,7 +365,7 @@ def test_the_universe_of_the_system_lists_is_made_ahead(tmp_path: Path) -> None:
     idle.finish_ahead()
     for idle_workdir in universes(other):
         assert [p.name for p in idle_workdir.iterdir() if p.name.startswith(".")] == [".lock"]
-    assert _processes_naming(apt_universe.__name__) == []
+    assert _processes_running(apt_universe.__name__) == []
     # the next plan in this apt state reads the lists once, and the one after none
     AptAdapter(cache_dir=other).query(["dpkg"])
     warm = AptAdapter(cache_dir=other)
