@@ -293,11 +293,9 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         installed = self._installed(name)
         kind = self.kind(name)
         others: list[Candidate] = []
-        in_target = _in_target(installed)
         # A copy in the venv itself would shadow a system one: the system copy is then no
         # candidate (only a pure venv copy may stand in for a system pin; see NativePin).
-        shadowed = in_target and not installed.is_system_provided  # type: ignore[union-attr]
-        if (pinned or kind is not Kind.PURE) and not shadowed:
+        if (pinned or kind is not Kind.PURE) and not _shadows_system(installed):
             native = self.native.candidate(name)
             if native is not None:
                 others.append(native)
@@ -305,7 +303,8 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
                 self._note_unavailable(name, reqs)
         # A system package's files in the target itself (conda installs into the env's own
         # site-packages) are never replaced by a PyPI wheel: pip would overwrite them.
-        owned_here = in_target and installed.is_system_provided  # type: ignore[union-attr]
+        here = _target_copy(installed)
+        owned_here = here is not None and here.is_system_provided
         from_pypi = kind is Kind.PURE and not pinned and not owned_here
         if from_pypi:
             others.extend(self._pypi(name))
@@ -325,13 +324,12 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
     ) -> Candidate | None:
         """The system package's candidate of a pure project, which :meth:`_base_candidates`
         offers only when a system package pins the project: none here, and no copy in the
-        target that would shadow it."""
+        target that would shadow it (:func:`_shadows_system`)."""
         if any(isinstance(r, (SameCandidate, NativePin)) for r in reqs):
             return None
         if self.kind(name) is not Kind.PURE:
             return None
-        installed = self._installed(name)
-        if _in_target(installed) and not installed.is_system_provided:  # type: ignore[union-attr]
+        if _shadows_system(self._installed(name)):
             return None
         return self.native.candidate(name)
 
@@ -477,8 +475,15 @@ class SplitProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             self.pypi.prefetch(todo)
 
 
-def _in_target(installed: Candidate | None) -> bool:
-    """Whether an installed copy lives in the target's own site-packages."""
-    return (
-        installed is not None and installed.installed is not None and installed.installed.in_target
-    )
+def _target_copy(installed: Candidate | None) -> Candidate | None:
+    """``installed`` if it lives in the target's own site-packages."""
+    if installed is not None and installed.installed is not None and installed.installed.in_target:
+        return installed
+    return None
+
+
+def _shadows_system(installed: Candidate | None) -> bool:
+    """Whether ``installed`` is a copy in the target itself that no system package
+    provides: it would shadow a system one, which is then no candidate."""
+    here = _target_copy(installed)
+    return here is not None and not here.is_system_provided
