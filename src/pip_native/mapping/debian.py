@@ -232,9 +232,11 @@ def parse_pydist_line(number: int, raw: str) -> PyDistEntry | None:
     """Line ``number`` of a PyDist file parsed; None when it has no usable entry (see
     :func:`parse_pydist`)."""
     fields = _pydist_fields(raw)
-    if fields is None:
-        return None
-    line, dist, rest = fields
+    return None if fields is None else _pydist_entry(number, *fields)
+
+
+def _pydist_entry(number: int, line: str, dist: str, rest: str) -> PyDistEntry | None:
+    """The entry of line ``number`` from its :func:`_pydist_fields`; None if unusable."""
     rest = _PYDIST_VRANGE_RE.sub("", rest.strip(), count=1).strip()
     packages = _dependency_packages(rest) if rest else None
     if not packages:
@@ -256,9 +258,10 @@ def parse_pydist(text: str) -> tuple[list[PyDistEntry], list[int]]:
     entries: list[PyDistEntry] = []
     skipped: list[int] = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        if pydist_dist(raw) is None:
+        fields = _pydist_fields(raw)
+        if fields is None:
             continue
-        entry = parse_pydist_line(number, raw)
+        entry = _pydist_entry(number, *fields)
         if entry is None:
             skipped.append(number)
         else:
